@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './bytes.js';
+export type { CryptoProvider } from './crypto-provider.js';
