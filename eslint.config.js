@@ -36,7 +36,7 @@ export default tseslint.config(
   },
   {
     // Isomorphic packages: no Node built-ins in their core (node-only glue lives in src/node/).
-    files: ['packages/protocol/src/**/*.ts', 'packages/client/src/**/*.ts', 'packages/wire/src/**/*.ts'],
+    files: ['packages/protocol/src/**/*.ts', 'packages/client/src/**/*.ts', 'packages/wire/src/**/*.ts', 'packages/xeddsa/src/**/*.ts'],
     ignores: ['packages/*/src/node/**'],
     rules: { 'no-restricted-imports': ['error', nodeBuiltins] },
   },
@@ -48,7 +48,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@sotto/protocol', '@sotto/client'], message: 'the relay only speaks @sotto/wire' },
+            { group: ['@sotto/protocol', '@sotto/client'], message: 'the relay only speaks @sotto/wire (and checks signatures with @sotto/xeddsa)' },
           ],
         },
       ],
