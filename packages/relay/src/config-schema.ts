@@ -11,12 +11,9 @@ const seconds = (min: number, max: number) => z.number().int().min(min).max(max)
 
 /** A URL string reserved for the scale-out adapters; validated, never dialled by this version. */
 const reservedUrl = (schemes: readonly string[]) =>
-  z
-    .string()
-    .refine((s) => URL.canParse(s), { message: 'expected a URL' })
-    .refine((s) => schemes.includes(new URL(s).protocol), {
-      message: `expected a URL with scheme ${schemes.join(' or ')}`,
-    });
+  z.string().refine((s) => URL.canParse(s) && schemes.includes(new URL(s).protocol), {
+    message: `expected a URL with scheme ${schemes.join(' or ')}`,
+  });
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
