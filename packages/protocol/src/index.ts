@@ -2,3 +2,6 @@ export * from './errors.js';
 export * from './bytes.js';
 export type { CryptoProvider } from './crypto-provider.js';
 export * from './protobuf.js';
+export * from './protocol-address.js';
+export * from './signal-message.js';
+export * from './prekey-signal-message.js';

@@ -1,0 +1,197 @@
+/**
+ * `SignalMessage` (ciphertext message type 2, "Whisper"): `version || protobuf || MAC8`.
+ *
+ * Layout and checks follow libsignal `rust/protocol/src/protocol.rs` and `proto/wire.proto`:
+ * fields 1 ratchet_key (33 B), 2 counter, 3 previous_counter, 4 ciphertext, 5 pq_ratchet (SPQR
+ * message), 6 addresses (36 B, optional). The MAC is the first 8 bytes of
+ * HMAC-SHA256(macKey, senderIdentity || receiverIdentity || version || protobuf), computed over
+ * the bytes as received, and compared in constant time.
+ */
+import { concatBytes, constantTimeEqual } from './bytes.js';
+import type { CryptoProvider } from './crypto-provider.js';
+import { ProtocolError } from './errors.js';
+import { ProtoReader, ProtoWriter, SeenFields } from './protobuf.js';
+
+export const CIPHERTEXT_MESSAGE_CURRENT_VERSION = 4;
+/** The pre-Kyber (X3DH) version: still parsed, never accepted for new sessions. */
+export const CIPHERTEXT_MESSAGE_PRE_KYBER_VERSION = 3;
+export const MAC_LENGTH = 8;
+export const PUBLIC_KEY_LENGTH = 33;
+export const DJB_KEY_TYPE = 0x05;
+export const ADDRESSES_LENGTH = 36;
+
+export const CiphertextMessageType = {
+  Whisper: 2,
+  PreKey: 3,
+} as const;
+export type CiphertextMessageType = (typeof CiphertextMessageType)[keyof typeof CiphertextMessageType];
+
+/** Checks the ciphertext version nibble as libsignal does (3..4 parse, lower is legacy). */
+export function checkMessageVersion(first: number): number {
+  const version = first >> 4;
+  if (version < CIPHERTEXT_MESSAGE_PRE_KYBER_VERSION) {
+    throw new ProtocolError('LegacyCiphertextVersion', `legacy ciphertext version ${version}`);
+  }
+  if (version > CIPHERTEXT_MESSAGE_CURRENT_VERSION) {
+    throw new ProtocolError('UnsupportedVersion', `unrecognised ciphertext version ${version}`);
+  }
+  return version;
+}
+
+/** A serialised Curve25519 public key: exactly 33 bytes starting with 0x05. */
+export function checkPublicKeyBytes(key: Uint8Array, what: string): Uint8Array {
+  if (key.length !== PUBLIC_KEY_LENGTH || key[0] !== DJB_KEY_TYPE) {
+    throw new ProtocolError('InvalidKey', `${what}: expected a 33-byte 0x05 public key`);
+  }
+  return key;
+}
+
+export interface SignalMessageParts {
+  senderRatchetKey: Uint8Array;
+  counter: number;
+  previousCounter: number;
+  ciphertext: Uint8Array;
+  /** SPQR message bytes; empty means "no SPQR" (rejected by v4 sessions). */
+  pqRatchet: Uint8Array;
+  addresses?: Uint8Array | undefined;
+}
+
+function computeMac(
+  crypto: CryptoProvider,
+  macKey: Uint8Array,
+  senderIdentity: Uint8Array,
+  receiverIdentity: Uint8Array,
+  content: Uint8Array,
+): Uint8Array {
+  if (macKey.length !== 32) throw new ProtocolError('InvalidArgument', 'MAC key must be 32 bytes');
+  const full = crypto.hmacSha256(macKey, concatBytes(senderIdentity, receiverIdentity, content));
+  return full.subarray(0, MAC_LENGTH);
+}
+
+export class SignalMessage implements SignalMessageParts {
+  readonly type = CiphertextMessageType.Whisper;
+
+  private constructor(
+    readonly messageVersion: number,
+    readonly senderRatchetKey: Uint8Array,
+    readonly counter: number,
+    readonly previousCounter: number,
+    readonly ciphertext: Uint8Array,
+    readonly pqRatchet: Uint8Array,
+    readonly addresses: Uint8Array | undefined,
+    /** The exact bytes as sent/received (the MAC covers these). */
+    readonly serialized: Uint8Array,
+  ) {}
+
+  /** Builds and MACs a message (fields in tag order, as libsignal/prost writes them). */
+  static create(
+    crypto: CryptoProvider,
+    parts: SignalMessageParts,
+    macKey: Uint8Array,
+    senderIdentity: Uint8Array,
+    receiverIdentity: Uint8Array,
+    messageVersion = CIPHERTEXT_MESSAGE_CURRENT_VERSION,
+  ): SignalMessage {
+    checkPublicKeyBytes(parts.senderRatchetKey, 'ratchet key');
+    const w = new ProtoWriter(64 + parts.ciphertext.length + parts.pqRatchet.length);
+    w.raw(Uint8Array.of(((messageVersion & 0xf) << 4) | CIPHERTEXT_MESSAGE_CURRENT_VERSION));
+    w.bytes(1, parts.senderRatchetKey);
+    w.uint32(2, parts.counter);
+    w.uint32(3, parts.previousCounter);
+    w.bytes(4, parts.ciphertext);
+    if (parts.pqRatchet.length > 0) w.bytes(5, parts.pqRatchet);
+    if (parts.addresses !== undefined) w.bytes(6, parts.addresses);
+    const content = w.finish();
+    const mac = computeMac(crypto, macKey, senderIdentity, receiverIdentity, content);
+    const serialized = new Uint8Array(content.length + MAC_LENGTH);
+    serialized.set(content);
+    serialized.set(mac, content.length);
+    const body = serialized.subarray(1, content.length);
+    // Re-parse our own output so the returned object is exactly what a receiver would see.
+    return SignalMessage.parse(serialized, messageVersion, body);
+  }
+
+  /** Strictly decodes a received SignalMessage (the MAC is checked later, with the session keys). */
+  static deserialize(bytes: Uint8Array): SignalMessage {
+    if (!(bytes instanceof Uint8Array)) throw new ProtocolError('InvalidArgument', 'expected bytes');
+    if (bytes.length < MAC_LENGTH + 1) {
+      throw new ProtocolError('InvalidMessage', `SignalMessage too short (${bytes.length} bytes)`);
+    }
+    const version = checkMessageVersion(bytes[0]!);
+    const copy = bytes.slice();
+    return SignalMessage.parse(copy, version, copy.subarray(1, copy.length - MAC_LENGTH));
+  }
+
+  private static parse(serialized: Uint8Array, version: number, body: Uint8Array): SignalMessage {
+    const r = new ProtoReader(body, 'SignalMessage');
+    const seen = new SeenFields('SignalMessage');
+    let ratchetKey: Uint8Array | undefined;
+    let counter: number | undefined;
+    let previousCounter = 0;
+    let ciphertext: Uint8Array | undefined;
+    let pqRatchet: Uint8Array = new Uint8Array(0);
+    let addresses: Uint8Array | undefined;
+    while (r.next()) {
+      const f = r.field;
+      if (f >= 1 && f <= 6) seen.mark(f);
+      switch (f) {
+        case 1:
+          ratchetKey = checkPublicKeyBytes(r.bytes(), 'SignalMessage ratchet key');
+          break;
+        case 2:
+          counter = r.uint32();
+          break;
+        case 3:
+          previousCounter = r.uint32();
+          break;
+        case 4:
+          ciphertext = r.bytes();
+          break;
+        case 5:
+          pqRatchet = r.bytes();
+          break;
+        case 6:
+          addresses = r.bytes();
+          if (addresses.length !== ADDRESSES_LENGTH) {
+            throw new ProtocolError('InvalidMessage', 'SignalMessage addresses must be 36 bytes');
+          }
+          break;
+        default:
+          r.skip();
+      }
+    }
+    if (ratchetKey === undefined || counter === undefined || ciphertext === undefined) {
+      throw new ProtocolError('InvalidMessage', 'SignalMessage is missing a required field');
+    }
+    if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) {
+      throw new ProtocolError('InvalidMessage', 'SignalMessage ciphertext is not whole AES blocks');
+    }
+    return new SignalMessage(
+      version,
+      ratchetKey,
+      counter,
+      previousCounter,
+      ciphertext,
+      pqRatchet,
+      addresses,
+      serialized,
+    );
+  }
+
+  /** Constant-time check of the 8-byte MAC over the bytes as received. */
+  verifyMac(
+    crypto: CryptoProvider,
+    senderIdentity: Uint8Array,
+    receiverIdentity: Uint8Array,
+    macKey: Uint8Array,
+  ): boolean {
+    const s = this.serialized;
+    const content = s.subarray(0, s.length - MAC_LENGTH);
+    const ours = computeMac(crypto, macKey, senderIdentity, receiverIdentity, content);
+    return constantTimeEqual(ours, s.subarray(s.length - MAC_LENGTH));
+  }
+
+  serialize(): Uint8Array {
+    return this.serialized;
+  }
+}
