@@ -126,8 +126,9 @@ export function envNameFor(key: RelayConfigKey): string {
   return 'SOTTO_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
 }
 
-/** The long flag naming a key: `maxFrameBytes` → `max-frame-bytes` (the CLI adds short aliases). */
+/** The long flag naming a key: `maxFrameBytes` → `max-frame-bytes`; `dataDir` is `--data` (issue 3). */
 export function flagNameFor(key: RelayConfigKey): string {
+  if (key === 'dataDir') return 'data';
   return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 

@@ -1,0 +1,25 @@
+// One line of help per configuration key, shared by `sotto relay --help` and docs/relay.md.
+import type { RelayConfigKey } from './config-schema.js';
+
+export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
+  host: 'address to bind (loopback by default; put a TLS reverse proxy in front)',
+  port: 'TCP port for HTTP and WebSocket (0 picks a free port)',
+  dataDir: 'directory for the SQLite database (created if missing)',
+  messageTtlSeconds: 'undelivered envelopes expire after this many seconds',
+  perDeviceQueueCap: 'envelopes queued per device before submits to it are refused',
+  maxFrameBytes: 'largest WebSocket frame accepted, in bytes',
+  maxBodyBytes: 'largest HTTP JSON body accepted, in bytes',
+  attachmentMaxBytes: 'largest encrypted attachment accepted, in bytes',
+  attachmentTtlSeconds: 'attachments are deleted this many seconds after upload',
+  bundleClaimsPerRequesterPerMinute: 'prekey bundle claims per requesting device per minute',
+  bundleClaimsPerTargetPerMinute: 'prekey bundle claims against one account per minute (all requesters)',
+  submitsPerConnectionPerSecond: 'envelope submits per WebSocket connection per second',
+  maxBufferedBytesPerConnection: 'bytes queued to a slow WebSocket before pushes to it stop',
+  maxConnections: 'concurrent WebSocket connections before new ones are refused',
+  authTimeoutSeconds: 'seconds a new WebSocket has to authenticate',
+  idleTimeoutSeconds: 'seconds of silence (no frames, no pongs) before a connection is closed',
+  logLevel: 'log verbosity: debug, info, warn, error or silent',
+  webRoot: 'directory of static files to serve at / (the web client); unset: none',
+  databaseUrl: 'reserved for scale-out (PostgreSQL URL): validated, NOT used by this version',
+  busUrl: 'reserved for scale-out (redis:// or nats:// URL): validated, NOT used by this version',
+};
