@@ -1,0 +1,65 @@
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { bytesToUuid, fromBase64, fromHex, toBase64, toHex, uuidToBytes } from '../src/bytes.js';
+
+void describe('base64', () => {
+  void it('matches Node Buffer for every input and round-trips', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
+        const s = toBase64(b);
+        assert.equal(s, Buffer.from(b).toString('base64'));
+        assert.deepEqual(fromBase64(s), b);
+      }),
+      { seed: 1, numRuns: 2000 },
+    );
+  });
+
+  void it('rejects non-canonical, unpadded, or foreign-alphabet input', () => {
+    for (const bad of [
+      'A',
+      'AB',
+      'ABC',
+      'AB=C',
+      'AB==A===',
+      'QR==',
+      'QUJ=',
+      'ab-_',
+      'ab c',
+      '====',
+      'é===',
+    ]) {
+      assert.equal(fromBase64(bad), undefined, bad);
+    }
+    assert.deepEqual(fromBase64(''), new Uint8Array(0));
+  });
+
+  void it('never throws on arbitrary strings', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (s) => {
+        const b = fromBase64(s);
+        if (b) assert.equal(toBase64(b), s);
+      }),
+      { seed: 2, numRuns: 5000 },
+    );
+  });
+});
+
+void describe('uuid and hex', () => {
+  void it('round-trips 16 bytes through the lower-case UUID form', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (b) => {
+        assert.deepEqual(uuidToBytes(bytesToUuid(b)), b);
+        assert.deepEqual(fromHex(toHex(b), 16), b);
+      }),
+      { seed: 3 },
+    );
+  });
+
+  void it('rejects upper-case or malformed UUIDs', () => {
+    assert.equal(uuidToBytes('0000000A-0000-4000-8000-000000000001'), undefined);
+    assert.equal(uuidToBytes('00000000000040008000000000000001'), undefined);
+    assert.equal(fromHex('zz', 1), undefined);
+    assert.throws(() => bytesToUuid(new Uint8Array(15)), RangeError);
+  });
+});
