@@ -1,0 +1,77 @@
+// Runs the relay until the first SIGINT/SIGTERM, then closes it (the relay drains in-flight
+// writes before close() resolves). A second signal, or the grace period running out, gives up.
+import type { RelayConfig } from '@sotto/relay/config';
+import { CliError } from '../cli-error.js';
+import { ExitCode } from '../exit-codes.js';
+import type { CliIO } from '../io.js';
+
+// TODO(R2): import '@sotto/relay' statically typed once R1's server lands (src/index.ts).
+const RELAY_MODULE: string = '@sotto/relay';
+interface RelayModule {
+  startRelay: (
+    config: RelayConfig,
+  ) => Promise<{ url: string; host: string; port: number; close(): Promise<void> }>;
+}
+
+export interface ServeOptions {
+  readonly io: CliIO;
+  readonly json: boolean;
+  readonly graceSeconds: number;
+}
+
+export async function serveUntilSignal(config: RelayConfig, opts: ServeOptions): Promise<void> {
+  const { io, json } = opts;
+  // Loaded lazily: other subcommands should not pay for SQLite and the server.
+  const { startRelay } = (await import(RELAY_MODULE)) as RelayModule;
+
+  // Subscribe before starting so a signal during start-up is not lost.
+  let signalled: (s: string) => void = () => {};
+  const firstSignal = new Promise<string>((resolve) => (signalled = resolve));
+  let signals = 0;
+  let forced: (s: string) => void = () => {};
+  const secondSignal = new Promise<string>((resolve) => (forced = resolve));
+  const unsubscribe = io.onSignal((signal) => {
+    signals += 1;
+    if (signals === 1) signalled(signal);
+    else forced(signal);
+  });
+
+  try {
+    const relay = await startRelay(config);
+    if (json) {
+      io.stdout(
+        JSON.stringify({ event: 'listening', url: relay.url, host: relay.host, port: relay.port }) + '\n',
+      );
+    } else {
+      io.stdout(`sotto relay listening on ${relay.url}\n`);
+      io.stderr(`data directory: ${config.dataDir} (Ctrl-C to stop)\n`);
+    }
+
+    const signal = await firstSignal;
+    io.stderr(`${signal}: draining in-flight writes and shutting down\n`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), opts.graceSeconds * 1000);
+    });
+    const outcome = await Promise.race([
+      relay.close().then(() => 'closed' as const),
+      timeout,
+      secondSignal.then(() => 'forced' as const),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      throw new CliError(
+        'ShutdownTimeout',
+        `relay did not shut down within ${opts.graceSeconds}s`,
+        ExitCode.ShutdownTimeout,
+      );
+    }
+    if (outcome === 'forced') {
+      throw new CliError('Interrupted', 'second signal: stopped without draining', ExitCode.Interrupted);
+    }
+    if (json) io.stdout(JSON.stringify({ event: 'stopped', signal }) + '\n');
+    else io.stderr('relay stopped\n');
+  } finally {
+    unsubscribe();
+  }
+}

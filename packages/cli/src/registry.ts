@@ -1,0 +1,5 @@
+// Every `sotto` subcommand, in `--help` order. One file per command under src/commands/.
+import type { CliCommand } from './command.js';
+import { relayCommand } from './commands/relay.js';
+
+export const COMMANDS: readonly CliCommand[] = [relayCommand];
