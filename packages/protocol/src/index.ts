@@ -5,3 +5,5 @@ export * from './protobuf.js';
 export * from './protocol-address.js';
 export * from './signal-message.js';
 export * from './prekey-signal-message.js';
+export * from './noble-provider.js';
+export * from './default-crypto.js';
