@@ -1,0 +1,86 @@
+// The benchmark's ceiling: a bare `ws` forwarder with no storage, no auth check and no limits. It
+// speaks the same frames (decoded and encoded with the same codec) so the relay/forwarder ratio
+// measures what durability, validation and bookkeeping cost. Run as a child process; prints
+// {"url": "..."} on stdout once listening.
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { decodeFrame, encodeFrame } from '@sotto/wire';
+
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+const devices = new Map<string, { ws: WebSocket; seq: number }>();
+
+wss.on('connection', (ws) => {
+  let key: string | null = null;
+  ws.on('message', (data: Buffer) => {
+    let frame;
+    try {
+      frame = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    } catch {
+      ws.close(4400, 'MalformedFrame');
+      return;
+    }
+    switch (frame.type) {
+      case 'auth':
+        key = `${frame.accountId}.${frame.deviceId}`;
+        devices.set(key, { ws, seq: 0 });
+        ws.send(encodeFrame({ type: 'authOk', serverTime: Date.now() }));
+        return;
+      case 'submit': {
+        const { accountId: senderAccountId, deviceId: senderDeviceId } = parseKey(key);
+        for (const e of frame.envelopes) {
+          const target = devices.get(`${frame.recipient}.${e.deviceId}`);
+          if (!target) continue;
+          target.seq += 1;
+          target.ws.send(
+            encodeFrame({
+              type: 'deliver',
+              seq: target.seq,
+              envelopeId: e.envelopeId,
+              senderAccountId,
+              senderDeviceId,
+              serverTimestamp: Date.now(),
+              envelopeType: e.envelopeType,
+              content: e.content,
+            }),
+          );
+        }
+        ws.send(
+          encodeFrame({
+            type: 'submitResult',
+            requestId: frame.requestId,
+            error: null,
+            missingDevices: [],
+            extraDevices: [],
+            staleDevices: [],
+            results: frame.envelopes.map((e) => ({ deviceId: e.deviceId, status: 'Accepted' as const })),
+          }),
+        );
+        return;
+      }
+      case 'ping':
+        ws.send(encodeFrame({ type: 'pong', nonce: frame.nonce }));
+        return;
+      default:
+        return; // acks need no bookkeeping without storage
+    }
+  });
+  ws.on('close', () => {
+    if (key !== null && devices.get(key)?.ws === ws) devices.delete(key);
+  });
+});
+
+function parseKey(key: string | null): { accountId: string; deviceId: number } {
+  const [accountId = '00000000-0000-4000-8000-000000000000', device = '1'] = (key ?? '').split('.');
+  return { accountId, deviceId: Number(device) || 1 };
+}
+
+wss.on('listening', () => {
+  const addr = wss.address();
+  if (typeof addr === 'object' && addr !== null) {
+    process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${addr.port}` }) + '\n');
+  }
+});
+
+const stop = () => wss.close(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,266 @@
+// The relay benchmark (../../shared/BENCH.md): `npm run bench -w @sotto/relay [-- --json]`.
+//   durable-e2e            msgs/s send → durable commit → push → ack → delete, 100 sender/receiver
+//                          pairs, bounded in-flight window; baseline: a bare `ws` forwarder (no storage)
+//                          in the same run, interleaved rounds; p50/p99 latency at half the peak load.
+//   idle-connection-bytes  relay process memory per idle authenticated WebSocket at 10,000.
+// Servers run as child processes: the clients must not share (or be measured in) the relay's heap.
+// Progress goes to stderr; with --json stdout carries exactly one JSON object.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnTs } from '../test/fixtures/child-process.js';
+import type { SpawnedChild } from '../test/fixtures/child-process.js';
+import { registerMany } from '../test/fixtures/accounts.js';
+import type { TestDevice } from '../test/fixtures/accounts.js';
+import { BenchSocket } from './bench-client.js';
+import { LoadDriver } from './load.js';
+import type { Pair, PhaseResult } from './load.js';
+import { median, percentile, round, spread } from './stats.js';
+
+const args = process.argv.slice(2);
+const JSON_OUT = args.includes('--json');
+const num = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const PAIRS = num('--pairs', 100);
+const WINDOW = num('--window', 8);
+const ROUNDS = num('--rounds', 5);
+const MEASURE_MS = num('--measure-ms', 2000);
+const WARMUP_MS = 300;
+const IDLE_CONNECTIONS = num('--connections', 10_000);
+const CONTENT_BYTES = 400; // SCALE.md's message size
+
+const here = (p: string) => new URL(p, import.meta.url).pathname;
+const progress = (s: string) => process.stderr.write(`[relay bench] ${s}\n`);
+
+interface Result {
+  name: string;
+  unit: string;
+  value: number;
+  baseline_name?: string;
+  baseline?: number;
+  ratio?: number;
+  rounds: number;
+  spread: number;
+  [extra: string]: unknown;
+}
+
+const children: SpawnedChild[] = [];
+const dirs: string[] = [];
+
+async function startRelayChild(
+  overrides: Record<string, unknown>,
+  nodeArgs: string[] = [],
+): Promise<SpawnedChild> {
+  const dir = mkdtempSync(join(tmpdir(), 'sotto-relay-bench-'));
+  dirs.push(dir);
+  const config = {
+    port: 0,
+    dataDir: dir,
+    logLevel: 'error',
+    submitsPerConnectionPerSecond: 1_000_000,
+    maxConnections: 1_000_000,
+    ...overrides,
+  };
+  const child = await spawnTs(
+    here('../test/fixtures/relay-child.ts'),
+    [JSON.stringify(config), '--cheap-hash'],
+    {
+      nodeArgs,
+    },
+  );
+  children.push(child);
+  return child;
+}
+
+async function connectAll(
+  url: string,
+  devices: readonly TestDevice[],
+  concurrency: number,
+): Promise<BenchSocket[]> {
+  const wsUrl = url.replace(/^http/, 'ws') + '/v1/ws';
+  const sockets: BenchSocket[] = new Array<BenchSocket>(devices.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < devices.length) {
+      const i = next++;
+      const s = new BenchSocket(devices[i]!);
+      await s.connect(wsUrl);
+      sockets[i] = s;
+      if ((i + 1) % 2000 === 0) progress(`  ${i + 1} connected`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return sockets;
+}
+
+async function durableE2e(): Promise<Result> {
+  progress(`durable-e2e: ${PAIRS} pairs, window ${WINDOW} per pair, ${ROUNDS} rounds of ${MEASURE_MS} ms`);
+  const relay = await startRelayChild({});
+  const forwarder = await spawnTs(here('./bare-forwarder.ts'), []);
+  children.push(forwarder);
+
+  const devices = await registerMany(relay.url, PAIRS * 2, 16);
+  const relaySockets = await connectAll(relay.url, devices, 32);
+  const fwdSockets = await connectAll(forwarder.url, devices, 32);
+  const pairsOf = (sockets: BenchSocket[]): Pair[] =>
+    Array.from({ length: PAIRS }, (_, i) => ({
+      sender: sockets[2 * i]!,
+      receiver: sockets[2 * i + 1]!,
+      recipientAccountId: devices[2 * i + 1]!.accountId,
+      recipientRegistrationId: devices[2 * i + 1]!.registrationId,
+    }));
+  const onRelay = new LoadDriver(pairsOf(relaySockets), CONTENT_BYTES);
+  const onForwarder = new LoadDriver(pairsOf(fwdSockets), CONTENT_BYTES);
+
+  const relayRates: number[] = [];
+  const fwdRates: number[] = [];
+  const ratios: number[] = [];
+  const peakLatencies: number[] = [];
+  let errors = 0;
+  // Warm both (JIT, SQLite page cache) before the measured rounds.
+  await onRelay.closedLoop(WINDOW, 0, 500);
+  await onForwarder.closedLoop(WINDOW, 0, 500);
+  for (let r = 0; r < ROUNDS; r++) {
+    let a: PhaseResult;
+    let b: PhaseResult;
+    // Interleave A B / B A so drift (other load on the machine) hits both sides alike.
+    if (r % 2 === 0) {
+      a = await onRelay.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
+      b = await onForwarder.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
+    } else {
+      b = await onForwarder.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
+      a = await onRelay.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
+    }
+    errors += a.errors + b.errors;
+    relayRates.push(a.rate);
+    fwdRates.push(b.rate);
+    ratios.push(a.rate / b.rate);
+    peakLatencies.push(...a.latenciesMs);
+    progress(
+      `  round ${r + 1}: relay ${Math.round(a.rate)}/s, forwarder ${Math.round(b.rate)}/s, ratio ${round(a.rate / b.rate)}`,
+    );
+  }
+  const peak = median(relayRates);
+  const halfLoad = Math.round(peak / 2);
+  progress(`  latency at half of peak load: ${halfLoad} msgs/s open loop`);
+  const half = await onRelay.openLoop(halfLoad, WARMUP_MS, 3000, WINDOW * 8);
+  const halfFwd = await onForwarder.openLoop(halfLoad, WARMUP_MS, 3000, WINDOW * 8);
+  errors += half.errors + halfFwd.errors;
+  for (const s of [...relaySockets, ...fwdSockets]) s.terminate();
+  return {
+    name: 'durable-e2e',
+    unit: 'msgs/s',
+    value: Math.round(peak),
+    baseline_name: 'bare ws forwarder (same frames, no storage)',
+    baseline: Math.round(median(fwdRates)),
+    ratio: round(median(ratios), 3),
+    rounds: ROUNDS,
+    spread: round(spread(relayRates), 3),
+    p50_ms: round(percentile(half.latenciesMs, 50), 2),
+    p99_ms: round(percentile(half.latenciesMs, 99), 2),
+    latency_load_msgs_s: halfLoad,
+    latency_load_achieved_msgs_s: Math.round(half.rate),
+    baseline_p99_ms: round(percentile(halfFwd.latenciesMs, 99), 2),
+    peak_p50_ms: round(percentile(peakLatencies, 50), 2),
+    peak_p99_ms: round(percentile(peakLatencies, 99), 2),
+    pairs: PAIRS,
+    window_per_pair: WINDOW,
+    content_bytes: CONTENT_BYTES,
+    submit_errors: errors,
+  };
+}
+
+interface Memory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  gc: boolean;
+}
+
+async function idleConnectionBytes(): Promise<Result> {
+  const n = IDLE_CONNECTIONS;
+  progress(`idle-connection-bytes: registering ${n} devices`);
+  const relay = await startRelayChild({ idleTimeoutSeconds: 600 }, ['--expose-gc']);
+  const t0 = performance.now();
+  const devices = await registerMany(relay.url, n, 32, (done) => progress(`  ${done} registered`));
+  progress(`  registered in ${Math.round((performance.now() - t0) / 1000)} s; connecting`);
+  // Settle, then the baseline: everything but the connections (accounts, caches, warm code).
+  await new Promise((r) => setTimeout(r, 500));
+  const before = await relay.request<Memory>({ op: 'memory' });
+  const sockets = await connectAll(relay.url, devices, 200);
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await relay.request<Memory>({ op: 'memory' });
+  const perConn = (k: 'rss' | 'heapUsed' | 'external' | 'arrayBuffers') => (after[k] - before[k]) / n;
+  progress(`  rss +${Math.round((after.rss - before.rss) / 1024 / 1024)} MiB for ${n} connections`);
+  for (const s of sockets) s.terminate();
+  return {
+    name: 'idle-connection-bytes',
+    unit: 'bytes',
+    value: Math.round(perConn('rss')),
+    rounds: 1,
+    spread: 0,
+    connections: n,
+    heap_bytes: Math.round(perConn('heapUsed')),
+    external_bytes: Math.round(perConn('external')),
+    rss_before_mib: round(before.rss / 1024 / 1024, 1),
+    rss_after_mib: round(after.rss / 1024 / 1024, 1),
+    gc_forced: before.gc,
+  };
+}
+
+function printTable(results: Result[]): void {
+  const rows = results.map((r) => {
+    const extra = Object.entries(r)
+      .filter(
+        ([k]) =>
+          !['name', 'unit', 'value', 'baseline_name', 'baseline', 'ratio', 'rounds', 'spread'].includes(k),
+      )
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    return [
+      r.name,
+      `${r.value} ${r.unit}`,
+      r.baseline === undefined ? '-' : `${r.baseline} (${r.baseline_name})`,
+      r.ratio === undefined ? '-' : String(r.ratio),
+      String(r.rounds),
+      String(r.spread),
+      extra,
+    ];
+  });
+  const head = ['result', 'value', 'baseline', 'ratio', 'rounds', 'spread', 'details'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const results: Result[] = [];
+  try {
+    results.push(await durableE2e());
+    for (const c of children.splice(0)) {
+      c.proc.kill('SIGTERM');
+      await c.exited;
+    }
+    results.push(await idleConnectionBytes());
+  } finally {
+    for (const c of children) c.proc.kill('SIGKILL');
+    await Promise.all(children.map((c) => c.exited));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+  progress(`done in ${Math.round((performance.now() - started) / 1000)} s`);
+  const report = {
+    benchmark: 'relay',
+    machine: { node: process.version, cpus: cpus().length },
+    results,
+  };
+  if (JSON_OUT) process.stdout.write(JSON.stringify(report) + '\n');
+  else printTable(results);
+}
+
+await main();
+process.exit(0);
