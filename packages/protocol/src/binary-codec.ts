@@ -70,7 +70,7 @@ export class BinWriter {
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.pos === this.buf.length ? this.buf : this.buf.slice(0, this.pos);
   }
 }
 
@@ -128,10 +128,13 @@ export class BinReader {
     return v === 1;
   }
 
-  /** Fixed-size bytes, copied (callers keep them). */
+  /**
+   * Fixed-size bytes as a VIEW into the input: decoders that keep the result must own the input
+   * (the session record decoder copies its input once, instead of copying every field).
+   */
   fixed(n: number): Uint8Array {
     this.need(n);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }

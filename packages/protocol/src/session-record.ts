@@ -14,6 +14,8 @@ import {
   MAX_UNACKNOWLEDGED_SESSION_AGE_MS,
   decodeSessionState,
   encodeSessionState,
+  sessionStateSize,
+  writeSessionState,
   type SessionState,
 } from './session-state.js';
 
@@ -35,7 +37,8 @@ export class SessionRecord {
 
   static deserialize(bytes: Uint8Array): SessionRecord {
     if (!(bytes instanceof Uint8Array)) throw new ProtocolError('InvalidArgument', 'expected bytes');
-    const r = new BinReader(bytes, 'InvalidSessionRecord', 'session record');
+    // One copy of the input; every decoded field is a view into it.
+    const r = new BinReader(bytes.slice(), 'InvalidSessionRecord', 'session record');
     if (r.u8() !== MAGIC0 || r.u8() !== MAGIC1) r.fail('bad magic');
     const v = r.u8();
     if (v !== FORMAT_VERSION) r.fail(`unsupported format version ${v}`);
@@ -53,13 +56,18 @@ export class SessionRecord {
   }
 
   serialize(): Uint8Array {
-    const cur = this.current ? encodeSessionState(this.current) : undefined;
-    let size = 16 + (cur?.length ?? 0);
+    const cur = this.current;
+    const curSize = cur ? sessionStateSize(cur) : 0;
+    let size = 3 + 1 + (cur ? 4 + curSize : 0) + 1;
     for (const p of this.previous) size += 4 + p.length;
     const w = new BinWriter(size);
     w.u8(MAGIC0).u8(MAGIC1).u8(FORMAT_VERSION);
-    if (cur) w.u8(1).bytes(cur);
-    else w.u8(0);
+    if (cur) {
+      w.u8(1).u32(curSize);
+      writeSessionState(w, cur);
+    } else {
+      w.u8(0);
+    }
     w.u8(this.previous.length);
     for (const p of this.previous) w.bytes(p);
     return w.finish();

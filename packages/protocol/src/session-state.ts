@@ -78,11 +78,19 @@ export interface SessionState {
   spqr: SpqrState;
 }
 
-export function encodeSessionState(s: SessionState): Uint8Array {
-  let size = 300;
-  for (const c of s.receiverChains) size += 80 + c.skipped.length * 36;
-  size += s.spqr.recvPrev.size * 36 + (s.pending ? 1700 : 0);
-  const w = new BinWriter(size);
+/** Exact encoded size of `s`, so encoding writes one buffer with no copy. */
+export function sessionStateSize(s: SessionState): number {
+  let size = 1 + 33 + 33 + 32 + 4 + (33 + 32 + 32 + 4) + 1;
+  for (const c of s.receiverChains) size += 33 + 32 + 4 + 2 + c.skipped.length * 36;
+  size += 33 + 4 + 4 + 1;
+  if (s.pending)
+    size += 1 + (s.pending.preKeyId === undefined ? 0 : 4) + 4 + 33 + 8 + 4 + KEM_CIPHERTEXT_LENGTH;
+  size += 4 + 32 + 4 + 32 + 4 + 2 + s.spqr.recvPrev.size * 36;
+  return size;
+}
+
+/** Appends the encoding of `s` to `w`. */
+export function writeSessionState(w: BinWriter, s: SessionState): void {
   w.u8(s.sessionVersion)
     .fixed(s.localIdentityKey)
     .fixed(s.remoteIdentityKey)
@@ -110,6 +118,11 @@ export function encodeSessionState(s: SessionState): Uint8Array {
   const q = s.spqr;
   w.u32(q.sendCtr).fixed(q.sendNext).u32(q.recvCtr).fixed(q.recvNext).u32(q.maxJump).u16(q.recvPrev.size);
   for (const [i, k] of q.recvPrev) w.u32(i).fixed(k);
+}
+
+export function encodeSessionState(s: SessionState): Uint8Array {
+  const w = new BinWriter(sessionStateSize(s));
+  writeSessionState(w, s);
   return w.finish();
 }
 
@@ -119,6 +132,10 @@ function publicKey(r: BinReader, what: string): Uint8Array {
   return k;
 }
 
+/**
+ * Strictly decodes a state. The result holds VIEWS into `bytes`: pass a buffer nobody will
+ * overwrite (SessionRecord.deserialize copies its input once for this reason).
+ */
 export function decodeSessionState(bytes: Uint8Array): SessionState {
   const r = new BinReader(bytes, 'InvalidSessionRecord', 'session state');
   const sessionVersion = r.u8();

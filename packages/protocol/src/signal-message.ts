@@ -7,7 +7,7 @@
  * HMAC-SHA256(macKey, senderIdentity || receiverIdentity || version || protobuf), computed over
  * the bytes as received, and compared in constant time.
  */
-import { concatBytes, constantTimeEqual } from './bytes.js';
+import { constantTimeEqual } from './bytes.js';
 import type { CryptoProvider } from './crypto-provider.js';
 import { ProtocolError } from './errors.js';
 import { ProtoReader, ProtoWriter, SeenFields } from './protobuf.js';
@@ -64,8 +64,11 @@ function computeMac(
   content: Uint8Array,
 ): Uint8Array {
   if (macKey.length !== 32) throw new ProtocolError('InvalidArgument', 'MAC key must be 32 bytes');
-  const full = crypto.hmacSha256(macKey, concatBytes(senderIdentity, receiverIdentity, content));
-  return full.subarray(0, MAC_LENGTH);
+  const input = new Uint8Array(senderIdentity.length + receiverIdentity.length + content.length);
+  input.set(senderIdentity, 0);
+  input.set(receiverIdentity, senderIdentity.length);
+  input.set(content, senderIdentity.length + receiverIdentity.length);
+  return crypto.hmacSha256(macKey, input).subarray(0, MAC_LENGTH);
 }
 
 export class SignalMessage implements SignalMessageParts {
@@ -106,9 +109,16 @@ export class SignalMessage implements SignalMessageParts {
     const serialized = new Uint8Array(content.length + MAC_LENGTH);
     serialized.set(content);
     serialized.set(mac, content.length);
-    const body = serialized.subarray(1, content.length);
-    // Re-parse our own output so the returned object is exactly what a receiver would see.
-    return SignalMessage.parse(serialized, messageVersion, body);
+    return new SignalMessage(
+      messageVersion,
+      parts.senderRatchetKey,
+      parts.counter,
+      parts.previousCounter,
+      parts.ciphertext,
+      parts.pqRatchet,
+      parts.addresses,
+      serialized,
+    );
   }
 
   /** Strictly decodes a received SignalMessage (the MAC is checked later, with the session keys). */
