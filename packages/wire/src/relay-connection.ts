@@ -185,7 +185,13 @@ export class RelayConnection {
       p.reject(closedErr);
       this.pending.delete(id);
     }
-    const fatal = error?.code === 'Unauthorized' || error?.code === 'UnsupportedVersion' || code === 4401;
+    // Never reconnect after bad credentials or when another connection of this device took over.
+    const fatal =
+      error?.code === 'Unauthorized' ||
+      error?.code === 'UnsupportedVersion' ||
+      error?.code === 'ConnectionReplaced' ||
+      code === 4401 ||
+      code === 4409;
     const final = this.closedByUser || fatal || this.opts.reconnect === false;
     const err = error ?? (fatal ? new RelayError('Unauthorized', 'authentication failed') : null);
     this.handlers.onClose?.({ code, reason, error: err, final });

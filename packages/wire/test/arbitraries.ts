@@ -49,18 +49,16 @@ export const frameArb: fc.Arbitrary<Frame> = fc.oneof(
     missingDevices: devices,
     extraDevices: devices,
     staleDevices: devices,
-    results: fc
-      .uniqueArray(device, { maxLength: 6 })
-      .chain((ids) =>
-        fc.tuple(
-          ...ids.map((deviceId) =>
-            fc.record({
-              deviceId: fc.constant(deviceId),
-              status: fc.oneof(fc.constant('Accepted' as const), code),
-            }),
-          ),
+    results: fc.uniqueArray(device, { maxLength: 6 }).chain((ids) =>
+      fc.tuple(
+        ...ids.map((deviceId) =>
+          fc.record({
+            deviceId: fc.constant(deviceId),
+            status: fc.oneof(fc.constant('Accepted' as const), code),
+          }),
         ),
       ),
+    ),
   }),
   fc.record({
     type: fc.constant('deliver' as const),

@@ -1,0 +1,43 @@
+// Request bodies: read with a hard byte cap (stop reading and answer 413 as soon as it is exceeded),
+// then JSON.parse + schema validation. Nothing from the body is trusted before the schema passed.
+import type { IncomingMessage } from 'node:http';
+import { parseUnknown } from '@sotto/wire';
+import type { z } from 'zod';
+import { RelayHttpError } from './relay-http-error.js';
+
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) throw new RelayHttpError('BodyTooLarge');
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) throw new RelayHttpError('BodyTooLarge');
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>, maxBytes: number): Promise<T> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new RelayHttpError('UnsupportedMediaType', 'expected application/json');
+  const bytes = await readBody(req, maxBytes);
+  let data: unknown;
+  try {
+    data = JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw new RelayHttpError('BadRequest', 'body is not valid UTF-8 JSON');
+  }
+  const parsed = parseUnknown(schema, data);
+  if (!parsed.ok) throw new RelayHttpError('BadRequest', parsed.issues);
+  return parsed.value;
+}

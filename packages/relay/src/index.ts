@@ -1,0 +1,10 @@
+export { startRelay } from './start-relay.js';
+export type { RelayDeps, RunningRelay } from './start-relay.js';
+export type { StaticHandler } from './http/http-app.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { Logger, LogFields } from './logger.js';
+export type { Stores } from './store-adapter.js';
+export type { RelayStore } from './relay-store.js';
+export { createScryptHasher } from './auth/secret-hash.js';
+export type { SecretHasher, ScryptParams } from './auth/secret-hash.js';
+export * from './config.js';

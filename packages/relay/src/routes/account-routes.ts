@@ -1,0 +1,143 @@
+// Accounts, devices and usernames. Registration needs only an identity key, proven by an XEdDSA
+// signature over the registration payload (no phone number, no e-mail).
+import { randomUUID } from 'node:crypto';
+import {
+  AddDeviceRequestSchema,
+  MAX_DEVICE_ID,
+  RegisterRequestSchema,
+  USERNAME_RE,
+  addDeviceMessage,
+  registrationMessage,
+  toBase64,
+} from '@sotto/wire';
+import type { AccountResponse, DeviceCreatedResponse, WhoAmIResponse } from '@sotto/wire';
+import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import { verifyIdentitySignature } from '../auth/identity-signature.js';
+import { readJson } from '../http/body.js';
+import { RelayHttpError } from '../http/relay-http-error.js';
+import { requireDevice } from '../http/require-device.js';
+import { sendEmpty, sendJson } from '../http/respond.js';
+import type { Router } from '../http/router.js';
+import { accountIdParam, bytes, deviceIdParam } from './decode.js';
+
+const UsernameBodySchema = z.strictObject({ username: z.string().max(64) });
+
+async function accountView(ctx: AppContext, accountId: string): Promise<AccountResponse | null> {
+  const account = await ctx.store.getAccount(accountId);
+  if (!account) return null;
+  const devices = await ctx.store.listDevices(accountId);
+  return {
+    accountId,
+    identityKey: toBase64(account.identityKey),
+    username: account.username,
+    devices: devices.map((d) => d.deviceId).sort((a, b) => a - b),
+  };
+}
+
+export function addAccountRoutes(r: Router, ctx: AppContext): void {
+  const max = ctx.config.maxBodyBytes;
+
+  r.add('POST', '/v1/accounts', async (req, res) => {
+    const body = await readJson(req, RegisterRequestSchema, max);
+    const identityKey = bytes(body.identityKey);
+    const secret = bytes(body.deviceSecret);
+    const message = registrationMessage(identityKey, body.registrationId, secret);
+    if (!verifyIdentitySignature(identityKey, message, bytes(body.signature))) {
+      throw new RelayHttpError('InvalidSignature');
+    }
+    const accountId = randomUUID();
+    const secretHash = await ctx.auth.hashNew(secret);
+    await ctx.store.createAccount(
+      accountId,
+      identityKey,
+      { registrationId: body.registrationId, secretHash },
+      ctx.now(),
+    );
+    ctx.auth.remember(accountId, 1, secret);
+    secret.fill(0);
+    const out: DeviceCreatedResponse = { accountId, deviceId: 1 };
+    sendJson(res, 200, out);
+  });
+
+  r.add('POST', '/v1/accounts/:accountId/devices', async (req, res, p) => {
+    const accountId = accountIdParam(p['accountId']);
+    const body = await readJson(req, AddDeviceRequestSchema, max);
+    const account = await ctx.store.getAccount(accountId);
+    if (!account) throw new RelayHttpError('AccountNotFound');
+    const secret = bytes(body.deviceSecret);
+    const message = addDeviceMessage(accountId, body.registrationId, secret);
+    if (!verifyIdentitySignature(account.identityKey, message, bytes(body.signature))) {
+      throw new RelayHttpError('InvalidSignature');
+    }
+    const secretHash = await ctx.auth.hashNew(secret);
+    const deviceId = await ctx.store.addDevice(
+      accountId,
+      { registrationId: body.registrationId, secretHash },
+      MAX_DEVICE_ID,
+      ctx.now(),
+    );
+    if (typeof deviceId !== 'number') throw new RelayHttpError(deviceId);
+    ctx.auth.remember(accountId, deviceId, secret);
+    secret.fill(0);
+    const out: DeviceCreatedResponse = { accountId, deviceId };
+    sendJson(res, 200, out);
+  });
+
+  r.add('DELETE', '/v1/devices/:deviceId', async (req, res, p) => {
+    const me = await requireDevice(ctx, req);
+    const deviceId = deviceIdParam(p['deviceId']);
+    if (deviceId === me.deviceId) throw new RelayHttpError('Forbidden', 'a device cannot remove itself');
+    if (!(await ctx.store.removeDevice(me.accountId, deviceId))) throw new RelayHttpError('DeviceNotFound');
+    ctx.auth.forgetAll();
+    ctx.onDeviceRemoved(me.accountId, deviceId);
+    sendEmpty(res);
+  });
+
+  r.add('GET', '/v1/accounts/me', async (req, res) => {
+    const me = await requireDevice(ctx, req);
+    const view = await accountView(ctx, me.accountId);
+    if (!view) throw new RelayHttpError('Unauthorized');
+    const out: WhoAmIResponse = {
+      accountId: me.accountId,
+      deviceId: me.deviceId,
+      username: view.username,
+      devices: view.devices,
+    };
+    sendJson(res, 200, out);
+  });
+
+  r.add('PUT', '/v1/accounts/me/username', async (req, res) => {
+    const me = await requireDevice(ctx, req);
+    // Parse the shape first so a badly formed name gets its own code, not a generic BadRequest.
+    const raw = await readJson(req, UsernameBodySchema, max);
+    const username = raw.username.toLowerCase();
+    if (!USERNAME_RE.test(username)) throw new RelayHttpError('UsernameInvalid');
+    if ((await ctx.store.setUsername(me.accountId, username)) === 'taken')
+      throw new RelayHttpError('UsernameTaken');
+    sendJson(res, 200, { username });
+  });
+
+  r.add('DELETE', '/v1/accounts/me/username', async (req, res) => {
+    const me = await requireDevice(ctx, req);
+    await ctx.store.clearUsername(me.accountId);
+    sendEmpty(res);
+  });
+
+  r.add('GET', '/v1/usernames/:username', async (req, res, p) => {
+    await requireDevice(ctx, req);
+    const username = p['username'] ?? '';
+    if (!USERNAME_RE.test(username)) throw new RelayHttpError('UsernameInvalid');
+    const accountId = await ctx.store.findAccountByUsername(username.toLowerCase());
+    const view = accountId ? await accountView(ctx, accountId) : null;
+    if (!view) throw new RelayHttpError('UsernameNotFound');
+    sendJson(res, 200, view);
+  });
+
+  r.add('GET', '/v1/accounts/:accountId', async (req, res, p) => {
+    await requireDevice(ctx, req);
+    const view = await accountView(ctx, accountIdParam(p['accountId']));
+    if (!view) throw new RelayHttpError('AccountNotFound');
+    sendJson(res, 200, view);
+  });
+}

@@ -1,0 +1,139 @@
+// startRelay: one process, one port — node:http for the JSON API plus `ws` on /v1/ws — over a store.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RelayConfig } from './config.js';
+import type { AppContext } from './app-context.js';
+import { CredentialCache } from './auth/credential-cache.js';
+import { DeviceAuthenticator } from './auth/device-authenticator.js';
+import { createScryptHasher } from './auth/secret-hash.js';
+import type { SecretHasher } from './auth/secret-hash.js';
+import { createHttpApp } from './http/http-app.js';
+import type { StaticHandler } from './http/http-app.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import { createMailbox } from './mailbox/submit.js';
+import { createMetrics } from './metrics.js';
+import { KeyedRateLimiter } from './rate-limit.js';
+import type { RelayStore } from './relay-store.js';
+import { openRelayStore } from './store-adapter.js';
+import type { Stores } from './store-adapter.js';
+import { startSweeper } from './sweeper.js';
+import { DeviceHub } from './ws/device-hub.js';
+import { attachWebSocket } from './ws/ws-server.js';
+
+export interface RelayDeps {
+  /** Injected clock (ms since epoch) for TTLs, timestamps and rate limits. */
+  now?: () => number;
+  log?: Logger;
+  /** R3's storage ports; default: the SQLite adapter in config.dataDir. */
+  store?: Stores;
+  /** Lower-level seam for tests: a RelayStore implementation used as is. */
+  relayStore?: RelayStore;
+  /** Files at `/` (web client). */
+  serveStatic?: StaticHandler;
+  /** Device-secret hashing (tests and benchmarks may pass cheaper scrypt parameters). */
+  secretHasher?: SecretHasher;
+  /** Unacked DELIVER frames per connection (default 100, as Signal-Server). */
+  inFlightWindow?: number;
+  /** Sweeper period in ms (default 60 s). */
+  sweepIntervalMs?: number;
+}
+
+export interface RunningRelay {
+  url: string;
+  host: string;
+  port: number;
+  /** Graceful: stop accepting, let in-flight writes finish, close sockets, close the store. */
+  close(): Promise<void>;
+  /** Runs the TTL sweeper once (tests move the injected clock, then call this). */
+  sweepNow(): Promise<{ envelopes: number; attachments: number }>;
+}
+
+export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Promise<RunningRelay> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? createLogger(config.logLevel);
+  const metrics = createMetrics(deps.log === undefined);
+  const store = deps.relayStore ?? (await openRelayStore(config, deps.store, now));
+  const hub = new DeviceHub();
+  const auth = new DeviceAuthenticator(
+    store,
+    deps.secretHasher ?? createScryptHasher(),
+    new CredentialCache(100_000, 10 * 60_000, now),
+  );
+  const mailbox = createMailbox({
+    store,
+    hub,
+    metrics,
+    now,
+    messageTtlMs: config.messageTtlSeconds * 1000,
+    perDeviceQueueCap: config.perDeviceQueueCap,
+  });
+  const ctx: AppContext = {
+    config,
+    store,
+    now,
+    log,
+    metrics,
+    auth,
+    mailbox,
+    claimsByRequester: new KeyedRateLimiter(config.bundleClaimsPerRequesterPerMinute, now),
+    claimsByTarget: new KeyedRateLimiter(config.bundleClaimsPerTargetPerMinute, now),
+    onDeviceRemoved: (accountId, deviceId) => hub.disconnect({ accountId, deviceId }),
+  };
+
+  const handle = createHttpApp(ctx, deps.serveStatic);
+  const server = createServer(
+    { requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 },
+    (req, res) => void handle(req, res),
+  );
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  const ws = attachWebSocket(server, {
+    config,
+    now,
+    log,
+    metrics,
+    mailbox,
+    hub,
+    authenticate: (a, d, s) => auth.check(a, d, s),
+    inFlightWindow: deps.inFlightWindow ?? 100,
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const sweeper = startSweeper(store, now, log, metrics, deps.sweepIntervalMs);
+  const { port } = server.address() as AddressInfo;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+  log.info('relay_listening', { host: config.host, port });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    host: config.host,
+    port,
+    sweepNow: () => sweeper.sweepNow(),
+    close() {
+      closing ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await ws.close();
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), 5000);
+        await httpClosed;
+        clearTimeout(grace);
+        await sweeper.stop();
+        await store.close();
+        log.info('relay_closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,278 @@
+// One WebSocket connection: AUTH first (with a timeout), then submits, ordered pushes with a bounded
+// in-flight window, and acks. Every frame is decoded strictly; a bad frame gets an ERROR frame and
+// never throws out of the handler, so one client cannot disturb another.
+import type { WebSocket } from 'ws';
+import { WIRE_VERSION, WireError, decodeFrame, encodeFrame, wsCloseCodeFor } from '@sotto/wire';
+import type { Frame, RelayErrorCode, ServerFrame, SubmitFrame } from '@sotto/wire';
+import type { RelayConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { RelayMetrics } from '../metrics.js';
+import { TokenBucket } from '../rate-limit.js';
+import type { DeviceRef, Mailbox } from '../mailbox/mailbox.js';
+import type { DeviceHub, Subscriber } from './device-hub.js';
+
+export interface SessionContext {
+  config: RelayConfig;
+  now: () => number;
+  log: Logger;
+  metrics: RelayMetrics;
+  mailbox: Mailbox;
+  hub: DeviceHub;
+  authenticate(accountId: string, deviceId: number, secret: Uint8Array): Promise<boolean>;
+  /** Unacked pushes allowed per connection (Signal-Server uses 100). */
+  inFlightWindow: number;
+}
+
+/** After this many malformed/unexpected frames the connection is closed. */
+const MAX_PROTOCOL_ERRORS = 16;
+/** Submits awaiting their result per connection. */
+const MAX_PENDING_SUBMITS = 64;
+const OPEN = 1;
+
+type State = 'awaitingAuth' | 'authenticating' | 'open' | 'closed';
+
+export class WsSession implements Subscriber {
+  private state: State = 'awaitingAuth';
+  private device: DeviceRef | null = null;
+  private protocolErrors = 0;
+  private pendingSubmits = 0;
+  private lastPushedSeq = 0;
+  private readonly inFlight = new Set<number>();
+  private pumping = false;
+  private dirty = false;
+  private drained = false;
+  private lastSeen: number;
+  private readonly timers: ReturnType<typeof setTimeout>[] = [];
+  private readonly bucket: TokenBucket;
+  private rateStrikes = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: SessionContext,
+    private readonly onEnd: (s: WsSession) => void,
+  ) {
+    const rate = ctx.config.submitsPerConnectionPerSecond;
+    this.bucket = new TokenBucket(rate, rate / 1000, ctx.now);
+    this.lastSeen = Date.now();
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) =>
+      this.onMessage(data, isBinary),
+    );
+    ws.on('close', () => this.onClosed());
+    ws.on('error', () => undefined); // 'close' follows; ws already closed the socket with 1009 etc.
+    ws.on('pong', () => (this.lastSeen = Date.now()));
+    // Real timers (not the injected clock): these guard sockets, not message lifetimes.
+    this.timers.push(
+      setTimeout(() => {
+        if (this.state === 'awaitingAuth' || this.state === 'authenticating') this.fail('AuthTimeout');
+      }, ctx.config.authTimeoutSeconds * 1000),
+    );
+    const idleMs = ctx.config.idleTimeoutSeconds * 1000;
+    const keepAlive = setInterval(() => {
+      if (Date.now() - this.lastSeen > idleMs) this.ws.terminate();
+      else if (this.ws.readyState === OPEN) this.ws.ping();
+    }, idleMs / 3);
+    keepAlive.unref();
+    this.timers.push(keepAlive);
+  }
+
+  // ---------- inbound ----------
+
+  private onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    this.lastSeen = Date.now();
+    if (!isBinary) return this.protocolError('MalformedFrame');
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : data;
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes, this.ctx.config.maxFrameBytes);
+    } catch (err) {
+      return this.protocolError(WireError.is(err, 'FrameTooLarge') ? 'FrameTooLarge' : 'MalformedFrame');
+    }
+    if (this.state !== 'open') {
+      if (this.state === 'awaitingAuth' && frame.type === 'auth') return this.guard(this.onAuth(frame));
+      return this.fail('AuthRequired');
+    }
+    if (!this.bucket.take()) {
+      this.ctx.metrics.framesRejected.inc({ code: 'RateLimited' });
+      if (frame.type === 'submit')
+        this.send({ type: 'error', requestId: frame.requestId, code: 'RateLimited' });
+      // A client that keeps flooding after being told is cut off.
+      if (++this.rateStrikes > 10 * this.ctx.config.submitsPerConnectionPerSecond) this.fail('RateLimited');
+      return;
+    }
+    switch (frame.type) {
+      case 'submit':
+        return this.guard(this.onSubmit(frame));
+      case 'ack':
+        return this.guard(this.onAck(frame.upTo, frame.seqs));
+      case 'ping':
+        return this.send({ type: 'pong', nonce: frame.nonce });
+      case 'pong':
+        return;
+      default:
+        return this.protocolError('UnexpectedFrame');
+    }
+  }
+
+  private guard(p: Promise<void>): void {
+    p.catch(() => {
+      this.ctx.log.error('ws_handler_failed');
+      this.fail('Internal');
+    });
+  }
+
+  private async onAuth(f: Extract<Frame, { type: 'auth' }>): Promise<void> {
+    if (f.version !== WIRE_VERSION) return this.fail('UnsupportedVersion');
+    this.state = 'authenticating';
+    const ok = await this.ctx.authenticate(f.accountId, f.deviceId, f.secret);
+    f.secret.fill(0);
+    if (this.state !== 'authenticating') return; // closed meanwhile
+    if (!ok) {
+      this.ctx.metrics.authFailures.inc();
+      return this.fail('Unauthorized');
+    }
+    this.state = 'open';
+    this.device = { accountId: f.accountId, deviceId: f.deviceId };
+    this.ctx.metrics.wsAuthenticated.inc();
+    this.send({ type: 'authOk', serverTime: this.ctx.now() });
+    // Subscribe first, then drain: an envelope committed between the two is seen by the drain.
+    this.ctx.hub.subscribe(this.device, this);
+    await this.pump();
+  }
+
+  private async onSubmit(f: SubmitFrame): Promise<void> {
+    if (this.pendingSubmits >= MAX_PENDING_SUBMITS) {
+      this.send({ type: 'error', requestId: f.requestId, code: 'RateLimited' });
+      return;
+    }
+    this.pendingSubmits++;
+    try {
+      const result = await this.ctx.mailbox.submit(this.device!, f.recipient, f.envelopes);
+      this.send({ type: 'submitResult', requestId: f.requestId, ...result });
+    } finally {
+      this.pendingSubmits--;
+    }
+  }
+
+  private async onAck(upTo: number, seqs: number[]): Promise<void> {
+    await this.ctx.mailbox.ack(this.device!, upTo, seqs);
+    for (const s of this.inFlight) if (s <= upTo) this.inFlight.delete(s);
+    for (const s of seqs) this.inFlight.delete(s);
+    await this.pump();
+  }
+
+  // ---------- outbound ----------
+
+  /** Hub: new envelopes committed for this device. */
+  wake(): void {
+    this.guard(this.pump());
+  }
+
+  /** Hub: the same device connected again elsewhere. */
+  replaced(): void {
+    this.fail('ConnectionReplaced');
+  }
+
+  /** Hub: the device was removed. */
+  revoked(): void {
+    this.fail('Unauthorized');
+  }
+
+  /** Pushes stored envelopes in seq order while the in-flight window has room. */
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.dirty = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.dirty = false;
+        while (this.state === 'open') {
+          const room = this.ctx.inFlightWindow - this.inFlight.size;
+          if (room <= 0) break;
+          const batch = await this.ctx.mailbox.fetch(this.device!, this.lastPushedSeq, room);
+          for (const e of batch) {
+            if (this.state !== 'open') return;
+            this.send({ type: 'deliver', ...e });
+            this.inFlight.add(e.seq);
+            this.lastPushedSeq = Math.max(this.lastPushedSeq, e.seq);
+          }
+          this.ctx.metrics.envelopesDelivered.inc(batch.length);
+          if (batch.length < room) {
+            if (!this.drained && this.state === 'open') {
+              this.drained = true;
+              this.send({ type: 'queueEmpty' });
+            }
+            break;
+          }
+        }
+      } while (this.dirty && this.state === 'open');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private send(f: ServerFrame): void {
+    if (this.ws.readyState !== OPEN) return;
+    this.ws.send(encodeFrame(f));
+    if (this.ws.bufferedAmount > this.ctx.config.maxBufferedBytesPerConnection) this.fail('SlowConsumer');
+  }
+
+  // ---------- errors and teardown ----------
+
+  private protocolError(code: RelayErrorCode): void {
+    this.ctx.metrics.framesRejected.inc({ code });
+    if (this.state !== 'open') return this.fail(code);
+    this.send({ type: 'error', requestId: 0, code });
+    if (++this.protocolErrors >= MAX_PROTOCOL_ERRORS) this.fail(code);
+  }
+
+  /** Sends ERROR(code) and closes with 4000 + HTTP status. */
+  fail(code: RelayErrorCode): void {
+    if (this.state === 'closed') return;
+    if (this.ws.readyState === OPEN) {
+      try {
+        this.ws.send(encodeFrame({ type: 'error', requestId: 0, code }));
+      } catch {
+        // socket already failing; close below
+      }
+      this.ws.close(wsCloseCodeFor(code), code);
+      // A peer that ignores the close handshake is cut after a grace period.
+      const t = setTimeout(() => this.ws.terminate(), 5000);
+      t.unref();
+    }
+    this.onClosed();
+  }
+
+  /** Graceful shutdown: tell the client, close with 1001. */
+  shutdown(): void {
+    if (this.state === 'closed') return;
+    if (this.ws.readyState === OPEN) {
+      this.ws.send(encodeFrame({ type: 'error', requestId: 0, code: 'ShuttingDown' }));
+      this.ws.close(1001, 'ShuttingDown');
+    }
+    this.onClosed();
+  }
+
+  private onClosed(): void {
+    if (this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    for (const t of this.timers) clearTimeout(t);
+    if (wasOpen && this.device) {
+      this.ctx.hub.unsubscribe(this.device, this);
+      this.ctx.metrics.wsAuthenticated.dec();
+    }
+    this.onEnd(this);
+  }
+
+  /** For shutdown: resolves when no submit of this session is still being written. */
+  get busy(): boolean {
+    return this.pendingSubmits > 0;
+  }
+}
