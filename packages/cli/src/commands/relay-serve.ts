@@ -5,14 +5,6 @@ import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 
-// TODO(R2): import '@sotto/relay' statically typed once R1's server lands (src/index.ts).
-const RELAY_MODULE: string = '@sotto/relay';
-interface RelayModule {
-  startRelay: (
-    config: RelayConfig,
-  ) => Promise<{ url: string; host: string; port: number; close(): Promise<void> }>;
-}
-
 export interface ServeOptions {
   readonly io: CliIO;
   readonly json: boolean;
@@ -22,7 +14,7 @@ export interface ServeOptions {
 export async function serveUntilSignal(config: RelayConfig, opts: ServeOptions): Promise<void> {
   const { io, json } = opts;
   // Loaded lazily: other subcommands should not pay for SQLite and the server.
-  const { startRelay } = (await import(RELAY_MODULE)) as RelayModule;
+  const { startRelay } = await import('@sotto/relay');
 
   // Subscribe before starting so a signal during start-up is not lost.
   let signalled: (s: string) => void = () => {};
