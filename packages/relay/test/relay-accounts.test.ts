@@ -1,0 +1,106 @@
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { PrivateKey } from '@signalapp/libsignal-client';
+import { RelayError, addDeviceMessage, registrationMessage } from '@sotto/wire';
+import { registerUser, sign, startTestRelay } from './helpers/harness.js';
+import type { TestRelay } from './helpers/harness.js';
+
+const rejectsWith = (p: Promise<unknown>, code: string) =>
+  assert.rejects(p, (e: unknown) => RelayError.is(e) && e.code === code);
+
+void describe('accounts and devices', () => {
+  let t: TestRelay;
+  before(async () => {
+    t = await startTestRelay();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  void it('registers with an identity key only and returns a random UUID account id, device 1', async () => {
+    const a = await registerUser(t);
+    const b = await registerUser(t);
+    assert.match(a.accountId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.notEqual(a.accountId, b.accountId);
+    assert.equal(a.deviceId, 1);
+    const me = await a.client.whoami();
+    assert.deepEqual(me, { accountId: a.accountId, deviceId: 1, username: null, devices: [1] });
+    const view = await b.client.getAccount(a.accountId);
+    assert.deepEqual(view.identityKey, a.identityKey);
+  });
+
+  void it('refuses a registration whose signature is not by the identity key', async () => {
+    const id = PrivateKey.generate();
+    const other = PrivateKey.generate();
+    const identityKey = new Uint8Array(id.getPublicKey().serialize());
+    const secret = new Uint8Array(randomBytes(32));
+    const msg = registrationMessage(identityKey, 7, secret);
+    await rejectsWith(
+      t.anon.register({ identityKey, registrationId: 7, deviceSecret: secret, signature: sign(other, msg) }),
+      'InvalidSignature',
+    );
+    // A valid signature over a different registration id does not transfer.
+    await rejectsWith(
+      t.anon.register({ identityKey, registrationId: 8, deviceSecret: secret, signature: sign(id, msg) }),
+      'InvalidSignature',
+    );
+  });
+
+  void it('adds a device authorised by the identity key, and removes it', async () => {
+    const a = await registerUser(t);
+    const secret = new Uint8Array(randomBytes(32));
+    const sig = sign(a.identity, addDeviceMessage(a.accountId, 99, secret));
+    const created = await t.anon.addDevice(a.accountId, {
+      registrationId: 99,
+      deviceSecret: secret,
+      signature: sig,
+    });
+    assert.equal(created.deviceId, 2);
+    const second = t.anon.withCredentials({ accountId: a.accountId, deviceId: 2, secret });
+    assert.deepEqual((await second.whoami()).devices, [1, 2]);
+    // Someone else's identity key cannot add a device to this account.
+    const mallory = await registerUser(t);
+    const s2 = new Uint8Array(randomBytes(32));
+    await rejectsWith(
+      t.anon.addDevice(a.accountId, {
+        registrationId: 5,
+        deviceSecret: s2,
+        signature: sign(mallory.identity, addDeviceMessage(a.accountId, 5, s2)),
+      }),
+      'InvalidSignature',
+    );
+    await rejectsWith(second.removeDevice(2), 'Forbidden');
+    await a.client.removeDevice(2);
+    await rejectsWith(second.whoami(), 'Unauthorized');
+    await rejectsWith(a.client.removeDevice(2), 'DeviceNotFound');
+  });
+
+  void it('sets, looks up (case-insensitively), changes and releases a unique username', async () => {
+    const a = await registerUser(t);
+    const b = await registerUser(t);
+    assert.equal(await a.client.setUsername('Alice_01'), 'alice_01');
+    const found = await b.client.lookupUsername('ALICE_01');
+    assert.equal(found.accountId, a.accountId);
+    assert.equal(found.username, 'alice_01');
+    await rejectsWith(b.client.setUsername('alice_01'), 'UsernameTaken');
+    await rejectsWith(b.client.setUsername('1nvalid'), 'UsernameInvalid');
+    await rejectsWith(b.client.setUsername('ab'), 'UsernameInvalid');
+    assert.equal(await a.client.setUsername('alice_02'), 'alice_02');
+    assert.equal(await b.client.setUsername('alice_01'), 'alice_01', 'the old name was released');
+    await a.client.deleteUsername();
+    await rejectsWith(b.client.lookupUsername('alice_02'), 'UsernameNotFound');
+    assert.equal((await a.client.whoami()).username, null);
+  });
+
+  void it('answers unknown accounts and routes with documented codes', async () => {
+    const a = await registerUser(t);
+    await rejectsWith(a.client.getAccount('00000000-0000-4000-8000-000000000000'), 'AccountNotFound');
+    const res = await fetch(`${t.url}/v1/nope`);
+    assert.equal(res.status, 404);
+    assert.deepEqual(await res.json(), { error: 'NotFound' });
+    const m = await fetch(`${t.url}/v1/accounts`, { method: 'GET' });
+    assert.equal(m.status, 405);
+    assert.equal(((await m.json()) as { error: string }).error, 'MethodNotAllowed');
+  });
+});
