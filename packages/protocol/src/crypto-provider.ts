@@ -26,4 +26,11 @@ export interface CryptoProvider {
   x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** X25519 public key for a 32-byte private scalar. */
   x25519PublicKey(privateKey: Uint8Array): Uint8Array;
+  /**
+   * Optional fast strict Ed25519 (RFC 8032, cofactorless) verification: XEdDSA verification uses it
+   * for its double scalar multiplication when present (see @sotto/xeddsa). Must return false,
+   * never throw, on malformed input.
+   */
+  readonly ed25519Verify?:
+    ((publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean) | undefined;
 }

@@ -7,3 +7,4 @@ export * from './signal-message.js';
 export * from './prekey-signal-message.js';
 export * from './noble-provider.js';
 export * from './default-crypto.js';
+export * from './curve.js';

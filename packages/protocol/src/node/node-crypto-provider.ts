@@ -18,6 +18,7 @@ import {
   type KeyObject,
   randomFillSync,
 } from 'node:crypto';
+import { nodeEd25519Verify } from '@sotto/xeddsa/node';
 import type { CryptoProvider } from '../crypto-provider.js';
 import { expectBytes } from '../bytes.js';
 import { ProtocolError } from '../errors.js';
@@ -121,6 +122,7 @@ export const nodeCrypto: CryptoProvider = Object.freeze({
     }
     return out;
   },
+  ed25519Verify: nodeEd25519Verify,
 });
 
 const EMPTY = new Uint8Array(0);

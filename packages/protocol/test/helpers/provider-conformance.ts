@@ -230,6 +230,24 @@ export function providerConformance(p: CryptoProvider): void {
       assert.equal(Object.getPrototypeOf(a), Uint8Array.prototype);
     });
 
+    void it('verifies Ed25519 strictly (RFC 8032 §7.1 test 1), if it offers ed25519Verify', (t) => {
+      const verify = p.ed25519Verify;
+      if (verify === undefined) return t.diagnostic(`${p.name} has no ed25519Verify (optional)`);
+      const pub = fromHex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
+      const sig = fromHex(
+        'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+      );
+      assert.equal(verify(pub, new Uint8Array(0), sig), true);
+      assert.equal(verify(pub, Uint8Array.of(0), sig), false);
+      const flipped = sig.slice();
+      flipped[10]! ^= 4;
+      assert.equal(verify(pub, new Uint8Array(0), flipped), false);
+      // Malformed input is false, not an exception.
+      assert.equal(verify(pub.subarray(1), new Uint8Array(0), sig), false);
+      assert.equal(verify(pub, new Uint8Array(0), sig.subarray(1)), false);
+      assert.equal(verify(new Uint8Array(32).fill(0xff), new Uint8Array(0), sig), false);
+    });
+
     void it('returns plain Uint8Arrays whose slice() copies', () => {
       const outs = [
         p.sha256(fill(1, 3)),
