@@ -51,7 +51,7 @@ export interface EnvelopeToStore {
   content: Uint8Array;
 }
 
-export type EnqueueOutcome = 'stored' | 'duplicate' | 'queueFull';
+export type EnqueueOutcome = 'stored' | 'duplicate' | 'queueFull' | 'deviceNotFound';
 
 export interface StoredEnvelope {
   seq: number;
@@ -91,7 +91,7 @@ export interface RelayStore {
       kyberLastResort?: SignedPreKeyRecord;
     },
     maxOneTimeKeys: number,
-  ): Promise<'ok' | 'KeyLimitExceeded'>;
+  ): Promise<'ok' | 'KeyLimitExceeded' | 'DeviceNotFound'>;
   keyCounts(accountId: string, deviceId: number): Promise<KeyCounts>;
   /** Claims a bundle (each one-time key exactly once); null without signed prekey or last-resort key. */
   claimKeys(accountId: string, deviceId: number): Promise<ClaimedKeys | null>;
@@ -106,7 +106,13 @@ export interface RelayStore {
   ack(accountId: string, deviceId: number, upTo: number, seqs: number[]): Promise<number>;
   sweepExpired(now: number): Promise<number>;
   // attachments
-  putAttachment(id: string, bytes: Uint8Array, expiresAt: number): Promise<void>;
+  putAttachment(
+    id: string,
+    bytes: Uint8Array,
+    now: number,
+    expiresAt: number,
+    maxBytes: number,
+  ): Promise<boolean>;
   getAttachment(id: string, now: number): Promise<Uint8Array | null>;
   sweepAttachments(now: number): Promise<number>;
   // lifecycle

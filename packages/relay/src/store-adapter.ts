@@ -1,17 +1,107 @@
-// Adapts R3's storage ports (store/ports.ts) to the RelayStore seam the relay logic uses.
-// Placeholder until the ports land: only an injected RelayStore works.
+// Adapts R3's storage ports (store/ports.ts) to the RelayStore seam the relay logic uses, and opens the
+// default SQLite adapter when no ports are injected.
 import type { RelayConfig } from './config.js';
 import type { RelayStore } from './relay-store.js';
+import type { RelayStores } from './store/index.js';
 
-/** Placeholder for R3's port bundle. */
-export interface Stores {
-  readonly placeholder: true;
+export type Stores = RelayStores;
+
+const SWEEP_BATCH = 1000;
+
+/** Wraps a set of ports as a RelayStore. */
+export function relayStoreFromPorts(s: RelayStores): RelayStore {
+  return {
+    createAccount: (accountId, identityKey, device, now) =>
+      s.accounts.createAccount(accountId, identityKey, device, now),
+    addDevice: (accountId, device, maxDevices, now) =>
+      s.accounts.addDevice(accountId, device, maxDevices, now),
+    removeDevice: (accountId, deviceId) => s.accounts.removeDevice(accountId, deviceId),
+    async getAccount(accountId) {
+      const a = await s.accounts.getAccount(accountId);
+      return a && { accountId: a.accountId, identityKey: a.identityKey, username: a.username };
+    },
+    async listDevices(accountId) {
+      return (await s.accounts.listDevices(accountId)).map((d) => ({
+        deviceId: d.deviceId,
+        registrationId: d.registrationId,
+        secretHash: d.secretHash,
+      }));
+    },
+    async getDevice(accountId, deviceId) {
+      const d = await s.accounts.getDevice(accountId, deviceId);
+      return d && { deviceId: d.deviceId, registrationId: d.registrationId, secretHash: d.secretHash };
+    },
+    async setUsername(accountId, username) {
+      return (await s.accounts.setUsername(accountId, username)) === 'UsernameTaken' ? 'taken' : 'ok';
+    },
+    async clearUsername(accountId) {
+      await s.accounts.clearUsername(accountId);
+    },
+    findAccountByUsername: (username) => s.accounts.findAccountByUsername(username),
+    putKeys: (accountId, deviceId, keys, maxOneTimeKeys) =>
+      s.keys.putKeys(accountId, deviceId, keys, { maxOneTimeKeys }),
+    keyCounts: (accountId, deviceId) => s.keys.keyCounts(accountId, deviceId),
+    async claimKeys(accountId, deviceId) {
+      const b = await s.keys.claimBundle(accountId, deviceId);
+      return b && { signedPreKey: b.signedPreKey, preKey: b.preKey, kyberPreKey: b.kyberPreKey };
+    },
+    async enqueue(recipientAccountId, envelopes, queueCap) {
+      const results = await s.mailbox.enqueueMany(
+        envelopes.map((e) => ({ accountId: recipientAccountId, ...e })),
+        { queueCap },
+      );
+      return results.map((r) => r.outcome);
+    },
+    async fetch(accountId, deviceId, afterSeq, limit) {
+      return (await s.mailbox.fetch(accountId, deviceId, afterSeq, limit)).map((e) => ({
+        seq: e.seq,
+        envelopeId: e.envelopeId,
+        senderAccountId: e.senderAccountId,
+        senderDeviceId: e.senderDeviceId,
+        serverTimestamp: e.serverTimestamp,
+        envelopeType: e.envelopeType,
+        content: e.content,
+      }));
+    },
+    ack: (accountId, deviceId, upTo, seqs) =>
+      s.mailbox.ack(accountId, deviceId, { ...(upTo > 0 ? { upToSeq: upTo } : {}), seqs }),
+    async sweepExpired(now) {
+      let total = 0;
+      for (;;) {
+        const n = await s.mailbox.sweepExpired(now, SWEEP_BATCH);
+        total += n;
+        if (n < SWEEP_BATCH) return total;
+      }
+    },
+    async putAttachment(attachmentId, bytes, now, expiresAt, maxBytes) {
+      const outcome = await s.attachments.putAttachment(
+        // The uploader is not recorded: the relay keeps no link between people and blobs.
+        { attachmentId, owner: null, bytes, createdAt: now, expiresAt },
+        { maxBytes },
+      );
+      if (outcome === 'Exists') throw new Error('attachment id collision'); // 128 random bits: a bug
+      return outcome === 'ok';
+    },
+    getAttachment: (id, now) => s.attachments.getAttachment(id, now),
+    async sweepAttachments(now) {
+      let total = 0;
+      for (;;) {
+        const n = await s.attachments.sweepExpiredAttachments(now, SWEEP_BATCH);
+        total += n;
+        if (n < SWEEP_BATCH) return total;
+      }
+    },
+    ping: () => s.healthCheck(),
+    close: () => s.close(),
+  };
 }
 
 export function openRelayStore(
   _config: RelayConfig,
-  _stores: Stores | undefined,
+  stores: Stores | undefined,
   _now: () => number,
 ): Promise<RelayStore> {
-  return Promise.reject(new Error('no store adapter yet'));
+  if (stores) return Promise.resolve(relayStoreFromPorts(stores));
+  // TODO(R3's SQLite adapter): open it in config.dataDir here.
+  return Promise.reject(new Error('no SQLite adapter yet'));
 }

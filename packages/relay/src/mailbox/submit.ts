@@ -70,11 +70,14 @@ export function createMailbox(o: MailboxOptions): Mailbox {
           o.metrics.envelopesAccepted.inc();
           o.hub.notify({ accountId: recipientAccountId, deviceId: e.deviceId });
         }
-        if (outcome === 'queueFull') o.metrics.submitsRejected.inc({ code: 'QueueFull' });
-        result.results.push({
-          deviceId: e.deviceId,
-          status: outcome === 'queueFull' ? 'QueueFull' : 'Accepted',
-        });
+        const status =
+          outcome === 'queueFull'
+            ? 'QueueFull'
+            : outcome === 'deviceNotFound'
+              ? 'DeviceNotFound'
+              : 'Accepted';
+        if (status !== 'Accepted') o.metrics.submitsRejected.inc({ code: status });
+        result.results.push({ deviceId: e.deviceId, status });
       });
       return result;
     },

@@ -21,7 +21,17 @@ export function addAttachmentRoutes(r: Router, ctx: AppContext): void {
     });
     const attachmentId = randomBytes(16).toString('hex');
     const expiresAt = ctx.now() + ctx.config.attachmentTtlSeconds * 1000;
-    await ctx.store.putAttachment(attachmentId, body, expiresAt);
+    if (
+      !(await ctx.store.putAttachment(
+        attachmentId,
+        body,
+        ctx.now(),
+        expiresAt,
+        ctx.config.attachmentMaxBytes,
+      ))
+    ) {
+      throw new RelayHttpError('AttachmentTooLarge');
+    }
     ctx.metrics.attachmentsStored.inc();
     const out: AttachmentCreatedResponse = { attachmentId, expiresAt };
     sendJson(res, 200, out);

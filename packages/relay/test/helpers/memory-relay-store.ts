@@ -207,8 +207,10 @@ export class MemoryRelayStore implements RelayStore {
     return n;
   }
 
-  async putAttachment(id: string, bytes: Uint8Array, expiresAt: number) {
+  async putAttachment(id: string, bytes: Uint8Array, _now: number, expiresAt: number, maxBytes: number) {
+    if (bytes.length > maxBytes) return false;
     this.attachments.set(id, { bytes, expiresAt });
+    return true;
   }
 
   async getAttachment(id: string, now: number) {
