@@ -102,7 +102,7 @@ void describe('PreKeyBundle', () => {
   });
 
   void it('rejects wrong shapes with typed errors', () => {
-    const bad: Partial<ReturnType<typeof good>>[] = [
+    const bad: Record<string, unknown>[] = [
       { preKey: undefined },
       { signedPreKey: new Uint8Array(33) },
       { identityKey: new Uint8Array(32) },
