@@ -1,0 +1,198 @@
+// MailboxStore on SQLite: per-device FIFO keyed (dev, seq), seq allocated from device_queue inside the
+// enqueue transaction, unique (dev, envelope_id) for idempotent retries, `queued` kept in step for the
+// cap. enqueueMany is one IMMEDIATE transaction; with synchronous=FULL its COMMIT is synced before the
+// Promise resolves, so "acknowledged" always means "on disk".
+import type { EnqueueItem, EnqueueResult, MailboxStore, StoredEnvelope } from '../ports.js';
+import { ENVELOPE_ID_BYTES, checkAccountId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
+import { asRow, bytes, int, text } from './row-checks.js';
+import type { SqliteHandle } from './sqlite-handle.js';
+
+/** Bound on one envelope's content (wire allows 64 KiB; leave room without being unbounded). */
+const MAX_CONTENT_BYTES = 1024 * 1024;
+
+function checkItem(it: EnqueueItem, i: number): void {
+  checkAccountId(it.accountId, `items[${i}].accountId`);
+  checkDeviceId(it.deviceId, `items[${i}].deviceId`);
+  checkBytes(it.envelopeId, `items[${i}].envelopeId`, ENVELOPE_ID_BYTES);
+  checkAccountId(it.senderAccountId, `items[${i}].senderAccountId`);
+  checkDeviceId(it.senderDeviceId, `items[${i}].senderDeviceId`);
+  checkInt(it.serverTimestamp, `items[${i}].serverTimestamp`);
+  checkInt(it.envelopeType, `items[${i}].envelopeType`, 0, 255);
+  checkBytes(it.content, `items[${i}].content`, 0, MAX_CONTENT_BYTES);
+  checkInt(it.expiresAt, `items[${i}].expiresAt`);
+}
+
+function envelopeRow(v: unknown): StoredEnvelope {
+  const r = asRow(v);
+  return {
+    seq: int(r, 'seq'),
+    envelopeId: bytes(r, 'envelope_id', ENVELOPE_ID_BYTES),
+    senderAccountId: text(r, 'sender_account_id'),
+    senderDeviceId: int(r, 'sender_device_id'),
+    serverTimestamp: int(r, 'server_timestamp'),
+    envelopeType: int(r, 'envelope_type'),
+    content: bytes(r, 'content'),
+    expiresAt: int(r, 'expires_at'),
+  };
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+interface QueueState {
+  dev: number;
+  lastSeq: number;
+  queued: number;
+  /** envelope ids (hex) stored by this batch, with their seq. */
+  added: Map<string, number>;
+}
+
+export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
+  const adjustQueued = (dev: number, delta: number) => {
+    if (delta !== 0) h.stmt('UPDATE device_queue SET queued = queued + ? WHERE dev = ?').run(delta, dev);
+  };
+
+  return {
+    enqueueMany(items, options) {
+      return h.call(() => {
+        items.forEach(checkItem);
+        checkInt(options.queueCap, 'queueCap', 0);
+        if (items.length === 0) return [];
+        return h.tx(() => {
+          // Per-device state for this batch: read the counter once, allocate seqs here, write once.
+          const queues = new Map<string, QueueState | null>();
+          const stateOf = (it: EnqueueItem): QueueState | null => {
+            const key = `${it.accountId}.${it.deviceId}`;
+            let q = queues.get(key);
+            if (q === undefined) {
+              const v: unknown = h
+                .stmt(
+                  'SELECT q.dev, q.last_seq, q.queued FROM device d JOIN device_queue q ON q.dev = d.dev ' +
+                    'WHERE d.account_id = ? AND d.device_id = ?',
+                )
+                .get(it.accountId, it.deviceId);
+              q =
+                v === undefined
+                  ? null
+                  : {
+                      dev: int(asRow(v), 'dev'),
+                      lastSeq: int(asRow(v), 'last_seq'),
+                      queued: int(asRow(v), 'queued'),
+                      added: new Map(),
+                    };
+              queues.set(key, q);
+            }
+            return q;
+          };
+          const existing = h.stmt('SELECT seq FROM mailbox WHERE dev = ? AND envelope_id = ?');
+          const insert = h.stmt(
+            'INSERT INTO mailbox (dev, seq, envelope_id, sender_account_id, sender_device_id, server_timestamp, ' +
+              'envelope_type, content, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          );
+          const results = items.map((it): EnqueueResult => {
+            const q = stateOf(it);
+            if (q === null) return { outcome: 'deviceNotFound', seq: null };
+            const idHex = hex(it.envelopeId);
+            const again = q.added.get(idHex);
+            if (again !== undefined) return { outcome: 'duplicate', seq: again };
+            const old: unknown = existing.get(q.dev, it.envelopeId);
+            if (old !== undefined) return { outcome: 'duplicate', seq: int(asRow(old), 'seq') };
+            if (q.queued >= options.queueCap) return { outcome: 'queueFull', seq: null };
+            const seq = ++q.lastSeq;
+            q.queued++;
+            q.added.set(idHex, seq);
+            insert.run(
+              q.dev,
+              seq,
+              it.envelopeId,
+              it.senderAccountId,
+              it.senderDeviceId,
+              it.serverTimestamp,
+              it.envelopeType,
+              it.content,
+              it.expiresAt,
+            );
+            return { outcome: 'stored', seq };
+          });
+          const save = h.stmt('UPDATE device_queue SET last_seq = ?, queued = queued + ? WHERE dev = ?');
+          for (const q of queues.values())
+            if (q && q.added.size > 0) save.run(q.lastSeq, q.added.size, q.dev);
+          return results;
+        });
+      });
+    },
+
+    fetch(accountId, deviceId, afterSeq, limit) {
+      return h.call(() => {
+        checkAccountId(accountId);
+        checkDeviceId(deviceId);
+        checkInt(afterSeq, 'afterSeq');
+        checkInt(limit, 'limit', 0, 100_000);
+        return h
+          .stmt(
+            'SELECT m.seq, m.envelope_id, m.sender_account_id, m.sender_device_id, m.server_timestamp, ' +
+              'm.envelope_type, m.content, m.expires_at FROM mailbox m ' +
+              'WHERE m.dev = (SELECT dev FROM device WHERE account_id = ? AND device_id = ?) AND m.seq > ? ' +
+              'ORDER BY m.seq LIMIT ?',
+          )
+          .all(accountId, deviceId, afterSeq, limit)
+          .map(envelopeRow);
+      });
+    },
+
+    ack(accountId, deviceId, request) {
+      return h.call(() => {
+        checkAccountId(accountId);
+        checkDeviceId(deviceId);
+        if (request.upToSeq !== undefined) checkInt(request.upToSeq, 'upToSeq');
+        const seqs = request.seqs ?? [];
+        seqs.forEach((s, i) => checkInt(s, `seqs[${i}]`));
+        return h.tx(() => {
+          // Deletes are scoped by the acking device's own `dev`: another device's seq matches nothing.
+          const dev = h.dev(accountId, deviceId);
+          if (dev === undefined) return 0;
+          let n = 0;
+          if (request.upToSeq !== undefined && request.upToSeq > 0) {
+            n += h.stmt('DELETE FROM mailbox WHERE dev = ? AND seq <= ?').run(dev, request.upToSeq).changes;
+          }
+          const one = h.stmt('DELETE FROM mailbox WHERE dev = ? AND seq = ?');
+          for (const s of seqs) n += one.run(dev, s).changes;
+          adjustQueued(dev, -n);
+          return n;
+        });
+      });
+    },
+
+    queuedCount(accountId, deviceId) {
+      return h.call(() => {
+        checkAccountId(accountId);
+        checkDeviceId(deviceId);
+        const v: unknown = h
+          .stmt(
+            'SELECT q.queued FROM device d JOIN device_queue q ON q.dev = d.dev WHERE d.account_id = ? AND d.device_id = ?',
+          )
+          .get(accountId, deviceId);
+        return v === undefined ? 0 : int(asRow(v), 'queued');
+      });
+    },
+
+    sweepExpired(now, limit) {
+      return h.call(() => {
+        checkInt(now, 'now');
+        checkInt(limit, 'limit', 1, 1_000_000);
+        return h.tx(() => {
+          const devs = h
+            .stmt(
+              'DELETE FROM mailbox WHERE rowid IN ' +
+                '(SELECT rowid FROM mailbox WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) RETURNING dev',
+            )
+            .all(now, limit)
+            .map((v) => int(asRow(v), 'dev'));
+          const perDev = new Map<number, number>();
+          for (const d of devs) perDev.set(d, (perDev.get(d) ?? 0) + 1);
+          for (const [dev, n] of perDev) adjustQueued(dev, -n);
+          return devs.length;
+        });
+      });
+    },
+  };
+}
