@@ -8,3 +8,4 @@ export * from './prekey-signal-message.js';
 export * from './noble-provider.js';
 export * from './default-crypto.js';
 export * from './curve.js';
+export * from './kyber.js';
