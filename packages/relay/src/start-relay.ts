@@ -53,7 +53,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger(config.logLevel);
   const metrics = createMetrics(deps.log === undefined);
-  const store = deps.relayStore ?? (await openRelayStore(config, deps.store, now));
+  const store = deps.relayStore ?? (await openRelayStore(config, deps.store));
   const hub = new DeviceHub();
   const auth = new DeviceAuthenticator(
     store,

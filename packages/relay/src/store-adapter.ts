@@ -3,6 +3,7 @@
 import type { RelayConfig } from './config.js';
 import type { RelayStore } from './relay-store.js';
 import type { RelayStores } from './store/index.js';
+import { openSqliteStore } from './store/sqlite/open-sqlite-store.js';
 
 export type Stores = RelayStores;
 
@@ -96,12 +97,7 @@ export function relayStoreFromPorts(s: RelayStores): RelayStore {
   };
 }
 
-export function openRelayStore(
-  _config: RelayConfig,
-  stores: Stores | undefined,
-  _now: () => number,
-): Promise<RelayStore> {
-  if (stores) return Promise.resolve(relayStoreFromPorts(stores));
-  // TODO(R3's SQLite adapter): open it in config.dataDir here.
-  return Promise.reject(new Error('no SQLite adapter yet'));
+/** The injected ports, or the SQLite adapter in `config.dataDir` (created if missing). */
+export async function openRelayStore(config: RelayConfig, stores: Stores | undefined): Promise<RelayStore> {
+  return relayStoreFromPorts(stores ?? (await openSqliteStore(config.dataDir)));
 }

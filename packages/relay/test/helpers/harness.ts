@@ -9,7 +9,7 @@ import { relayConfigSchema } from '../../src/config.js';
 import type { RelayConfig } from '../../src/config.js';
 import { createScryptHasher, silentLogger, startRelay } from '../../src/index.js';
 import type { RelayDeps, RunningRelay } from '../../src/index.js';
-import { MemoryRelayStore } from './memory-relay-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.js';
 
 export const WS = WebSocket as unknown as WebSocketCtor;
 
@@ -39,7 +39,10 @@ export async function startTestRelay(
     now: clock.now,
     log: silentLogger,
     secretHasher: createScryptHasher({ N: 1024, r: 8, p: 1 }),
-    ...(deps.store === undefined ? { relayStore: new MemoryRelayStore() } : {}),
+    // The real SQLite adapter (in memory) unless a test injects something else.
+    ...(deps.store === undefined && deps.relayStore === undefined
+      ? { store: await openSqliteStore(':memory:') }
+      : {}),
     ...deps,
   });
   return {
