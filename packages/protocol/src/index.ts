@@ -9,3 +9,4 @@ export * from './noble-provider.js';
 export * from './default-crypto.js';
 export * from './curve.js';
 export * from './kyber.js';
+export * from './padding.js';
