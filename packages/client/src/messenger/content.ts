@@ -1,0 +1,163 @@
+/**
+ * The inner message that travels inside the ratchet ciphertext (before Signal padding). A small,
+ * strict binary format, version 1, big-endian:
+ *
+ *   version:u8 (=1)  kind:u8  messageId:16  sentAt:u64 (ms since epoch)  then by kind
+ *   kind 1 (text):    length:u32  utf8:length           (well-formed UTF-8, ≤ MAX_TEXT_BYTES)
+ *   kind 2 (receipt): count:u8 (1..MAX_RECEIPT_IDS)  count × targetId:16
+ *   kind 3 (sent):    destination:16  length:u32  utf8:length
+ *                     (a sync copy for our own other devices: "I sent this text to that account")
+ *
+ * Decoding is strict: unknown version or kind, short input, overlong lengths, malformed UTF-8 and
+ * trailing bytes are all a typed `MessengerError('InvalidContent')` — never a crash, never a guess.
+ */
+import { MessengerError } from './errors.js';
+import { ID_BYTES } from './ids.js';
+
+export const CONTENT_VERSION = 1;
+export const KIND_TEXT = 1;
+export const KIND_RECEIPT = 2;
+export const KIND_SENT = 3;
+/** Fits, padded and encrypted, inside the relay's 64 KiB envelope limit with room to spare. */
+export const MAX_TEXT_BYTES = 32 * 1024;
+export const MAX_RECEIPT_IDS = 100;
+
+export interface TextContent {
+  kind: 'text';
+  messageId: Uint8Array;
+  sentAt: number;
+  text: string;
+}
+
+export interface ReceiptContent {
+  kind: 'receipt';
+  messageId: Uint8Array;
+  sentAt: number;
+  /** Ids of the messages this receipt confirms. */
+  targetIds: Uint8Array[];
+}
+
+export interface SentContent {
+  kind: 'sent';
+  messageId: Uint8Array;
+  sentAt: number;
+  /** 16 raw bytes of the destination account id (a UUID). */
+  destination: Uint8Array;
+  text: string;
+}
+
+export type Content = TextContent | ReceiptContent | SentContent;
+
+const HEADER_BYTES = 2 + ID_BYTES + 8;
+
+function invalid(why: string): never {
+  throw new MessengerError('InvalidContent', `invalid content: ${why}`);
+}
+
+function checkCommon(c: Content): void {
+  if (!(c.messageId instanceof Uint8Array) || c.messageId.length !== ID_BYTES) {
+    throw new MessengerError('InvalidArgument', `"messageId" expected ${ID_BYTES} bytes`);
+  }
+  if (!Number.isSafeInteger(c.sentAt) || c.sentAt < 0) {
+    throw new MessengerError('InvalidArgument', '"sentAt" must be a non-negative safe integer');
+  }
+}
+
+function writeHeader(out: Uint8Array, view: DataView, kind: number, c: Content): void {
+  out[0] = CONTENT_VERSION;
+  out[1] = kind;
+  out.set(c.messageId, 2);
+  view.setBigUint64(2 + ID_BYTES, BigInt(c.sentAt));
+}
+
+function encodeText(s: string): Uint8Array {
+  const text = new TextEncoder().encode(s);
+  if (text.length > MAX_TEXT_BYTES) {
+    throw new MessengerError('MessageTooLong', `text is ${text.length} bytes; at most ${MAX_TEXT_BYTES}`);
+  }
+  return text;
+}
+
+export function encodeContent(c: Content): Uint8Array {
+  checkCommon(c);
+  if (c.kind === 'text' || c.kind === 'sent') {
+    const text = encodeText(c.text);
+    const pre = c.kind === 'sent' ? ID_BYTES : 0;
+    if (c.kind === 'sent' && (!(c.destination instanceof Uint8Array) || c.destination.length !== ID_BYTES)) {
+      throw new MessengerError('InvalidArgument', `"destination" expected ${ID_BYTES} bytes`);
+    }
+    const out = new Uint8Array(HEADER_BYTES + pre + 4 + text.length);
+    const view = new DataView(out.buffer);
+    writeHeader(out, view, c.kind === 'sent' ? KIND_SENT : KIND_TEXT, c);
+    if (c.kind === 'sent') out.set(c.destination, HEADER_BYTES);
+    view.setUint32(HEADER_BYTES + pre, text.length);
+    out.set(text, HEADER_BYTES + pre + 4);
+    return out;
+  }
+  const n = c.targetIds.length;
+  if (n < 1 || n > MAX_RECEIPT_IDS) {
+    throw new MessengerError('InvalidArgument', `a receipt confirms 1..${MAX_RECEIPT_IDS} ids, got ${n}`);
+  }
+  const out = new Uint8Array(HEADER_BYTES + 1 + n * ID_BYTES);
+  const view = new DataView(out.buffer);
+  writeHeader(out, view, KIND_RECEIPT, c);
+  out[HEADER_BYTES] = n;
+  c.targetIds.forEach((id, i) => {
+    if (!(id instanceof Uint8Array) || id.length !== ID_BYTES) {
+      throw new MessengerError('InvalidArgument', `receipt target id expected ${ID_BYTES} bytes`);
+    }
+    out.set(id, HEADER_BYTES + 1 + i * ID_BYTES);
+  });
+  return out;
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Strict decoder: returns a Content or throws MessengerError('InvalidContent'). */
+export function decodeContent(bytes: Uint8Array): Content {
+  if (!(bytes instanceof Uint8Array)) invalid('not bytes');
+  if (bytes.length < HEADER_BYTES) invalid('too short');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes[0] !== CONTENT_VERSION) invalid(`unsupported version ${bytes[0]}`);
+  const kind = bytes[1];
+  const messageId = bytes.slice(2, 2 + ID_BYTES);
+  const sent = view.getBigUint64(2 + ID_BYTES);
+  if (sent > BigInt(Number.MAX_SAFE_INTEGER)) invalid('sent time out of range');
+  const sentAt = Number(sent);
+  if (kind === KIND_TEXT || kind === KIND_SENT) {
+    const pre = kind === KIND_SENT ? ID_BYTES : 0;
+    if (bytes.length < HEADER_BYTES + pre + 4) invalid('truncated text length');
+    const len = view.getUint32(HEADER_BYTES + pre);
+    if (len > MAX_TEXT_BYTES) invalid('text too long');
+    if (bytes.length !== HEADER_BYTES + pre + 4 + len) invalid('text length does not match');
+    let text: string;
+    try {
+      text = utf8Strict.decode(bytes.subarray(HEADER_BYTES + pre + 4));
+    } catch {
+      invalid('text is not UTF-8');
+    }
+    if (kind === KIND_SENT) {
+      return {
+        kind: 'sent',
+        messageId,
+        sentAt,
+        destination: bytes.slice(HEADER_BYTES, HEADER_BYTES + pre),
+        text,
+      };
+    }
+    return { kind: 'text', messageId, sentAt, text };
+  }
+  if (kind === KIND_RECEIPT) {
+    if (bytes.length < HEADER_BYTES + 1) invalid('truncated receipt count');
+    const n = bytes[HEADER_BYTES]!;
+    if (n < 1 || n > MAX_RECEIPT_IDS) invalid('receipt count out of range');
+    if (bytes.length !== HEADER_BYTES + 1 + n * ID_BYTES) invalid('receipt length does not match');
+    const targetIds: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = HEADER_BYTES + 1 + i * ID_BYTES;
+      targetIds.push(bytes.slice(o, o + ID_BYTES));
+    }
+    return { kind: 'receipt', messageId, sentAt, targetIds };
+  }
+  return invalid(`unknown kind ${kind}`);
+}
