@@ -1,10 +1,10 @@
 /**
  * The two X25519 uses the session layer needs, on raw serialised keys so the per-message path
  * makes no wrapper objects: a fresh ratchet key pair, and an agreement that (like libsignal's
- * `calculate_agreement`) refuses the all-zero shared secret of a small-order public key.
+ * `calculate_agreement`, via curve.ts) refuses the all-zero secret of a small-order public key.
  */
 import type { CryptoProvider } from './crypto-provider.js';
-import { ProtocolError } from './errors.js';
+import { calculateAgreement } from './curve.js';
 import { DJB_KEY_TYPE } from './signal-message.js';
 
 export interface RawKeyPair {
@@ -25,11 +25,7 @@ export function generateRawKeyPair(crypto: CryptoProvider): RawKeyPair {
   return { publicKey: pub, privateKey: priv };
 }
 
-/** X25519(priv, pub) where `pub` is a 33-byte serialised key. */
+/** X25519(priv, pub) where `pub` is a 33-byte serialised key (curve.ts `calculateAgreement`). */
 export function agree(crypto: CryptoProvider, privateKey: Uint8Array, publicKey33: Uint8Array): Uint8Array {
-  const shared = crypto.x25519(privateKey, publicKey33.subarray(1));
-  let acc = 0;
-  for (let i = 0; i < shared.length; i++) acc |= shared[i]!;
-  if (acc === 0) throw new ProtocolError('InvalidKey', 'invalid key agreement (small-order public key)');
-  return shared;
+  return calculateAgreement(privateKey, publicKey33, crypto);
 }
