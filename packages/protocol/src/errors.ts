@@ -19,7 +19,9 @@ export type ProtocolErrorCode =
   | 'InvalidKyberPreKeyId'
   | 'InvalidPadding'
   | 'InvalidSessionRecord'
-  | 'SessionExpired';
+  | 'SessionExpired'
+  | 'FingerprintVersionMismatch'
+  | 'FingerprintParsingError';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
