@@ -20,4 +20,3 @@ export * from './session-builder.js';
 export * from './session-cipher.js';
 export { SPQR_MAX_JUMP, SPQR_MAX_OOO_KEYS } from './spqr.js';
 export * from './fingerprint.js';
-export * from './fingerprint.js';
