@@ -1,0 +1,127 @@
+// `sotto relay` as a user runs it: the real executable in a child process.
+import { after, describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(ROOT, 'packages/cli/bin/sotto.js');
+
+const tmp: string[] = [];
+after(() => {
+  for (const d of tmp) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'sotto-cli-relay-'));
+  tmp.push(d);
+  return d;
+}
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sotto(args: string[], env: Record<string, string> = {}) {
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  proc.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const done = new Promise<Run>((resolve) =>
+    proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  /** Resolves with the first stdout line matching `re`. */
+  const line = (re: RegExp, timeoutMs = 30_000) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no line ${String(re)}; stderr: ${stderr}`)),
+        timeoutMs,
+      );
+      const rl = createInterface({ input: proc.stdout });
+      rl.on('line', (l) => {
+        const m = re.exec(l);
+        if (m) {
+          clearTimeout(timer);
+          rl.close();
+          resolve(m);
+        }
+      });
+      void done.then((r) => {
+        clearTimeout(timer);
+        reject(new Error(`sotto exited (${r.code}) before printing ${String(re)}; stderr: ${r.stderr}`));
+      });
+    });
+  return { proc, done, line };
+}
+
+void describe('sotto relay (executable)', () => {
+  void it('starts on an ephemeral port, prints its URL, answers /healthz, and exits 0 on SIGTERM', async () => {
+    const data = join(tempDir(), 'data');
+    const run = sotto(['relay', '--port', '0', '--data', data]);
+    const [, url] = await run.line(/listening on (http:\/\/\S+)/);
+    const res = await fetch(`${url}/healthz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'ok' });
+    assert.ok(existsSync(data), 'the data directory was created');
+    run.proc.kill('SIGTERM');
+    const r = await run.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /SIGTERM: draining/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  void it('prints a JSON listening event with --json and stops on SIGINT', async () => {
+    const run = sotto(['--json', 'relay', '--port', '0', '--data', join(tempDir(), 'd')]);
+    const [line] = await run.line(/^\{.*"event":"listening".*\}$/);
+    const event = JSON.parse(line) as { url: string; port: number; host: string };
+    assert.equal(event.host, '127.0.0.1');
+    assert.ok(event.port > 0);
+    assert.equal(event.url, `http://127.0.0.1:${event.port}`);
+    run.proc.kill('SIGINT');
+    const r = await run.done;
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  void it('exits 3 with one line when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const r = await sotto(['relay', '--port', String(port), '--data', join(tempDir(), 'd')]).done;
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /already in use/);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  void it('rejects a bad flag value with one line and exit 2, without starting', async () => {
+    const r = await sotto(['relay', '--port', 'eighty', '--data', join(tempDir(), 'd')]).done;
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'error: invalid port (from flag --port): expected an integer, got "eighty"\n');
+    assert.equal(r.stdout, '');
+  });
+
+  void it('--print-config redacts credentials from the environment', async () => {
+    const r = await sotto(['relay', '--print-config'], {
+      SOTTO_DATABASE_URL: 'postgres://sotto:pa55word@db.example/sotto',
+    }).done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes('pa55word'), r.stdout);
+    assert.match(r.stdout, /databaseUrl\s+"postgres:\/\/REDACTED:REDACTED@db\.example\/sotto"\s+# env/);
+  });
+});
