@@ -8,6 +8,7 @@
  * `spqrRecvPlan`, `verifyAndDecrypt`, `commit`.
  */
 import type { CryptoProvider } from './crypto-provider.js';
+import { zeroize } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { agree, generateRawKeyPair } from './dh.js';
 import { chainMessageSeed, chainNextKey, deriveMessageKeys, rootStep } from './ratchet-keys.js';
@@ -40,22 +41,27 @@ export function ratchetEncrypt(
   const pq = spqrSend(crypto, state.spqr);
   const seed = chainMessageSeed(crypto, sender.chainKey);
   const keys = deriveMessageKeys(crypto, seed, pq.key);
-  const ciphertext = crypto.aes256CbcEncrypt(keys.cipherKey, keys.iv, plaintext);
-  const message = SignalMessage.create(
-    crypto,
-    {
-      senderRatchetKey: sender.ratchetPublic,
-      counter: sender.index,
-      previousCounter: state.previousCounter,
-      ciphertext,
-      pqRatchet: pq.msg,
-      addresses,
-    },
-    keys.macKey,
-    state.localIdentityKey,
-    state.remoteIdentityKey,
-    state.sessionVersion,
-  );
+  let message: SignalMessage;
+  try {
+    const ciphertext = crypto.aes256CbcEncrypt(keys.cipherKey, keys.iv, plaintext);
+    message = SignalMessage.create(
+      crypto,
+      {
+        senderRatchetKey: sender.ratchetPublic,
+        counter: sender.index,
+        previousCounter: state.previousCounter,
+        ciphertext,
+        pqRatchet: pq.msg,
+        addresses,
+      },
+      keys.macKey,
+      state.localIdentityKey,
+      state.remoteIdentityKey,
+      state.sessionVersion,
+    );
+  } finally {
+    zeroize(seed, keys.cipherKey, keys.macKey, keys.iv, pq.key);
+  }
   sender.chainKey = chainNextKey(crypto, sender.chainKey);
   sender.index += 1;
   return message;
@@ -165,13 +171,18 @@ export function ratchetDecrypt(
   const mk = planMessageKey(crypto, chain, message.counter, maxForwardJumps);
   const pq = spqrRecvPlan(crypto, state.spqr, message.pqRatchet);
   const keys = deriveMessageKeys(crypto, mk.seed, pq.key);
-
-  let macOk = message.verifyMac(crypto, state.remoteIdentityKey, state.localIdentityKey, keys.macKey);
-  if (macOk && message.addresses !== undefined) {
-    macOk = expectedAddresses !== undefined && bytesEqual(expectedAddresses, message.addresses);
+  let plaintext: Uint8Array;
+  try {
+    let macOk = message.verifyMac(crypto, state.remoteIdentityKey, state.localIdentityKey, keys.macKey);
+    if (macOk && message.addresses !== undefined) {
+      macOk = expectedAddresses !== undefined && bytesEqual(expectedAddresses, message.addresses);
+    }
+    if (!macOk) throw new ProtocolError('InvalidMac', 'MAC verification failed');
+    plaintext = crypto.aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
+  } finally {
+    // The message keys are single-use; the seed stays only if it is a stored skipped key.
+    zeroize(keys.cipherKey, keys.macKey, keys.iv);
   }
-  if (!macOk) throw new ProtocolError('InvalidMac', 'MAC verification failed');
-  const plaintext = crypto.aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
 
   // Commit.
   if (dh) {
