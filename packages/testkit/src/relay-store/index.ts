@@ -1,0 +1,2 @@
+export { runRelayStoreConformance } from './conformance.js';
+export type { HarnessCapabilities, MakeHarness, RelayStoreHarness } from './fixtures.js';
