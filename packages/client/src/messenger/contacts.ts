@@ -1,0 +1,180 @@
+/**
+ * Contact operations: add by `sotto:` address (verified at once when the relay's identity key for
+ * the account matches the key in the address; refused with `IdentityMismatch` otherwise), add by
+ * @username (trust on first use, unverified), remove, verify, and accept an identity change.
+ */
+import { constantTimeEqual } from '@sotto/protocol';
+import type { AccountInfo } from '@sotto/wire';
+import { relayFailure } from './account-setup.js';
+import type { ParsedAddress } from './contact-address.js';
+import type { ContactRecord, ContactSource } from './contact-record.js';
+import type { MessengerContext } from './context.js';
+import { MessengerError } from './errors.js';
+import { LocalState } from './local-state.js';
+
+const NAME = /^[^\s\p{Cc}@/][^\p{Cc}/]{0,63}$/u;
+
+export function checkContactName(name: string): string {
+  if (typeof name !== 'string' || !NAME.test(name) || name !== name.trim()) {
+    throw new MessengerError(
+      'InvalidArgument',
+      'a contact name is 1-64 characters, no control characters or "/", not starting with "@" or a space',
+    );
+  }
+  return name;
+}
+
+function sameRelay(a: string, b: string): boolean {
+  const norm = (u: string) => u.replace(/\/+$/, '').toLowerCase();
+  return norm(a) === norm(b);
+}
+
+async function lookup(ctx: MessengerContext, f: () => Promise<AccountInfo>): Promise<AccountInfo> {
+  try {
+    return await f();
+  } catch (e) {
+    throw relayFailure(e);
+  }
+}
+
+/** Stores `contact` with identity `key`, refusing duplicates (an auto-added "incoming" contact is renamed). */
+async function save(
+  ctx: MessengerContext,
+  name: string,
+  info: AccountInfo,
+  source: ContactSource,
+  verified: boolean,
+): Promise<ContactRecord> {
+  return ctx.lock.run(async () => {
+    const state = new LocalState(ctx.store);
+    if (info.accountId === ctx.accountId)
+      throw new MessengerError('InvalidArgument', 'that is your own address');
+    const byName = await state.contactByName(name);
+    const existing = await state.contact(info.accountId);
+    if (byName && byName.accountId !== info.accountId) {
+      throw new MessengerError('ContactExists', `a contact named ${name} already exists`);
+    }
+    if (existing && existing.source !== 'incoming' && !(verified && !existing.verified)) {
+      throw new MessengerError('ContactExists', `already a contact (as ${existing.name})`);
+    }
+    const trusted = await state.identity(info.accountId);
+    if (trusted && !constantTimeEqual(trusted, info.identityKey)) {
+      // We talked to this account under another key: never switch silently.
+      throw new MessengerError('IdentityMismatch', 'the identity key differs from the one already trusted');
+    }
+    const contact: ContactRecord = {
+      name,
+      accountId: info.accountId,
+      username: info.username,
+      verified: verified || (existing?.verified ?? false),
+      source: existing && existing.source !== 'incoming' ? existing.source : source,
+      addedAt: existing?.addedAt ?? ctx.clock.now(),
+      change: existing?.change ?? null,
+    };
+    state.putIdentity(info.accountId, info.identityKey.slice());
+    state.putContact(contact);
+    await state.commit();
+    return contact;
+  });
+}
+
+export async function addByAddress(
+  ctx: MessengerContext,
+  name: string,
+  address: ParsedAddress,
+  relayUrl: string,
+): Promise<ContactRecord> {
+  checkContactName(name);
+  if (!sameRelay(address.relayUrl, relayUrl)) {
+    throw new MessengerError('InvalidAddress', 'that address belongs to another relay');
+  }
+  const info = await lookup(ctx, () => ctx.relay.getAccount(address.accountId));
+  if (!constantTimeEqual(info.identityKey, address.identityKey)) {
+    throw new MessengerError(
+      'IdentityMismatch',
+      "the relay's identity key for this account does not match the address",
+    );
+  }
+  return save(ctx, name, info, 'address', true);
+}
+
+export async function addByUsername(
+  ctx: MessengerContext,
+  name: string,
+  username: string,
+): Promise<ContactRecord> {
+  checkContactName(name);
+  const u = username.startsWith('@') ? username.slice(1) : username;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(u)) throw new MessengerError('InvalidUsername', 'not a valid username');
+  const info = await lookup(ctx, () => ctx.relay.lookupUsername(u));
+  return save(ctx, name, info, 'username', false);
+}
+
+export async function findContact(ctx: MessengerContext, name: string): Promise<ContactRecord> {
+  const c = await new LocalState(ctx.store).contactByName(name);
+  if (!c) throw new MessengerError('UnknownContact', `no contact named ${name}`);
+  return c;
+}
+
+/** Removes the contact, its trusted key, sessions and history. */
+export async function removeContact(ctx: MessengerContext, name: string): Promise<void> {
+  await ctx.lock.run(async () => {
+    const state = new LocalState(ctx.store);
+    const c = await state.contactByName(name);
+    if (!c) throw new MessengerError('UnknownContact', `no contact named ${name}`);
+    state.deleteContact(c.accountId);
+    state.deleteIdentity(c.accountId);
+    for (const d of await state.sessionDevices(c.accountId)) state.deleteSession(c.accountId, d);
+    await state.deleteHistory(c.accountId);
+    await state.commit();
+  });
+}
+
+export async function setVerified(ctx: MessengerContext, name: string): Promise<ContactRecord> {
+  return ctx.lock.run(async () => {
+    const state = new LocalState(ctx.store);
+    const c = await state.contactByName(name);
+    if (!c) throw new MessengerError('UnknownContact', `no contact named ${name}`);
+    if (c.change)
+      throw new MessengerError('IdentityChanged', 'accept the new safety number before verifying');
+    const updated = { ...c, verified: true };
+    state.putContact(updated);
+    await state.commit();
+    return updated;
+  });
+}
+
+/**
+ * Trusts the contact's new identity (after the user compared the new safety number): the new key
+ * replaces the old one, old sessions are dropped, verification is cleared, and if the contact moved
+ * to a new account (re-registered) the contact and its history follow it. Returns the account
+ * whose held envelopes should now be replayed.
+ */
+export async function acceptIdentityChange(
+  ctx: MessengerContext,
+  name: string,
+): Promise<{ contact: ContactRecord; heldFrom: string } | undefined> {
+  return ctx.lock.run(async () => {
+    const state = new LocalState(ctx.store);
+    const c = await state.contactByName(name);
+    if (!c) throw new MessengerError('UnknownContact', `no contact named ${name}`);
+    if (!c.change) return undefined;
+    const { accountId: newAccount, identityKey } = c.change;
+    for (const d of await state.sessionDevices(c.accountId)) state.deleteSession(c.accountId, d);
+    const updated: ContactRecord = { ...c, accountId: newAccount, verified: false, change: null };
+    if (newAccount !== c.accountId) {
+      // Move the conversation to the new account; the old account is forgotten.
+      const moved = await state.history(c.accountId, Number.MAX_SAFE_INTEGER);
+      await state.deleteHistory(c.accountId);
+      for (const h of moved) state.putHistory({ ...h, contact: newAccount });
+      state.deleteContact(c.accountId);
+      state.deleteIdentity(c.accountId);
+      const stray = await state.contact(newAccount);
+      if (stray) state.deleteContact(newAccount);
+    }
+    state.putIdentity(newAccount, identityKey.slice());
+    state.putContact(updated);
+    await state.commit();
+    return { contact: updated, heldFrom: newAccount };
+  });
+}

@@ -1,0 +1,219 @@
+/**
+ * Typed access to everything the messenger keeps, over one KvTransaction: reads see the
+ * transaction's own writes and nothing is stored until `commit()` — one atomic batch. Key layout
+ * (values are records from *-record.ts, or raw protocol record bytes):
+ *
+ *   a/account                     this device's account            (account-record.ts)
+ *   c/<accountId>                 contact                          (contact-record.ts)
+ *   i/<accountId>                 trusted identity key, 33 bytes   (trust on first use)
+ *   s/<accountId>/<deviceId>      protocol SessionRecord bytes
+ *   pk/<id> spk/<id> kpk/<id>     protocol prekey records (kpk: 1 flag byte lastResort + record)
+ *   h/<accountId>/<sentAt>/<id>   history entry                    (history-record.ts)
+ *   m/<messageId>                 → the history key of that message
+ *   o/<messageId>                 outbox entry                     (outbox-record.ts)
+ *   e/<envelopeId>                envelope already processed (dedupe)
+ *   x/<accountId>/<envelopeId>    envelope held until an identity change is accepted
+ */
+import { decodeAccount, encodeAccount, type AccountRecord } from './account-record.js';
+import { decodeContact, encodeContact, type ContactRecord } from './contact-record.js';
+import { decodeHistory, encodeHistory, type HistoryEntry } from './history-record.js';
+import { KvTransaction, type KvStore } from './kv.js';
+import { decodeOutbox, encodeOutbox, type OutboxEntry } from './outbox-record.js';
+import { RecordReader, bytesToHex, encodeRecord } from './record-codec.js';
+
+const text = new TextEncoder();
+const untext = new TextDecoder();
+
+export interface HeldEnvelope {
+  envelopeId: string;
+  senderAccountId: string;
+  senderDeviceId: number;
+  serverTimestamp: number;
+  envelopeType: number;
+  content: Uint8Array;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+export class LocalState {
+  readonly tx: KvTransaction;
+
+  constructor(store: KvStore) {
+    this.tx = new KvTransaction(store);
+  }
+
+  commit(): Promise<void> {
+    return this.tx.commit();
+  }
+
+  // ---------- account ----------
+
+  async account(): Promise<AccountRecord | undefined> {
+    const b = await this.tx.get('a/account');
+    return b && decodeAccount(b);
+  }
+
+  putAccount(a: AccountRecord): void {
+    this.tx.put('a/account', encodeAccount(a));
+  }
+
+  // ---------- contacts ----------
+
+  async contact(accountId: string): Promise<ContactRecord | undefined> {
+    const b = await this.tx.get(`c/${accountId}`);
+    return b && decodeContact(b);
+  }
+
+  async contacts(): Promise<ContactRecord[]> {
+    return (await this.tx.list('c/')).map(([, v]) => decodeContact(v));
+  }
+
+  async contactByName(name: string): Promise<ContactRecord | undefined> {
+    return (await this.contacts()).find((c) => c.name === name);
+  }
+
+  putContact(c: ContactRecord): void {
+    this.tx.put(`c/${c.accountId}`, encodeContact(c));
+  }
+
+  deleteContact(accountId: string): void {
+    this.tx.delete(`c/${accountId}`);
+  }
+
+  // ---------- identities ----------
+
+  identity(accountId: string): Promise<Uint8Array | undefined> {
+    return this.tx.get(`i/${accountId}`);
+  }
+
+  putIdentity(accountId: string, key: Uint8Array): void {
+    this.tx.put(`i/${accountId}`, key);
+  }
+
+  deleteIdentity(accountId: string): void {
+    this.tx.delete(`i/${accountId}`);
+  }
+
+  // ---------- sessions and prekeys (raw protocol record bytes) ----------
+
+  session(accountId: string, deviceId: number): Promise<Uint8Array | undefined> {
+    return this.tx.get(`s/${accountId}/${pad(deviceId, 3)}`);
+  }
+
+  putSession(accountId: string, deviceId: number, bytes: Uint8Array): void {
+    this.tx.put(`s/${accountId}/${pad(deviceId, 3)}`, bytes);
+  }
+
+  deleteSession(accountId: string, deviceId: number): void {
+    this.tx.delete(`s/${accountId}/${pad(deviceId, 3)}`);
+  }
+
+  /** Device ids we hold a session with for `accountId`. */
+  async sessionDevices(accountId: string): Promise<number[]> {
+    return (await this.tx.list(`s/${accountId}/`)).map(([k]) => Number(k.slice(k.lastIndexOf('/') + 1)));
+  }
+
+  preKey(kind: 'pk' | 'spk' | 'kpk', id: number): Promise<Uint8Array | undefined> {
+    return this.tx.get(`${kind}/${pad(id, 8)}`);
+  }
+
+  putPreKey(kind: 'pk' | 'spk' | 'kpk', id: number, bytes: Uint8Array): void {
+    this.tx.put(`${kind}/${pad(id, 8)}`, bytes);
+  }
+
+  deletePreKey(kind: 'pk' | 'spk' | 'kpk', id: number): void {
+    this.tx.delete(`${kind}/${pad(id, 8)}`);
+  }
+
+  // ---------- history ----------
+
+  private historyKey(h: Pick<HistoryEntry, 'contact' | 'sentAt' | 'id'>): string {
+    return `h/${h.contact}/${pad(h.sentAt, 16)}/${h.id}`;
+  }
+
+  putHistory(h: HistoryEntry): void {
+    const key = this.historyKey(h);
+    this.tx.put(key, encodeHistory(h));
+    this.tx.put(`m/${h.id}`, text.encode(key));
+  }
+
+  async historyById(id: string): Promise<HistoryEntry | undefined> {
+    const k = await this.tx.get(`m/${id}`);
+    if (!k) return undefined;
+    const b = await this.tx.get(untext.decode(k));
+    return b && decodeHistory(b);
+  }
+
+  /** The last `limit` entries of one conversation, oldest first. */
+  async history(contactAccountId: string, limit: number): Promise<HistoryEntry[]> {
+    const all = await this.tx.list(`h/${contactAccountId}/`);
+    return all.slice(Math.max(0, all.length - limit)).map(([, v]) => decodeHistory(v));
+  }
+
+  async deleteHistory(contactAccountId: string): Promise<void> {
+    for (const [k, v] of await this.tx.list(`h/${contactAccountId}/`)) {
+      this.tx.delete(k);
+      this.tx.delete(`m/${decodeHistory(v).id}`);
+    }
+  }
+
+  // ---------- outbox ----------
+
+  putOutbox(o: OutboxEntry): void {
+    this.tx.put(`o/${o.id}`, encodeOutbox(o));
+  }
+
+  deleteOutbox(id: string): void {
+    this.tx.delete(`o/${id}`);
+  }
+
+  async outbox(): Promise<OutboxEntry[]> {
+    return (await this.tx.list('o/'))
+      .map(([, v]) => decodeOutbox(v))
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async outboxEntry(id: string): Promise<OutboxEntry | undefined> {
+    const b = await this.tx.get(`o/${id}`);
+    return b && decodeOutbox(b);
+  }
+
+  // ---------- dedupe ----------
+
+  async seen(envelopeId: string): Promise<boolean> {
+    return (await this.tx.get(`e/${envelopeId}`)) !== undefined;
+  }
+
+  markSeen(envelopeId: string, at: number): void {
+    this.tx.put(`e/${envelopeId}`, text.encode(String(at)));
+  }
+
+  // ---------- held envelopes ----------
+
+  hold(h: HeldEnvelope): void {
+    this.tx.put(
+      `x/${h.senderAccountId}/${h.envelopeId}`,
+      encodeRecord({ ...h, content: bytesToHex(h.content) }),
+    );
+  }
+
+  async held(accountId: string): Promise<HeldEnvelope[]> {
+    return (await this.tx.list(`x/${accountId}/`)).map(([, v]) => {
+      const r = RecordReader.parse(v, 'held envelope');
+      return {
+        envelopeId: r.str('envelopeId'),
+        senderAccountId: r.str('senderAccountId'),
+        senderDeviceId: r.int('senderDeviceId', 1, 127),
+        serverTimestamp: r.int('serverTimestamp'),
+        envelopeType: r.int('envelopeType', 0, 255),
+        content: r.bytes('content'),
+      };
+    });
+  }
+
+  unhold(accountId: string, envelopeId: string): void {
+    this.tx.delete(`x/${accountId}/${envelopeId}`);
+  }
+}

@@ -1,0 +1,549 @@
+/**
+ * `Messenger`: the client's public face. One instance is one unlocked device account over one
+ * KvStore and one relay (the ONLY network peer: the messenger never fetches, resolves or previews
+ * anything else, including links inside messages, which are plain text here).
+ *
+ *   const m = await Messenger.create({ backend, passphrase, relayUrl, WebSocket });
+ *   m.on('message', ({ contact, entry }) => …);
+ *   await m.connect();
+ *   await m.addContact('bob', 'sotto:…');       // or '@bob'
+ *   const sent = await m.send('bob', 'hi');     // persisted, state "sending"
+ *   await sent.accepted;                         // the relay accepted it ("sent")
+ *   await m.close();
+ *
+ * See docs/client.md for the whole API.
+ */
+import type { CryptoProvider } from '@sotto/protocol';
+import {
+  RelayClient,
+  type DeliverFrame,
+  type FetchLike,
+  type RelayConnection,
+  type WebSocketCtor,
+} from '@sotto/wire';
+import { EncryptedStore, type EncryptedStoreOptions } from '../storage/encrypted-store.js';
+import { StorageError } from '../storage/errors.js';
+import type { StorageBackend } from '../storage/backend.js';
+import type { AccountRecord } from './account-record.js';
+import { createAccount, relayFailure } from './account-setup.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { formatAddress, parseAddress } from './contact-address.js';
+import { trustOf, type ContactRecord, type ContactSource, type ContactTrust } from './contact-record.js';
+import {
+  acceptIdentityChange,
+  addByAddress,
+  addByUsername,
+  findContact,
+  removeContact,
+  setVerified,
+} from './contacts.js';
+import type { MessengerContext, MessengerHooks } from './context.js';
+import { EncryptedKv } from './encrypted-kv.js';
+import { systemClock, systemRandomness, type Clock, type Randomness } from './environment.js';
+import { MessengerError } from './errors.js';
+import type { ConnectionState, MessengerEvents } from './events.js';
+import type { HistoryEntry } from './history-record.js';
+import type { KvStore } from './kv.js';
+import { LocalState } from './local-state.js';
+import { OutboxWorker, enqueueText } from './outbox.js';
+import { maintainPreKeys } from './prekey-maintenance.js';
+import { DEFAULT_PREKEY_POLICY, type PreKeyPolicy } from './prekey-policy.js';
+import { heldFromFrame, receiveEnvelope, senderInfo, type ReceiveOutcome } from './receiver.js';
+import { safetyNumber, scannedMatches, type SafetyNumber } from './safety-number.js';
+import { SerialLock } from './serial-lock.js';
+import { TypedEmitter, type Listener } from './typed-emitter.js';
+
+export interface MessengerOptions {
+  /** Local state: either an unlocked KvStore, or a backend + passphrase (encrypted at rest). */
+  store?: KvStore;
+  backend?: StorageBackend;
+  passphrase?: string;
+  /** Options for the encrypted store (e.g. a cheaper KDF cost in tests). */
+  storeOptions?: EncryptedStoreOptions;
+  fetch?: FetchLike;
+  WebSocket?: WebSocketCtor;
+  clock?: Clock;
+  random?: Randomness;
+  crypto?: CryptoProvider;
+  prekeyPolicy?: Partial<PreKeyPolicy>;
+  backoff?: BackoffPolicy;
+  /** Reconnect automatically (default true). */
+  reconnect?: boolean;
+  hooks?: MessengerHooks;
+}
+
+export interface CreateOptions extends MessengerOptions {
+  relayUrl: string;
+  username?: string;
+}
+
+export interface ContactView {
+  name: string;
+  accountId: string;
+  username: string | null;
+  trust: ContactTrust;
+  source: ContactSource;
+  addedAt: number;
+}
+
+export interface SentMessage {
+  id: string;
+  entry: HistoryEntry;
+  /** Resolves once the relay accepted the message; rejects if it failed for good. */
+  accepted: Promise<void>;
+}
+
+export interface SafetyNumberView extends SafetyNumber {
+  contact: string;
+  trust: ContactTrust;
+  /** True when this is the NEW (not yet accepted) identity's number. */
+  pending: boolean;
+}
+
+function view(c: ContactRecord): ContactView {
+  return {
+    name: c.name,
+    accountId: c.accountId,
+    username: c.username,
+    trust: trustOf(c),
+    source: c.source,
+    addedAt: c.addedAt,
+  };
+}
+
+async function openStore(opts: MessengerOptions, create: boolean): Promise<KvStore> {
+  if (opts.store) return opts.store;
+  if (!opts.backend || opts.passphrase === undefined) {
+    throw new MessengerError('InvalidArgument', 'pass either store, or backend and passphrase');
+  }
+  try {
+    const s = create
+      ? await EncryptedStore.create(opts.backend, opts.passphrase, opts.storeOptions)
+      : await EncryptedStore.open(opts.backend, opts.passphrase, opts.storeOptions);
+    return new EncryptedKv(s);
+  } catch (e) {
+    if (StorageError.is(e, 'WrongPassphrase'))
+      throw new MessengerError('WrongPassphrase', 'wrong passphrase', { cause: e });
+    if (StorageError.is(e, 'NotInitialized'))
+      throw new MessengerError('NoAccount', 'no account here', { cause: e });
+    if (StorageError.is(e, 'AlreadyInitialized'))
+      throw new MessengerError('AccountExists', 'an account already exists here', { cause: e });
+    throw new MessengerError('StorageFailed', 'cannot open local state', { cause: e });
+  }
+}
+
+export class Messenger {
+  private readonly events = new TypedEmitter<MessengerEvents>();
+  private readonly ctx: MessengerContext;
+  private readonly outbox: OutboxWorker;
+  private conn: RelayConnection | null = null;
+  private connectionState: ConnectionState = 'offline';
+  private queueEmpty = false;
+  private queueWaiters: (() => void)[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private closed = false;
+
+  private constructor(
+    private account: AccountRecord,
+    store: KvStore,
+    private readonly opts: MessengerOptions,
+  ) {
+    const relay = new RelayClient({
+      url: account.relayUrl,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
+      credentials: { accountId: account.accountId, deviceId: account.deviceId, secret: account.deviceSecret },
+    });
+    this.ctx = {
+      store,
+      relay,
+      clock: opts.clock ?? systemClock,
+      random: opts.random ?? systemRandomness,
+      crypto: opts.crypto,
+      events: this.events,
+      lock: new SerialLock(),
+      prekeyPolicy: { ...DEFAULT_PREKEY_POLICY, ...opts.prekeyPolicy },
+      backoff: opts.backoff ?? DEFAULT_BACKOFF,
+      hooks: opts.hooks ?? {},
+      accountId: account.accountId,
+      deviceId: account.deviceId,
+      connection: () => this.conn,
+      ownDevices: new Set(),
+    };
+    this.outbox = new OutboxWorker(this.ctx, {
+      onState: (contact, id, state) => void this.emitDelivery(contact, id, state),
+      onIdentityChanged: (accountId) => void this.emitIdentityChanged(accountId),
+      onError: (err, contact) => void this.emitError(err.code, err.message, contact),
+    });
+  }
+
+  /** Creates a new account on `relayUrl` (registers, uploads keys; optional username). */
+  static async create(opts: CreateOptions): Promise<Messenger> {
+    const store = await openStore(opts, opts.store === undefined);
+    const relay = new RelayClient({
+      url: opts.relayUrl,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
+    });
+    const account = await createAccount({
+      store,
+      relay,
+      clock: opts.clock ?? systemClock,
+      random: opts.random ?? systemRandomness,
+      crypto: opts.crypto,
+      policy: { ...DEFAULT_PREKEY_POLICY, ...opts.prekeyPolicy },
+    });
+    const m = new Messenger(account, store, opts);
+    if (opts.username !== undefined) await m.setUsername(opts.username);
+    return m;
+  }
+
+  /** Opens (unlocks) an existing account. `WrongPassphrase` / `NoAccount` are typed errors. */
+  static async open(opts: MessengerOptions): Promise<Messenger> {
+    const store = await openStore(opts, false);
+    const account = await new LocalState(store).account();
+    if (!account) throw new MessengerError('NoAccount', 'no account here');
+    return new Messenger(account, store, opts);
+  }
+
+  // ---------- identity ----------
+
+  get accountId(): string {
+    return this.account.accountId;
+  }
+  get deviceId(): number {
+    return this.account.deviceId;
+  }
+  get relayUrl(): string {
+    return this.account.relayUrl;
+  }
+  get username(): string | null {
+    return this.account.username;
+  }
+  /** 33-byte identity public key. */
+  get identityKey(): Uint8Array {
+    return this.account.identityPublic.slice();
+  }
+  /** The shareable `sotto:` address (text; also what the QR code encodes). */
+  get address(): string {
+    return formatAddress({
+      relayUrl: this.account.relayUrl,
+      accountId: this.account.accountId,
+      identityKey: this.account.identityPublic,
+    });
+  }
+
+  /** Claims (or changes) this account's username on the relay. */
+  async setUsername(username: string): Promise<string> {
+    const u = username.startsWith('@') ? username.slice(1) : username;
+    let stored: string;
+    try {
+      stored = await this.ctx.relay.setUsername(u);
+    } catch (e) {
+      throw relayFailure(e);
+    }
+    this.account = await this.ctx.lock.run(async () => {
+      const state = new LocalState(this.ctx.store);
+      const a = (await state.account()) as AccountRecord;
+      const updated = { ...a, username: stored };
+      state.putAccount(updated);
+      await state.commit();
+      return updated;
+    });
+    return stored;
+  }
+
+  // ---------- events ----------
+
+  on<K extends keyof MessengerEvents>(event: K, listener: Listener<MessengerEvents[K]>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  get connection(): ConnectionState {
+    return this.connectionState;
+  }
+
+  private setConnection(state: ConnectionState): void {
+    if (this.connectionState === state) return;
+    this.connectionState = state;
+    this.events.emit('connection', { state });
+  }
+
+  private async contactName(accountId: string): Promise<string> {
+    return (await new LocalState(this.ctx.store).contact(accountId))?.name ?? accountId;
+  }
+
+  private async emitDelivery(accountId: string, id: string, state: HistoryEntry['state']): Promise<void> {
+    this.events.emit('delivery', { contact: await this.contactName(accountId), id, state });
+  }
+
+  private async emitIdentityChanged(accountId: string): Promise<void> {
+    const c = await new LocalState(this.ctx.store).contact(accountId);
+    if (c) this.events.emit('identityChanged', { contact: c.name, trust: trustOf(c) });
+  }
+
+  private emitError(code: MessengerError['code'], message: string, contact?: string, reason?: string): void {
+    this.events.emit('error', {
+      code,
+      message,
+      ...(contact ? { contact } : {}),
+      ...(reason ? { reason } : {}),
+    });
+  }
+
+  // ---------- connection ----------
+
+  /** Opens the WebSocket; resolves once authenticated. Queued messages then arrive as events. */
+  async connect(): Promise<void> {
+    if (this.closed) throw new MessengerError('Closed', 'messenger closed');
+    if (this.conn) return this.conn.ready;
+    this.setConnection('connecting');
+    this.conn = this.ctx.relay.connect(
+      {
+        onOpen: () => {
+          this.queueEmpty = false;
+          this.setConnection('online');
+          void this.track(this.afterOpen());
+        },
+        onDeliver: (d) => {
+          const p = this.onDeliver(d);
+          void this.track(p);
+          return p;
+        },
+        onQueueEmpty: () => {
+          this.queueEmpty = true;
+          for (const w of this.queueWaiters.splice(0)) w();
+          this.events.emit('queueEmpty', {});
+          void this.track(this.maintain());
+        },
+        onReconnecting: () => this.setConnection('reconnecting'),
+        onClose: ({ final, error }) => {
+          this.queueEmpty = false;
+          if (final) {
+            this.setConnection('closed');
+            if (error && !this.closed) this.emitError('RelayRejected', `connection closed: ${error.code}`);
+          } else {
+            this.setConnection('reconnecting');
+          }
+        },
+        onHandlerError: () => undefined,
+      },
+      { reconnect: this.opts.reconnect ?? true, random: () => this.ctx.random.unit() },
+    );
+    try {
+      await this.conn.ready;
+    } catch (e) {
+      this.conn = null;
+      this.setConnection('offline');
+      throw relayFailure(e);
+    }
+  }
+
+  /** Resolves when the relay's backlog has been delivered on the current connection. */
+  whenQueueEmpty(): Promise<void> {
+    if (this.queueEmpty) return Promise.resolve();
+    return new Promise((resolve) => this.queueWaiters.push(resolve));
+  }
+
+  /** Remembers in-flight work so close() can wait for it; the returned promise never rejects. */
+  private track(p: Promise<void>): Promise<void> {
+    const t = p.catch(() => undefined).finally(() => this.inflight.delete(t));
+    this.inflight.add(t);
+    return t;
+  }
+
+  private async afterOpen(): Promise<void> {
+    try {
+      const me = await this.ctx.relay.whoami();
+      this.ctx.ownDevices.clear();
+      for (const d of me.devices) if (d !== this.deviceId) this.ctx.ownDevices.add(d);
+    } catch {
+      // Not fatal: the next connect tries again.
+    }
+    await this.maintain();
+    this.outbox.kick();
+  }
+
+  /** Refills / rotates prekeys if the relay's counts or the schedule ask for it. */
+  async maintain(): Promise<void> {
+    try {
+      await maintainPreKeys(this.ctx);
+    } catch (e) {
+      const err = e instanceof MessengerError ? e : relaySafe(e);
+      this.emitError(err.code, 'prekey maintenance failed: ' + err.message);
+    }
+  }
+
+  private async onDeliver(d: DeliverFrame): Promise<void> {
+    if (this.closed) return;
+    const env = heldFromFrame(d);
+    const info = await senderInfo(this.ctx, d);
+    let outcome: ReceiveOutcome;
+    try {
+      outcome = await receiveEnvelope(this.ctx, env, info);
+    } catch (e) {
+      // Transient (storage): NOT acked; the relay redelivers it.
+      this.emitError('StorageFailed', 'could not store a received message; it will be retried');
+      throw e;
+    }
+    this.ctx.hooks.afterCommitBeforeAck?.(env.envelopeId);
+    this.conn?.ack(0, [d.seq]);
+    this.report(outcome);
+  }
+
+  private report(outcome: ReceiveOutcome): void {
+    switch (outcome.kind) {
+      case 'message':
+        if (outcome.newContact) this.events.emit('contactAdded', { contact: outcome.contact.name });
+        this.events.emit('message', { contact: outcome.contact.name, entry: outcome.entry });
+        if (outcome.entry.direction === 'in') this.outbox.kick();
+        return;
+      case 'delivered':
+        for (const id of outcome.ids)
+          this.events.emit('delivery', { contact: outcome.contact, id, state: 'delivered' });
+        return;
+      case 'held':
+        if (outcome.contact && outcome.identityChanged) {
+          this.events.emit('identityChanged', {
+            contact: outcome.contact.name,
+            trust: trustOf(outcome.contact),
+          });
+        }
+        return;
+      case 'rejected':
+        this.emitError(
+          'DecryptFailed',
+          `rejected an incoming envelope (${outcome.reason})`,
+          outcome.contact,
+          outcome.reason,
+        );
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---------- contacts ----------
+
+  /** Adds a contact from a `sotto:` address (verified at once) or an `@username` (trust on first use). */
+  async addContact(name: string, addressOrUsername: string): Promise<ContactView> {
+    const s = addressOrUsername.trim();
+    const c = s.startsWith('@')
+      ? await addByUsername(this.ctx, name, s)
+      : await addByAddress(this.ctx, name, parseAddress(s), this.relayUrl);
+    return view(c);
+  }
+
+  async removeContact(name: string): Promise<void> {
+    await removeContact(this.ctx, name);
+  }
+
+  async contacts(): Promise<ContactView[]> {
+    return (await new LocalState(this.ctx.store).contacts())
+      .map(view)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async contact(name: string): Promise<ContactView> {
+    return view(await findContact(this.ctx, name));
+  }
+
+  // ---------- messages ----------
+
+  /**
+   * Persists `text` for `contact` (history state "sending", outbox) and starts delivery. Throws
+   * `IdentityChanged` while a changed safety number is not accepted, `UnknownContact`, `MessageTooLong`.
+   */
+  async send(contact: string, text: string): Promise<SentMessage> {
+    if (this.closed) throw new MessengerError('Closed', 'messenger closed');
+    const c = await findContact(this.ctx, contact);
+    const entry = await enqueueText(this.ctx, c.accountId, text);
+    const accepted = this.outbox.whenSent(entry.id);
+    accepted.catch(() => undefined);
+    this.events.emit('delivery', { contact: c.name, id: entry.id, state: 'sending' });
+    if (this.conn) this.outbox.kick();
+    return { id: entry.id, entry, accepted };
+  }
+
+  /** The last `limit` messages with `contact`, oldest first. */
+  async history(contact: string, limit = 50): Promise<HistoryEntry[]> {
+    const c = await findContact(this.ctx, contact);
+    return new LocalState(this.ctx.store).history(c.accountId, limit);
+  }
+
+  /** Outgoing messages not yet accepted by the relay. */
+  async pending(): Promise<number> {
+    return (await new LocalState(this.ctx.store).outbox()).filter((o) => o.kind === 'text').length;
+  }
+
+  // ---------- safety numbers ----------
+
+  async safetyNumber(contact: string): Promise<SafetyNumberView> {
+    const c = await findContact(this.ctx, contact);
+    const trusted = await new LocalState(this.ctx.store).identity(c.accountId);
+    const remoteKey = c.change?.identityKey ?? trusted;
+    if (!remoteKey) throw new MessengerError('UnknownContact', 'no identity key known for this contact');
+    const remoteId = c.change?.accountId ?? c.accountId;
+    return {
+      ...safetyNumber(this.accountId, this.account.identityPublic, remoteId, remoteKey),
+      contact: c.name,
+      trust: trustOf(c),
+      pending: c.change !== null,
+    };
+  }
+
+  /** The user compared the 60 digits out of band: mark the contact verified. */
+  async markVerified(contact: string): Promise<ContactView> {
+    return view(await setVerified(this.ctx, contact));
+  }
+
+  /** Verifies from the other side's scannable form; `VerificationFailed` if it does not match. */
+  async verifyScanned(contact: string, data: Uint8Array): Promise<ContactView> {
+    const c = await findContact(this.ctx, contact);
+    const key = await new LocalState(this.ctx.store).identity(c.accountId);
+    if (
+      c.change ||
+      !key ||
+      !scannedMatches(this.accountId, this.account.identityPublic, c.accountId, key, data)
+    ) {
+      throw new MessengerError('VerificationFailed', 'the scanned safety number does not match');
+    }
+    return view(await setVerified(this.ctx, contact));
+  }
+
+  /** Accepts a changed safety number: trusts the new key, releases held messages, unblocks sending. */
+  async acceptIdentity(contact: string): Promise<ContactView> {
+    const r = await acceptIdentityChange(this.ctx, contact);
+    if (!r) return view(await findContact(this.ctx, contact));
+    for (const env of await new LocalState(this.ctx.store).held(r.heldFrom)) {
+      this.report(await receiveEnvelope(this.ctx, env, undefined, true));
+    }
+    if (this.conn) this.outbox.kick();
+    return view(await findContact(this.ctx, contact));
+  }
+
+  // ---------- lifecycle ----------
+
+  /** Stops the socket and timers, waits for in-flight work, closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.outbox.stop();
+    this.conn?.close();
+    this.conn = null;
+    await Promise.all([...this.inflight]);
+    await this.outbox.idle();
+    await this.ctx.lock.run(() => Promise.resolve());
+    this.setConnection('closed');
+    this.events.removeAll();
+    await this.ctx.store.close?.();
+  }
+}
+
+function relaySafe(e: unknown): MessengerError {
+  try {
+    return relayFailure(e);
+  } catch {
+    return new MessengerError('StorageFailed', 'unexpected failure', { cause: e });
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The outbox: messages are persisted (history "sending" + outbox entry, one batch) BEFORE the
+ * first attempt; a worker delivers each leg with retries (exponential backoff + jitter) until the
+ * relay accepts, and survives restarts because it only ever works from what is stored.
+ */
+import { RelayError, bytesToUuid } from '@sotto/wire';
+import { backoffDelay } from './backoff.js';
+import { encodeContent, type Content } from './content.js';
+import type { MessengerContext } from './context.js';
+import { MessengerError } from './errors.js';
+import type { HistoryEntry } from './history-record.js';
+import { idToHex, newId } from './ids.js';
+import { LocalState } from './local-state.js';
+import type { OutboxEntry } from './outbox-record.js';
+import { deliverLeg, type LegOutcome } from './leg-delivery.js';
+
+/** Persists a text for `contactAccountId` in history ("sending") and the outbox, atomically. */
+export async function enqueueText(
+  ctx: MessengerContext,
+  contactAccountId: string,
+  text: string,
+): Promise<HistoryEntry> {
+  const messageId = newId(ctx.random);
+  const sentAt = ctx.clock.now();
+  const content = encodeContent({ kind: 'text', messageId, sentAt, text });
+  const sync = encodeContent({
+    kind: 'sent',
+    messageId,
+    sentAt,
+    destination: uuidBytes(contactAccountId),
+    text,
+  });
+  return ctx.lock.run(async () => {
+    const state = new LocalState(ctx.store);
+    const contact = await state.contact(contactAccountId);
+    if (!contact) throw new MessengerError('UnknownContact', 'no such contact');
+    if (contact.change) {
+      throw new MessengerError(
+        'IdentityChanged',
+        `the safety number with ${contact.name} changed; accept it first`,
+      );
+    }
+    const id = idToHex(messageId);
+    const entry: HistoryEntry = {
+      id,
+      contact: contactAccountId,
+      direction: 'out',
+      text,
+      sentAt,
+      receivedAt: null,
+      state: 'sending',
+    };
+    state.putHistory(entry);
+    state.putOutbox({
+      id,
+      kind: 'text',
+      contact: contactAccountId,
+      legs: [
+        { recipient: contactAccountId, content, envelopeIds: {}, done: false },
+        { recipient: ctx.accountId, content: sync, envelopeIds: {}, done: false },
+      ],
+      attempts: 0,
+      nextAttemptAt: sentAt,
+      createdAt: sentAt,
+    });
+    await state.commit();
+    return entry;
+  });
+}
+
+/** Adds a delivery receipt for `targetIds` to `state`'s batch (the caller commits). */
+export function enqueueReceipt(
+  ctx: MessengerContext,
+  state: LocalState,
+  recipient: string,
+  targetIds: Uint8Array[],
+): void {
+  const messageId = newId(ctx.random);
+  const now = ctx.clock.now();
+  const content: Content = { kind: 'receipt', messageId, sentAt: now, targetIds };
+  state.putOutbox({
+    id: idToHex(messageId),
+    kind: 'receipt',
+    contact: recipient,
+    legs: [{ recipient, content: encodeContent(content), envelopeIds: {}, done: false }],
+    attempts: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+  });
+}
+
+function uuidBytes(uuid: string): Uint8Array {
+  const hex = uuid.replace(/-/g, '');
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  if (bytesToUuid(out) !== uuid) throw new MessengerError('InvalidArgument', 'account id is not a UUID');
+  return out;
+}
+
+export interface OutboxCallbacks {
+  /** An outgoing text changed state (sent / failed). */
+  onState(contact: string, id: string, state: 'sent' | 'failed'): void;
+  onIdentityChanged(accountId: string): void;
+  onError(err: MessengerError, contact: string): void;
+}
+
+/**
+ * Runs the outbox: one pass at a time; due entries in creation order; a timer for the next retry.
+ */
+export class OutboxWorker {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private cancelTimer: (() => void) | null = null;
+  private stopped = false;
+  private readonly waiters = new Map<string, { resolve: () => void; reject: (e: unknown) => void }[]>();
+
+  constructor(
+    private readonly ctx: MessengerContext,
+    private readonly callbacks: OutboxCallbacks,
+  ) {}
+
+  /** Resolves when message `id` has been accepted by the relay; rejects if it failed for good. */
+  whenSent(id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(id, list);
+    });
+  }
+
+  private settle(id: string, err?: unknown): void {
+    for (const w of this.waiters.get(id) ?? []) {
+      if (err === undefined) w.resolve();
+      else w.reject(err);
+    }
+    this.waiters.delete(id);
+  }
+
+  /** Starts a pass now (or right after the current one). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((e: unknown) => this.callbacks.onError(asMessengerError(e), ''))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Waits for the current pass (tests, close()). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    for (const id of [...this.waiters.keys()])
+      this.settle(id, new MessengerError('Closed', 'messenger closed'));
+  }
+
+  private async pass(): Promise<void> {
+    const entries = await new LocalState(this.ctx.store).outbox();
+    const now = this.ctx.clock.now();
+    let nextDue = Infinity;
+    for (const entry of entries) {
+      if (this.stopped) return;
+      if (entry.nextAttemptAt > now) {
+        nextDue = Math.min(nextDue, entry.nextAttemptAt);
+        continue;
+      }
+      const retryAt = await this.attempt(entry);
+      if (retryAt !== undefined) nextDue = Math.min(nextDue, retryAt);
+    }
+    if (nextDue !== Infinity && !this.stopped) {
+      this.cancelTimer?.();
+      this.cancelTimer = this.ctx.clock.schedule(Math.max(0, nextDue - this.ctx.clock.now()), () => {
+        this.cancelTimer = null;
+        this.kick();
+      });
+    }
+  }
+
+  /** One attempt at every pending leg of `entry`; returns when to retry, or undefined when finished. */
+  private async attempt(entry: OutboxEntry): Promise<number | undefined> {
+    let retry = false;
+    let failed = false;
+    let error: MessengerError | undefined;
+    for (const leg of entry.legs) {
+      if (leg.done) continue;
+      let r: LegOutcome;
+      try {
+        r = await deliverLeg(this.ctx, entry, leg, (id) => this.callbacks.onIdentityChanged(id));
+      } catch (e) {
+        error = asMessengerError(e);
+        r = PERMANENT.has(error.code) ? 'failed' : 'retry';
+      }
+      if (r === 'accepted') {
+        leg.done = true;
+        if (entry.kind === 'text' && leg.recipient === entry.contact) await this.markSent(entry);
+      } else if (r === 'failed') {
+        // Only the contact's leg decides the message's fate; a lost sync copy is not fatal.
+        if (leg.recipient === entry.contact) failed = true;
+        else leg.done = true;
+      } else {
+        retry = true;
+      }
+    }
+    const outcome: LegOutcome = failed ? 'failed' : retry ? 'retry' : 'accepted';
+    if (error) this.callbacks.onError(error, entry.contact);
+    return this.ctx.lock.run(async () => {
+      const state = new LocalState(this.ctx.store);
+      const stored = await state.outboxEntry(entry.id);
+      if (!stored) return undefined;
+      if (outcome === 'accepted') {
+        state.deleteOutbox(entry.id);
+        await state.commit();
+        return undefined;
+      }
+      if (outcome === 'failed') {
+        state.deleteOutbox(entry.id);
+        const h = entry.kind === 'text' ? await state.historyById(entry.id) : undefined;
+        if (h && h.state === 'sending') state.putHistory({ ...h, state: 'failed' });
+        await state.commit();
+        if (h && h.state === 'sending') this.callbacks.onState(entry.contact, entry.id, 'failed');
+        this.settle(entry.id, error ?? new MessengerError('RelayRejected', 'the relay refused the message'));
+        return undefined;
+      }
+      const attempts = stored.attempts + 1;
+      const retryAt = this.ctx.clock.now() + backoffDelay(attempts, this.ctx.random.unit(), this.ctx.backoff);
+      // Keep the legs' envelope ids and done flags from this attempt.
+      state.putOutbox({ ...stored, legs: entry.legs, attempts, nextAttemptAt: retryAt });
+      await state.commit();
+      return retryAt;
+    });
+  }
+
+  private async markSent(entry: OutboxEntry): Promise<void> {
+    const changed = await this.ctx.lock.run(async () => {
+      const state = new LocalState(this.ctx.store);
+      const h = await state.historyById(entry.id);
+      if (!h || h.state !== 'sending') return false;
+      state.putHistory({ ...h, state: 'sent' });
+      await state.commit();
+      return true;
+    });
+    if (changed) this.callbacks.onState(entry.contact, entry.id, 'sent');
+    this.settle(entry.id);
+  }
+}
+
+/** Errors after which retrying cannot help: the message is marked failed. */
+const PERMANENT = new Set<MessengerError['code']>(['IdentityChanged', 'UnknownContact', 'RelayRejected']);
+
+const TRANSIENT_RELAY = new Set([
+  'NetworkError',
+  'Closed',
+  'Timeout',
+  'RateLimited',
+  'QueueFull',
+  'BadResponse',
+]);
+
+export function asMessengerError(e: unknown): MessengerError {
+  if (e instanceof MessengerError) return e;
+  if (RelayError.is(e)) {
+    return TRANSIENT_RELAY.has(e.code) || (e.status !== undefined && e.status >= 500)
+      ? new MessengerError('RelayUnreachable', `relay: ${e.code}`, { cause: e })
+      : new MessengerError('RelayRejected', `relay: ${e.code}`, { cause: e });
+  }
+  return new MessengerError('StorageFailed', 'unexpected failure', { cause: e });
+}
