@@ -6,7 +6,9 @@ import { ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import type { CryptoProvider } from '../src/crypto-provider.js';
 import { concatBytes, utf8 } from '../src/bytes.js';
-import { KeyPair, PublicKey, calculateAgreement } from '../src/curve.js';
+import { KeyPair, PublicKey, calculateAgreement, isCanonicalPublicKey } from '../src/curve.js';
+import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { isProtocolError } from '../src/errors.js';
 import {
   KEMKeyPair,
@@ -116,6 +118,7 @@ function sottoAliceSends(
   raw: Awaited<ReturnType<LibsignalPeer['makeBundle']>>['raw'],
   plaintext: Uint8Array,
   encaps: Encaps,
+  tweakBaseKey: (publicKey: Uint8Array) => Uint8Array = (k) => k,
 ): Uint8Array {
   const identity = KeyPair.generate(crypto);
   const base = KeyPair.generate(crypto);
@@ -146,7 +149,7 @@ function sottoAliceSends(
     signedPreKeyId: raw.signedPreKeyId,
     kyberPreKeyId: raw.kyberPreKeyId,
     kyberCiphertext: kem.ciphertext,
-    baseKey: base.publicKey.serialize(),
+    baseKey: tweakBaseKey(base.publicKey.serialize()),
     identityKey: identity.publicKey.serialize(),
     message,
   }).serialize();
@@ -184,6 +187,42 @@ void describe('Kyber1024 shared secrets agree with libsignal 0.103.0', () => {
     const alice = SignalClient.ProtocolAddress.new('alice-negative', 1);
     const bad = sottoAliceSends(raw, utf8('x'), rawMlKemEncaps);
     await assert.rejects(bob.decrypt(3, bad, alice));
+  });
+});
+
+void describe('base key canonicity (libsignal PublicKey::is_canonical)', () => {
+  /** The same X25519 key plus an 8-torsion point: identical DH results, a different encoding. */
+  function addTorsion(key33: Uint8Array): Uint8Array {
+    const P = ed25519.Point;
+    const Fp = P.Fp;
+    const u = bytesToNumberLE(key33.subarray(1));
+    const y = Fp.mul(Fp.sub(u, Fp.ONE), Fp.inv(Fp.add(u, Fp.ONE)));
+    const q = P.fromBytes(numberToBytesLE(y, 32)).add(P.fromHex(ED25519_TORSION_SUBGROUP[1]!));
+    const y2 = q.toAffine().y;
+    const u2 = Fp.mul(Fp.add(Fp.ONE, y2), Fp.inv(Fp.sub(Fp.ONE, y2)));
+    return Uint8Array.of(0x05, ...numberToBytesLE(u2, 32));
+  }
+
+  void it('libsignal refuses a first message whose base key has a torsion component; so does isCanonicalPublicKey', async () => {
+    const bob = new LibsignalPeer('bob-torsion');
+    const { raw } = await bob.makeBundle(false);
+    const alice = SignalClient.ProtocolAddress.new('alice-torsion', 1);
+    let tweaked: Uint8Array | undefined;
+    const bad = sottoAliceSends(
+      raw,
+      utf8('x'),
+      (pk) => kemEncapsulate(pk, crypto),
+      (k) => {
+        assert.equal(isCanonicalPublicKey(k), true);
+        tweaked = addTorsion(k);
+        return tweaked;
+      },
+    );
+    assert.equal(isCanonicalPublicKey(tweaked!), false);
+    await assert.rejects(bob.decrypt(3, bad, alice), /base key/);
+    // Control: the untweaked key from the same construction is accepted.
+    const good = sottoAliceSends(raw, utf8('y'), (pk) => kemEncapsulate(pk, crypto));
+    assert.deepEqual(Uint8Array.from(await bob.decrypt(3, good, alice)), utf8('y'));
   });
 });
 
