@@ -35,6 +35,8 @@ export interface RelayDeps {
   secretHasher?: SecretHasher;
   /** Unacked DELIVER frames per connection (default 100, as Signal-Server). */
   inFlightWindow?: number;
+  /** How long pushes may wait on a full outbound buffer before a slow reader is cut (default 10 s). */
+  slowReaderMs?: number;
   /** Sweeper period in ms (default 60 s). */
   sweepIntervalMs?: number;
 }
@@ -100,6 +102,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     hub,
     authenticate: (a, d, s) => auth.check(a, d, s),
     inFlightWindow: deps.inFlightWindow ?? 100,
+    slowReaderMs: deps.slowReaderMs ?? 10_000,
   });
 
   await new Promise<void>((resolve, reject) => {

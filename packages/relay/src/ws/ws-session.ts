@@ -2,7 +2,14 @@
 // in-flight window, and acks. Every frame is decoded strictly; a bad frame gets an ERROR frame and
 // never throws out of the handler, so one client cannot disturb another.
 import type { WebSocket } from 'ws';
-import { WIRE_VERSION, WireError, decodeFrame, encodeFrame, wsCloseCodeFor } from '@sotto/wire';
+import {
+  MAX_ENVELOPE_CONTENT_BYTES,
+  WIRE_VERSION,
+  WireError,
+  decodeFrame,
+  encodeFrame,
+  wsCloseCodeFor,
+} from '@sotto/wire';
 import type { Frame, RelayErrorCode, ServerFrame, SubmitFrame } from '@sotto/wire';
 import type { RelayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -21,6 +28,8 @@ export interface SessionContext {
   authenticate(accountId: string, deviceId: number, secret: Uint8Array): Promise<boolean>;
   /** Unacked pushes allowed per connection (Signal-Server uses 100). */
   inFlightWindow: number;
+  /** How long pushes may stay blocked on a full outbound buffer before the reader is cut off. */
+  slowReaderMs: number;
 }
 
 /** After this many malformed/unexpected frames the connection is closed. */
@@ -28,6 +37,8 @@ const MAX_PROTOCOL_ERRORS = 16;
 /** Submits awaiting their result per connection. */
 const MAX_PENDING_SUBMITS = 64;
 const OPEN = 1;
+/** Room for one maximal DELIVER frame above the push limit (pushes stop at the limit, one frame late). */
+const HARD_CAP_SLACK = 2 * (MAX_ENVELOPE_CONTENT_BYTES + 1024);
 
 type State = 'awaitingAuth' | 'authenticating' | 'open' | 'closed';
 
@@ -45,6 +56,8 @@ export class WsSession implements Subscriber {
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
   private readonly bucket: TokenBucket;
   private rateStrikes = 0;
+  /** Set while pushes wait for the outbound buffer to drain. */
+  private drainTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -195,14 +208,25 @@ export class WsSession implements Subscriber {
         while (this.state === 'open') {
           const room = this.ctx.inFlightWindow - this.inFlight.size;
           if (room <= 0) break;
+          if (this.outboundFull()) {
+            this.waitForDrain();
+            break;
+          }
           const batch = await this.ctx.mailbox.fetch(this.device!, this.lastPushedSeq, room);
+          let sent = 0;
           for (const e of batch) {
             if (this.state !== 'open') return;
+            if (this.outboundFull()) break; // the rest is fetched again after the drain
             this.send({ type: 'deliver', ...e });
             this.inFlight.add(e.seq);
             this.lastPushedSeq = Math.max(this.lastPushedSeq, e.seq);
+            sent++;
           }
-          this.ctx.metrics.envelopesDelivered.inc(batch.length);
+          this.ctx.metrics.envelopesDelivered.inc(sent);
+          if (sent < batch.length) {
+            this.waitForDrain();
+            break;
+          }
           if (batch.length < room) {
             if (!this.drained && this.state === 'open') {
               this.drained = true;
@@ -217,10 +241,41 @@ export class WsSession implements Subscriber {
     }
   }
 
+  private outboundFull(): boolean {
+    return this.ws.bufferedAmount > this.ctx.config.maxBufferedBytesPerConnection;
+  }
+
+  /**
+   * Backpressure: pushes pause while the outbound buffer is over the limit; a reader that does not
+   * drain it within slowReaderMs is disconnected (its envelopes stay queued for the next connection).
+   */
+  private waitForDrain(): void {
+    if (this.drainTimer) return;
+    const since = Date.now();
+    this.drainTimer = setInterval(() => {
+      if (this.state !== 'open') return this.stopDrainWait();
+      if (this.ws.bufferedAmount <= this.ctx.config.maxBufferedBytesPerConnection / 2) {
+        this.stopDrainWait();
+        this.guard(this.pump());
+      } else if (Date.now() - since > this.ctx.slowReaderMs) {
+        this.stopDrainWait();
+        this.fail('SlowConsumer');
+      }
+    }, 20);
+  }
+
+  private stopDrainWait(): void {
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.drainTimer = null;
+  }
+
   private send(f: ServerFrame): void {
     if (this.ws.readyState !== OPEN) return;
     this.ws.send(encodeFrame(f));
-    if (this.ws.bufferedAmount > this.ctx.config.maxBufferedBytesPerConnection) this.fail('SlowConsumer');
+    // Answers (not pushes) can still pile up behind a client that submits without reading: hard cap.
+    if (this.ws.bufferedAmount > 2 * this.ctx.config.maxBufferedBytesPerConnection + HARD_CAP_SLACK) {
+      this.fail('SlowConsumer');
+    }
   }
 
   // ---------- errors and teardown ----------
@@ -264,6 +319,7 @@ export class WsSession implements Subscriber {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     for (const t of this.timers) clearTimeout(t);
+    this.stopDrainWait();
     if (wasOpen && this.device) {
       this.ctx.hub.unsubscribe(this.device, this);
       this.ctx.metrics.wsAuthenticated.dec();

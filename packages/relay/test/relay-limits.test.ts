@@ -1,0 +1,158 @@
+// Per-connection limits: frame size, frame rate, auth timeout, slow readers, reconnect after drops.
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { decodeFrame, encodeFrame } from '@sotto/wire';
+import type { DeliverFrame, Frame } from '@sotto/wire';
+import { envelopeId, registerUser, startTestRelay, waitFor } from './helpers/harness.js';
+import type { TestRelay, TestUser } from './helpers/harness.js';
+
+async function authedSocket(t: TestRelay, u: TestUser) {
+  const ws = new WebSocket(t.url.replace('http', 'ws') + '/v1/ws');
+  const frames: Frame[] = [];
+  let code = 0;
+  ws.on('message', (d: Buffer) => frames.push(decodeFrame(d)));
+  ws.on('close', (c) => (code = c));
+  ws.on('error', () => undefined);
+  await new Promise((r) => ws.once('open', r));
+  ws.send(encodeFrame({ type: 'auth', version: 1, accountId: u.accountId, deviceId: 1, secret: u.secret }));
+  await waitFor(() => frames.some((f) => f.type === 'authOk'));
+  return { ws, frames, code: () => code };
+}
+
+void describe('per-connection limits', () => {
+  void it('closes a socket that sends a frame over maxFrameBytes (1009) and keeps serving others', async () => {
+    const t = await startTestRelay({ maxFrameBytes: 4096 });
+    try {
+      const u = await registerUser(t);
+      const s = await authedSocket(t, u);
+      s.ws.send(new Uint8Array(5000));
+      await waitFor(() => s.code() !== 0);
+      assert.equal(s.code(), 1009);
+      assert.equal(await t.anon.health(), 'ok');
+    } finally {
+      await t.close();
+    }
+  });
+
+  void it('answers submits over the per-connection rate with RateLimited', async () => {
+    const t = await startTestRelay({ submitsPerConnectionPerSecond: 5 });
+    try {
+      const a = await registerUser(t);
+      const b = await registerUser(t);
+      const s = await authedSocket(t, a);
+      for (let i = 1; i <= 20; i++) {
+        s.ws.send(
+          encodeFrame({
+            type: 'submit',
+            requestId: i,
+            recipient: b.accountId,
+            envelopes: [
+              {
+                deviceId: 1,
+                registrationId: b.registrationId,
+                envelopeId: envelopeId(),
+                envelopeType: 1,
+                content: new Uint8Array(1),
+              },
+            ],
+          }),
+        );
+      }
+      await waitFor(
+        () => s.frames.filter((f) => f.type === 'submitResult' || f.type === 'error').length === 20,
+      );
+      const limited = s.frames.filter((f) => f.type === 'error' && f.code === 'RateLimited');
+      const accepted = s.frames.filter((f) => f.type === 'submitResult' && f.error === null);
+      assert.ok(accepted.length >= 5 && accepted.length < 20, `accepted ${accepted.length}`);
+      assert.equal(limited.length, 20 - accepted.length);
+      s.ws.close();
+    } finally {
+      await t.close();
+    }
+  });
+
+  void it('closes a connection that does not authenticate in time (4408)', async () => {
+    const t = await startTestRelay({ authTimeoutSeconds: 1 });
+    try {
+      const ws = new WebSocket(t.url.replace('http', 'ws') + '/v1/ws');
+      const frames: Frame[] = [];
+      let code = 0;
+      ws.on('message', (d: Buffer) => frames.push(decodeFrame(d)));
+      ws.on('close', (c) => (code = c));
+      await waitFor(() => code !== 0, 5000);
+      assert.equal(code, 4408);
+      assert.deepEqual(frames, [{ type: 'error', requestId: 0, code: 'AuthTimeout' }]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  void it('disconnects a reader that stops reading once its queued bytes pass the limit', async () => {
+    const t = await startTestRelay({ maxBufferedBytesPerConnection: 64 * 1024 }, { slowReaderMs: 500 });
+    try {
+      const a = await registerUser(t);
+      const b = await registerUser(t);
+      const s = await authedSocket(t, b);
+      // Stop reading: the kernel buffers fill, then the relay's userland queue grows.
+      (s.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const big = new Uint8Array(60 * 1024);
+      for (let i = 0; i < 100; i++) {
+        await a.client.submit(b.accountId, [
+          {
+            deviceId: 1,
+            registrationId: b.registrationId,
+            envelopeId: envelopeId(),
+            envelopeType: 1,
+            content: big,
+          },
+        ]);
+      }
+      (s.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      await waitFor(() => s.code() !== 0, 10_000, 'slow reader closed');
+      assert.equal(s.code(), 4503);
+      assert.ok(s.frames.some((f) => f.type === 'error' && f.code === 'SlowConsumer'));
+      // Nothing was acked, so everything is still there for the next connection.
+      const got: DeliverFrame[] = [];
+      const c = b.client.connect({ onDeliver: (d) => void got.push(d) });
+      await waitFor(() => got.length === 100, 10_000, 'redelivery window');
+      c.close();
+    } finally {
+      await t.close();
+    }
+  });
+
+  void it('reconnects after a dropped socket and redelivers unacked envelopes', async () => {
+    const t = await startTestRelay();
+    try {
+      const a = await registerUser(t);
+      const b = await registerUser(t);
+      const got: DeliverFrame[] = [];
+      const opens: boolean[] = [];
+      const conn = b.client.connect(
+        { onDeliver: (d) => void got.push(d), onOpen: (i) => opens.push(i.reconnect) },
+        { minDelayMs: 10, maxDelayMs: 50 },
+      );
+      await conn.ready;
+      await a.client.submit(b.accountId, [
+        {
+          deviceId: 1,
+          registrationId: b.registrationId,
+          envelopeId: envelopeId(),
+          envelopeType: 1,
+          content: new Uint8Array([7]),
+        },
+      ]);
+      await waitFor(() => got.length === 1);
+      conn.socket!.close(); // a network drop, not conn.close()
+      await waitFor(() => opens.length === 2, 5000, 'reconnect');
+      assert.deepEqual(opens, [false, true]);
+      await waitFor(() => got.length === 2, 5000, 'redelivery');
+      assert.deepEqual(got[1]!.envelopeId, got[0]!.envelopeId);
+      conn.ack(got[1]!.seq);
+      conn.close();
+    } finally {
+      await t.close();
+    }
+  });
+});
