@@ -18,10 +18,10 @@
  * with unreduced coefficients, or a secret key whose embedded H(pk) does not match, is refused
  * with InvalidKey); honest keys always pass them.
  */
-import { ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
+import { ml_kem1024, type KEMPrepared } from '@noble/post-quantum/ml-kem.js';
 import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import type { CryptoProvider } from './crypto-provider.js';
-import { zeroize } from './bytes.js';
+import { toHex, zeroize } from './bytes.js';
 import { defaultCrypto } from './default-crypto.js';
 import { ProtocolError } from './errors.js';
 
@@ -73,6 +73,46 @@ function withType(type: KemKeyType, raw: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * Prepared (pre-expanded) ML-KEM public keys, most recently used last. Expanding the matrix Â
+ * from a public key is most of the cost of an encapsulation or decapsulation, and keys ARE reused:
+ * a last-resort Kyber prekey serves every session started while one-time prekeys are exhausted,
+ * and a sender may set up several sessions to the same bundle. Only public data is cached (noble
+ * keeps the packed key, Â, t̂ and H(ek)); entries are found by the key's 32-byte seed ρ and
+ * used only if the whole public key matches.
+ */
+const PREPARED_CACHE_SIZE = 8;
+const EK_RHO_OFFSET = RAW_PUBLIC_KEY_LENGTH - 32;
+/** Offset of the public key ek inside a raw secret key (dk_PKE || ek || H(ek) || z). */
+const SK_EK_OFFSET = 1536;
+const prepared = new Map<string, KEMPrepared>();
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The prepared form of a raw 1568-byte public key (validated by noble when first prepared). */
+function preparedKey(ek: Uint8Array): KEMPrepared {
+  const id = toHex(ek.subarray(EK_RHO_OFFSET));
+  const hit = prepared.get(id);
+  prepared.delete(id);
+  if (hit !== undefined && bytesEqual(hit.publicKey, ek)) {
+    prepared.set(id, hit);
+    return hit;
+  }
+  hit?.clean();
+  const fresh = ml_kem1024.prepare(ek);
+  prepared.set(id, fresh);
+  if (prepared.size > PREPARED_CACHE_SIZE) {
+    const [oldestId, oldest] = prepared.entries().next().value!;
+    prepared.delete(oldestId);
+    oldest.clean();
+  }
+  return fresh;
+}
+
 /** Kyber r3's final KDF: SHAKE256(key || SHA3-256(c), 32). */
 function kyberKdf(key: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   return shake256.create({ dkLen: 32 }).update(key).update(sha3_256(ciphertext)).digest();
@@ -100,7 +140,7 @@ function encapsulateRaw(
   const m = type === KEM_TYPE_KYBER1024 ? sha3_256(random32) : random32;
   let out: { cipherText: Uint8Array; sharedSecret: Uint8Array };
   try {
-    out = ml_kem1024.encapsulate(pk, m);
+    out = preparedKey(pk).encapsulate(m);
   } catch (cause) {
     throw new ProtocolError('InvalidKey', 'KEM public key rejected', { cause });
   } finally {
@@ -115,7 +155,7 @@ function encapsulateRaw(
 function decapsulateRaw(type: KemKeyType, sk: Uint8Array, ct: Uint8Array): Uint8Array {
   let kbar: Uint8Array;
   try {
-    kbar = ml_kem1024.decapsulate(ct, sk);
+    kbar = preparedKey(sk.subarray(SK_EK_OFFSET, SK_EK_OFFSET + RAW_PUBLIC_KEY_LENGTH)).decapsulate(ct, sk);
   } catch (cause) {
     throw new ProtocolError('InvalidKey', 'KEM secret key rejected', { cause });
   }

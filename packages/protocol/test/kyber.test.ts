@@ -294,6 +294,29 @@ void describe('KEM keys, ciphertexts and secrets', () => {
     );
   });
 
+  void it('stays correct across many keys and keys that share a seed ρ (prepared-key cache)', () => {
+    const pairs = Array.from({ length: 12 }, (_, i) =>
+      KEMKeyPair.generate(KemKeyType.Kyber1024, seeded(100 + i)),
+    );
+    for (let round = 0; round < 2; round++) {
+      for (const pair of pairs) {
+        const { sharedSecret, ciphertext } = pair.publicKey.encapsulate();
+        assert.deepEqual(pair.secretKey.decapsulate(ciphertext), sharedSecret);
+      }
+    }
+    // Same ρ (last 32 bytes), different t̂: must not be served from the first key's entry.
+    const a = pairs[0]!.publicKey.serialize();
+    const b = a.slice();
+    b[1] = 0;
+    b[2] = 0; // coefficients 0: still a valid key
+    const r = seeded(7).randomBytes(32);
+    for (const pk of [a, b, a]) {
+      const ours = kemEncapsulate(pk, seeded(7));
+      const direct = ml_kem1024.encapsulate(pk.subarray(1), sha3_256(r)).cipherText;
+      assert.deepEqual(ours.ciphertext.subarray(1), direct);
+    }
+  });
+
   void it('generate() takes its seed from the injected provider', () => {
     assert.deepEqual(
       KEMKeyPair.generate(KemKeyType.Kyber1024, seeded(3)).publicKey.serialize(),
