@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { WebSocketCtor } from '@sotto/wire';
+import { decodeFrame, encodeFrame, type Frame, type WebSocketCtor } from '@sotto/wire';
 import {
   createScryptHasher,
   relayConfigSchema,
@@ -99,4 +99,53 @@ export async function newUser(relayUrl: string, username?: string, extra: Partia
     ...(username ? { username } : {}),
   });
   return { m, store };
+}
+
+/**
+ * A WebSocket constructor whose incoming frames pass through `transform` first (a hostile or
+ * flaky relay in the middle): return [] to drop, [f, f] to duplicate, a changed frame to tamper.
+ */
+export function interceptingWebSocket(transform: (frame: Frame) => Frame[]): WebSocketCtor {
+  const Real = WebSocket;
+  return class Intercepting {
+    private readonly inner: WebSocket;
+    constructor(url: string) {
+      this.inner = new Real(url);
+    }
+    get binaryType(): string {
+      return this.inner.binaryType;
+    }
+    set binaryType(v: string) {
+      this.inner.binaryType = v as 'arraybuffer';
+    }
+    get readyState(): number {
+      return this.inner.readyState;
+    }
+    get bufferedAmount(): number {
+      return this.inner.bufferedAmount;
+    }
+    set onopen(f: ((ev: unknown) => void) | null) {
+      this.inner.onopen = f;
+    }
+    set onclose(f: ((ev: { code: number; reason: string }) => void) | null) {
+      this.inner.onclose = f;
+    }
+    set onerror(f: ((ev: unknown) => void) | null) {
+      this.inner.onerror = f;
+    }
+    set onmessage(f: ((ev: { data: unknown }) => void) | null) {
+      this.inner.onmessage = f
+        ? (ev) => {
+            const bytes = new Uint8Array(ev.data as ArrayBuffer);
+            for (const out of transform(decodeFrame(bytes))) f({ data: encodeFrame(out) });
+          }
+        : null;
+    }
+    send(data: Uint8Array): void {
+      this.inner.send(data);
+    }
+    close(code?: number, reason?: string): void {
+      this.inner.close(code, reason);
+    }
+  };
 }

@@ -68,7 +68,7 @@ void describe('KvTransaction', () => {
 void describe('sotto: addresses', () => {
   const key = Uint8Array.of(5, ...new Uint8Array(32).fill(7));
   const a = {
-    relayUrl: 'http://127.0.0.1:8787',
+    relayUrl: 'http://127.0.0.1:8787/',
     accountId: '0d3b5a4e-95a4-4c1e-8a39-5f7d3c1a2b4c',
     identityKey: key,
   };
@@ -83,11 +83,11 @@ void describe('sotto: addresses', () => {
       '',
       'sotto:',
       good.replace('sotto:', 'http:'),
-      good.replace('key=', 'kee='),
+      good.replace('ik=', 'kk='),
       good + '&x=1',
       good.slice(0, -3),
       good.replace('relay=http', 'relay=javascript'),
-      good + '&key=AA',
+      good + '&ik=AA',
     ];
     for (const b of bad)
       assert.throws(

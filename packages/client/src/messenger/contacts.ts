@@ -4,7 +4,7 @@
  * @username (trust on first use, unverified), remove, verify, and accept an identity change.
  */
 import { constantTimeEqual } from '@sotto/protocol';
-import type { AccountInfo } from '@sotto/wire';
+import { USERNAME_RE, type AccountInfo } from '@sotto/wire';
 import { relayFailure } from './account-setup.js';
 import type { ParsedAddress } from './contact-address.js';
 import type { ContactRecord, ContactSource } from './contact-record.js';
@@ -105,7 +105,7 @@ export async function addByUsername(
 ): Promise<ContactRecord> {
   checkContactName(name);
   const u = username.startsWith('@') ? username.slice(1) : username;
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(u)) throw new MessengerError('InvalidUsername', 'not a valid username');
+  if (!USERNAME_RE.test(u)) throw new MessengerError('InvalidUsername', 'not a valid username');
   const info = await lookup(ctx, () => ctx.relay.lookupUsername(u));
   return save(ctx, name, info, 'username', false);
 }

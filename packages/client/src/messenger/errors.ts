@@ -12,6 +12,7 @@ export type MessengerErrorCode =
   | 'InvalidAddress'
   | 'InvalidUsername'
   | 'UsernameNotFound'
+  | 'UsernameTaken'
   /** A scanned safety-number code does not match ours (or is malformed). */
   | 'VerificationFailed'
   /** Inner content failed strict decoding. */

@@ -253,6 +253,23 @@ export class Messenger {
     return stored;
   }
 
+  /** Releases this account's username on the relay. */
+  async deleteUsername(): Promise<void> {
+    try {
+      await this.ctx.relay.deleteUsername();
+    } catch (e) {
+      throw relayFailure(e);
+    }
+    this.account = await this.ctx.lock.run(async () => {
+      const state = new LocalState(this.ctx.store);
+      const a = (await state.account()) as AccountRecord;
+      const updated = { ...a, username: null };
+      state.putAccount(updated);
+      await state.commit();
+      return updated;
+    });
+  }
+
   // ---------- events ----------
 
   on<K extends keyof MessengerEvents>(event: K, listener: Listener<MessengerEvents[K]>): () => void {
