@@ -127,3 +127,19 @@ void describe('signalEncrypt / signalDecrypt between two Sotto devices', () => {
     assert.equal(td.decode(await b.decrypt(m.type, m.body, a.address)), 'x');
   });
 });
+
+void describe('crypto providers', () => {
+  void it('a node:crypto device and a noble device talk both ways (same bytes)', async () => {
+    const { nodeCrypto } = await import('../src/node/index.js');
+    const { nobleCrypto } = await import('../src/noble-provider.js');
+    const a = new SottoPeer('alice', 1, nodeCrypto);
+    const b = new SottoPeer('bob', 1, nobleCrypto);
+    await a.processBundle(await b.makeBundle(true), b.address);
+    for (let i = 0; i < 4; i++) {
+      const m = await a.encrypt(te.encode(`a${i}`), b.address);
+      assert.equal(td.decode(await b.decrypt(m.type, m.body, a.address)), `a${i}`);
+      const r = await b.encrypt(te.encode(`b${i}`), a.address);
+      assert.equal(td.decode(await a.decrypt(r.type, r.body, b.address)), `b${i}`);
+    }
+  });
+});
