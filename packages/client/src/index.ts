@@ -3,3 +3,5 @@ export * from './state/index.js';
 export * from './address-errors.js';
 export * from './address.js';
 export * from './qr.js';
+export * from './links.js';
+export * from './known-bad-domains.js';
