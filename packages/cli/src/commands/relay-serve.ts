@@ -1,5 +1,6 @@
 // Runs the relay until the first SIGINT/SIGTERM, then closes it (the relay drains in-flight
 // writes before close() resolves). A second signal, or the grace period running out, gives up.
+import { resolve as resolvePath } from 'node:path';
 import type { RelayConfig } from '@sotto/relay/config';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
@@ -36,7 +37,7 @@ export async function serveUntilSignal(config: RelayConfig, opts: ServeOptions):
       );
     } else {
       io.stdout(`sotto relay listening on ${relay.url}\n`);
-      io.stderr(`data directory: ${config.dataDir} (Ctrl-C to stop)\n`);
+      io.stderr(`data directory: ${resolvePath(config.dataDir)} (Ctrl-C to stop)\n`);
     }
 
     const signal = await firstSignal;
