@@ -96,12 +96,11 @@ export interface RelayStore {
   /** Claims a bundle (each one-time key exactly once); null without signed prekey or last-resort key. */
   claimKeys(accountId: string, deviceId: number): Promise<ClaimedKeys | null>;
   // mailbox
-  /** Durably stores (group commit) before resolving; one outcome per envelope, in order. */
-  enqueue(
-    recipientAccountId: string,
-    envelopes: EnvelopeToStore[],
-    queueCap: number,
-  ): Promise<EnqueueOutcome[]>;
+  /**
+   * Durably stores (group commit) before resolving; one outcome per envelope, in order. The per-device
+   * queue cap is the store's configuration.
+   */
+  enqueue(recipientAccountId: string, envelopes: EnvelopeToStore[]): Promise<EnqueueOutcome[]>;
   fetch(accountId: string, deviceId: number, afterSeq: number, limit: number): Promise<StoredEnvelope[]>;
   ack(accountId: string, deviceId: number, upTo: number, seqs: number[]): Promise<number>;
   sweepExpired(now: number): Promise<number>;

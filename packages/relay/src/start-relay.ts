@@ -68,7 +68,6 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     metrics,
     now,
     messageTtlMs: config.messageTtlSeconds * 1000,
-    perDeviceQueueCap: config.perDeviceQueueCap,
   });
   const ctx: AppContext = {
     config,

@@ -3,14 +3,20 @@
 import type { RelayConfig } from './config.js';
 import type { RelayStore } from './relay-store.js';
 import type { RelayStores } from './store/index.js';
+import { MailboxWriter } from './store/mailbox-writer.js';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.js';
 
 export type Stores = RelayStores;
 
 const SWEEP_BATCH = 1000;
 
-/** Wraps a set of ports as a RelayStore. */
-export function relayStoreFromPorts(s: RelayStores): RelayStore {
+/**
+ * Wraps a set of ports as a RelayStore. Envelopes go through R3's group-commit MailboxWriter: every
+ * submit arriving in one event-loop turn shares one synced transaction, and each submit is answered
+ * only after the commit holding its envelopes.
+ */
+export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStore {
+  const writer = new MailboxWriter(s.mailbox, { queueCap });
   return {
     createAccount: (accountId, identityKey, device, now) =>
       s.accounts.createAccount(accountId, identityKey, device, now),
@@ -46,11 +52,8 @@ export function relayStoreFromPorts(s: RelayStores): RelayStore {
       const b = await s.keys.claimBundle(accountId, deviceId);
       return b && { signedPreKey: b.signedPreKey, preKey: b.preKey, kyberPreKey: b.kyberPreKey };
     },
-    async enqueue(recipientAccountId, envelopes, queueCap) {
-      const results = await s.mailbox.enqueueMany(
-        envelopes.map((e) => ({ accountId: recipientAccountId, ...e })),
-        { queueCap },
-      );
+    async enqueue(recipientAccountId, envelopes) {
+      const results = await writer.submitAll(envelopes.map((e) => ({ accountId: recipientAccountId, ...e })));
       return results.map((r) => r.outcome);
     },
     async fetch(accountId, deviceId, afterSeq, limit) {
@@ -93,11 +96,16 @@ export function relayStoreFromPorts(s: RelayStores): RelayStore {
       }
     },
     ping: () => s.healthCheck(),
-    close: () => s.close(),
+    async close() {
+      // Drain in-flight writes first: everything a sender was told "accepted" is already committed,
+      // and anything still queued gets committed (or fails) before the database closes.
+      await writer.close();
+      await s.close();
+    },
   };
 }
 
 /** The injected ports, or the SQLite adapter in `config.dataDir` (created if missing). */
 export async function openRelayStore(config: RelayConfig, stores: Stores | undefined): Promise<RelayStore> {
-  return relayStoreFromPorts(stores ?? (await openSqliteStore(config.dataDir)));
+  return relayStoreFromPorts(stores ?? (await openSqliteStore(config.dataDir)), config.perDeviceQueueCap);
 }

@@ -13,7 +13,6 @@ export interface MailboxOptions {
   metrics: RelayMetrics;
   now: () => number;
   messageTtlMs: number;
-  perDeviceQueueCap: number;
 }
 
 const empty = (): SubmitResult => ({
@@ -62,7 +61,7 @@ export function createMailbox(o: MailboxOptions): Mailbox {
         envelopeType: e.envelopeType,
         content: e.content,
       }));
-      const outcomes = await o.store.enqueue(recipientAccountId, rows, o.perDeviceQueueCap);
+      const outcomes = await o.store.enqueue(recipientAccountId, rows);
       const result = empty();
       envelopes.forEach((e, i) => {
         const outcome = outcomes[i];

@@ -30,6 +30,7 @@ export class MemoryRelayStore implements RelayStore {
   accounts = new Map<string, AccountRecord & { devices: Map<number, Dev> }>();
   attachments = new Map<string, { bytes: Uint8Array; expiresAt: number }>();
   closed = false;
+  constructor(private readonly queueCap = 50_000) {}
 
   private dev(a: string, d: number): Dev | undefined {
     return this.accounts.get(a)?.devices.get(d);
@@ -152,7 +153,8 @@ export class MemoryRelayStore implements RelayStore {
     };
   }
 
-  async enqueue(accountId: string, envs: EnvelopeToStore[], cap: number): Promise<EnqueueOutcome[]> {
+  async enqueue(accountId: string, envs: EnvelopeToStore[]): Promise<EnqueueOutcome[]> {
+    const cap = this.queueCap;
     await new Promise((r) => setImmediate(r));
     return envs.map((e) => {
       const d = this.dev(accountId, e.deviceId);
