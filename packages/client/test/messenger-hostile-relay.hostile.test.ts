@@ -1,0 +1,188 @@
+// A relay that attacks the client: tampered, downgraded and relabelled envelopes, substituted
+// identity keys in bundles. The secure outcome in every case: a typed error, nothing shown, no crash.
+import { after, before, describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import type { DeliverFrame, FetchLike, Frame } from '@sotto/wire';
+import { MessengerError } from '../src/messenger/errors.js';
+import type { MessengerEvents } from '../src/messenger/events.js';
+import {
+  eventually,
+  interceptingWebSocket,
+  newUser,
+  nextEvent,
+  startTestRelay,
+  type TestRelay,
+} from './messenger-harness.js';
+
+let relay: TestRelay;
+before(async () => {
+  relay = await startTestRelay();
+});
+after(async () => {
+  await relay.close();
+});
+
+/** Applies `attack` to the first `count` DELIVER frames, passes everything else through. */
+function attackFirst(count: number, attack: (d: DeliverFrame) => DeliverFrame) {
+  let n = 0;
+  return interceptingWebSocket((f: Frame) => {
+    if (f.type !== 'deliver' || n >= count) return [f];
+    n++;
+    return [attack(f)];
+  });
+}
+
+async function pair(bobWs: ReturnType<typeof interceptingWebSocket>) {
+  const alice = await newUser(relay.url);
+  const bob = await newUser(relay.url, undefined, { WebSocket: bobWs });
+  await alice.m.connect();
+  await alice.m.addContact('bob', bob.m.address);
+  await bob.m.addContact('alice', alice.m.address);
+  const errors: MessengerEvents['error'][] = [];
+  const shown: string[] = [];
+  bob.m.on('error', (e) => errors.push(e));
+  bob.m.on('message', (e) => shown.push(e.entry.text));
+  await bob.m.connect();
+  return { alice, bob, errors, shown };
+}
+
+void describe('a hostile relay', () => {
+  void it('flipped bits in a ciphertext: rejected with a typed error, not shown; later messages still decrypt', async () => {
+    const ws = attackFirst(1, (d) => {
+      const content = d.content.slice();
+      content[content.length - 3]! ^= 0x01;
+      return { ...d, content };
+    });
+    const { alice, bob, errors, shown } = await pair(ws);
+    await (
+      await alice.m.send('bob', 'tampered')
+    ).accepted;
+    await eventually(() => errors.length === 1);
+    assert.equal(errors[0]!.code, 'DecryptFailed');
+    assert.ok(errors[0]!.reason, 'the protocol reason is reported');
+    await (
+      await alice.m.send('bob', 'intact')
+    ).accepted;
+    await eventually(() => shown.length === 1);
+    assert.deepEqual(shown, ['intact']);
+    assert.deepEqual(
+      (await bob.m.history('alice', 10)).map((h) => h.text),
+      ['intact'],
+    );
+    await alice.m.close();
+    await bob.m.close();
+  });
+
+  void it('truncated and extended ciphertexts are rejected', async () => {
+    let n = 0;
+    const ws = interceptingWebSocket((f) => {
+      if (f.type !== 'deliver') return [f];
+      n++;
+      if (n === 1) return [{ ...f, content: f.content.subarray(0, f.content.length - 5) }];
+      if (n === 2) return [{ ...f, content: Uint8Array.of(...f.content, 1, 2, 3) }];
+      return [f];
+    });
+    const { alice, bob, errors, shown } = await pair(ws);
+    await (
+      await alice.m.send('bob', 'one')
+    ).accepted;
+    await (
+      await alice.m.send('bob', 'two')
+    ).accepted;
+    await eventually(() => errors.length === 2);
+    assert.ok(errors.every((e) => e.code === 'DecryptFailed'));
+    await (
+      await alice.m.send('bob', 'three')
+    ).accepted;
+    await eventually(() => shown.length === 1);
+    assert.deepEqual(shown, ['three']);
+    await alice.m.close();
+    await bob.m.close();
+  });
+
+  void it('a downgraded message version is rejected', async () => {
+    const ws = attackFirst(1, (d) => {
+      const content = d.content.slice();
+      content[0] = (2 << 4) | 2; // version 2 (pre-PQXDH, pre-Kyber)
+      return { ...d, content };
+    });
+    const { alice, bob, errors, shown } = await pair(ws);
+    await (
+      await alice.m.send('bob', 'downgraded')
+    ).accepted;
+    await eventually(() => errors.length === 1);
+    assert.equal(errors[0]!.code, 'DecryptFailed');
+    assert.match(errors[0]!.reason ?? '', /Version|InvalidMessage/);
+    assert.deepEqual(shown, []);
+    await alice.m.close();
+    await bob.m.close();
+  });
+
+  void it('a forged sender (envelope relabelled as from another contact) is rejected, not attributed', async () => {
+    const carol = await newUser(relay.url);
+    const ws = attackFirst(1, (d) => ({ ...d, senderAccountId: carol.m.accountId }));
+    const alice = await newUser(relay.url);
+    const bob = await newUser(relay.url, undefined, { WebSocket: ws });
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    await bob.m.addContact('carol', carol.m.address);
+    const errors: MessengerEvents['error'][] = [];
+    bob.m.on('error', (e) => errors.push(e));
+    await alice.m.connect();
+    await bob.m.connect();
+    await (
+      await alice.m.send('bob', 'who am i')
+    ).accepted;
+    await eventually(() => errors.length === 1);
+    assert.equal(errors[0]!.code, 'DecryptFailed');
+    assert.equal((await bob.m.history('carol', 10)).length, 0);
+    assert.equal((await bob.m.contact('carol')).trust, 'verified', 'no false identity-change alarm');
+    await alice.m.close();
+    await bob.m.close();
+    await carol.m.close();
+  });
+
+  void it('an envelope type the client does not know is rejected', async () => {
+    const ws = attackFirst(1, (d) => ({ ...d, envelopeType: 99 }));
+    const { alice, bob, errors, shown } = await pair(ws);
+    await (
+      await alice.m.send('bob', 'odd type')
+    ).accepted;
+    await eventually(() => errors.length === 1);
+    assert.equal(errors[0]!.code, 'DecryptFailed');
+    assert.deepEqual(shown, []);
+    await alice.m.close();
+    await bob.m.close();
+  });
+
+  void it('a substituted identity key in a bundle: sending refused with IdentityChanged, verified contact flagged', async () => {
+    const bob = await newUser(relay.url);
+    const mitm = (await newUser(relay.url)).m; // a key the relay controls
+    const evil: FetchLike = async (url, init) => {
+      const res = await fetch(url, init);
+      if (!/\/v1\/keys\/[0-9a-f-]{36}\//.test(url)) return res;
+      const body = (await res.json()) as { identityKey: string };
+      body.identityKey = Buffer.from(mitm.identityKey).toString('base64');
+      return {
+        status: res.status,
+        headers: res.headers,
+        json: () => Promise.resolve(body),
+        arrayBuffer: () => Promise.reject(new Error('unused')),
+      };
+    };
+    const alice = await newUser(relay.url, undefined, { fetch: evil });
+    await alice.m.addContact('bob', bob.m.address);
+    await alice.m.connect();
+    const changed = nextEvent(alice.m, 'identityChanged');
+    const sent = await alice.m.send('bob', 'secret');
+    await assert.rejects(sent.accepted, (e: unknown) => MessengerError.is(e, 'IdentityChanged'));
+    assert.deepEqual(await changed, { contact: 'bob', trust: 'verified-changed' });
+    assert.equal((await alice.m.history('bob', 10))[0]!.state, 'failed');
+    await assert.rejects(alice.m.send('bob', 'again'), (e: unknown) =>
+      MessengerError.is(e, 'IdentityChanged'),
+    );
+    await alice.m.close();
+    await bob.m.close();
+    await mitm.close();
+  });
+});
