@@ -107,7 +107,12 @@ async function connectAll(
 
 async function durableE2e(): Promise<Result> {
   progress(`durable-e2e: ${PAIRS} pairs, window ${WINDOW} per pair, ${ROUNDS} rounds of ${MEASURE_MS} ms`);
-  const relay = await startRelayChild({});
+  // --profile DIR: V8 CPU profile of the relay child (written when it exits), to find hot paths.
+  const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
+  const relay = await startRelayChild(
+    {},
+    profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  );
   const forwarder = await spawnTs(here('./bare-forwarder.ts'), []);
   children.push(forwarder);
 
