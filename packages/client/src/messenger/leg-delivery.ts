@@ -42,7 +42,13 @@ export async function deliverLeg(
   for (let repair = 0; repair <= MAX_REPAIRS; repair++) {
     let devices = await sessionDevices(ctx, leg.recipient);
     if (devices.length === 0) {
-      if (self && ctx.ownDevices.size === 0) return 'accepted'; // no other devices: no sync copy
+      if (self) {
+        // Learn about devices linked since we connected (a cheap call; no prekeys claimed).
+        const me = await ctx.relay.whoami();
+        ctx.ownDevices.clear();
+        for (const d of me.devices) if (d !== ctx.deviceId) ctx.ownDevices.add(d);
+        if (ctx.ownDevices.size === 0) return 'accepted'; // no other devices: no sync copy
+      }
       const bundles = await ctx.relay.getBundles(leg.recipient);
       devices = await startSessions(ctx, bundles, onIdentityChanged);
       if (devices.length === 0) return self ? 'accepted' : 'failed';

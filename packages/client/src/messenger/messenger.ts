@@ -39,6 +39,7 @@ import {
 } from './contacts.js';
 import type { MessengerContext, MessengerHooks } from './context.js';
 import { EncryptedKv } from './encrypted-kv.js';
+import { decodeDeviceLink, encodeDeviceLink, linkDevice } from './device-link.js';
 import { systemClock, systemRandomness, type Clock, type Randomness } from './environment.js';
 import { MessengerError } from './errors.js';
 import type { ConnectionState, MessengerEvents } from './events.js';
@@ -196,6 +197,52 @@ export class Messenger {
     const m = new Messenger(account, store, opts);
     if (opts.username !== undefined) await m.setUsername(opts.username);
     return m;
+  }
+
+  /**
+   * Links this (new) device to an existing account, from `exportDeviceLink()` of a device of that
+   * account (transferred out of band: it contains the identity private key).
+   */
+  static async link(opts: MessengerOptions & { deviceLink: Uint8Array }): Promise<Messenger> {
+    const link = decodeDeviceLink(opts.deviceLink);
+    const store = await openStore(opts, opts.store === undefined);
+    const relay = new RelayClient({
+      url: link.relayUrl,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
+    });
+    const account = await linkDevice({
+      store,
+      relay,
+      link,
+      clock: opts.clock ?? systemClock,
+      random: opts.random ?? systemRandomness,
+      crypto: opts.crypto,
+      policy: { ...DEFAULT_PREKEY_POLICY, ...opts.prekeyPolicy },
+    });
+    return new Messenger(account, store, opts);
+  }
+
+  /**
+   * The data a new device needs to join this account (`Messenger.link`). SECRET: it holds the
+   * identity private key; show it only on a channel the user controls (a QR code on this screen).
+   */
+  exportDeviceLink(): Uint8Array {
+    return encodeDeviceLink({
+      relayUrl: this.account.relayUrl,
+      accountId: this.account.accountId,
+      identityPublic: this.account.identityPublic,
+      identityPrivate: this.account.identityPrivate,
+    });
+  }
+
+  /** This account's devices as the relay lists them. */
+  async devices(): Promise<number[]> {
+    try {
+      return (await this.ctx.relay.whoami()).devices;
+    } catch (e) {
+      throw relayFailure(e);
+    }
   }
 
   /** Opens (unlocks) an existing account. `WrongPassphrase` / `NoAccount` are typed errors. */
@@ -379,6 +426,20 @@ export class Messenger {
     }
     await this.maintain();
     this.outbox.kick();
+  }
+
+  /** The relay's view of this device's published keys (for diagnostics and `whoami`). */
+  async prekeyStatus(): Promise<{
+    preKeys: number;
+    kyberPreKeys: number;
+    signedPreKeyId: number | null;
+    kyberLastResortId: number | null;
+  }> {
+    try {
+      return await this.ctx.relay.keyCounts();
+    } catch (e) {
+      throw relayFailure(e);
+    }
   }
 
   /** Refills / rotates prekeys if the relay's counts or the schedule ask for it. */

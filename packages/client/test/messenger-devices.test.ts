@@ -1,0 +1,71 @@
+import { after, before, describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Messenger } from '../src/messenger/messenger.js';
+import { MemoryKv } from '../src/messenger/kv.js';
+import {
+  baseOptions,
+  eventually,
+  newUser,
+  nextEvent,
+  startTestRelay,
+  type TestRelay,
+} from './messenger-harness.js';
+
+let relay: TestRelay;
+before(async () => {
+  relay = await startTestRelay();
+});
+after(async () => {
+  await relay.close();
+});
+
+void describe('several devices', () => {
+  void it('three devices: a contact reaches both of my devices, and what one sends is synced to the other', async () => {
+    const a1 = await newUser(relay.url);
+    const bob = await newUser(relay.url);
+    await a1.m.connect();
+    await bob.m.connect();
+    const a2store = new MemoryKv();
+    const a2 = await Messenger.link({ ...baseOptions(a2store), deviceLink: a1.m.exportDeviceLink() });
+    assert.equal(a2.accountId, a1.m.accountId);
+    assert.notEqual(a2.deviceId, a1.m.deviceId);
+    assert.deepEqual(await a1.m.devices(), [1, 2]);
+    await a2.connect();
+
+    await a1.m.addContact('bob', bob.m.address);
+    await a2.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', a1.m.address);
+    assert.equal((await a2.safetyNumber('bob')).digits, (await a1.m.safetyNumber('bob')).digits);
+
+    // Bob → Alice: both of Alice's devices get it (Bob's client learns device 2 from the relay).
+    const on1 = nextEvent(a1.m, 'message', (e) => e.entry.text === 'to both');
+    const on2 = nextEvent(a2, 'message', (e) => e.entry.text === 'to both');
+    await (
+      await bob.m.send('alice', 'to both')
+    ).accepted;
+    await on1;
+    await on2;
+
+    // Alice's device 1 → Bob: Bob gets it once; device 2 gets the sync copy as an outgoing line.
+    const atBob = nextEvent(bob.m, 'message', (e) => e.entry.text === 'from device 1');
+    const synced = nextEvent(a2, 'message', (e) => e.entry.text === 'from device 1');
+    await (
+      await a1.m.send('bob', 'from device 1')
+    ).accepted;
+    await atBob;
+    const s = await synced;
+    assert.equal(s.entry.direction, 'out');
+    assert.equal(s.contact, 'bob');
+    await eventually(async () => (await bob.m.history('alice', 10)).length === 2);
+    assert.deepEqual(
+      (await a2.history('bob', 10)).map((h) => [h.direction, h.text]),
+      [
+        ['in', 'to both'],
+        ['out', 'from device 1'],
+      ],
+    );
+    await a1.m.close();
+    await a2.close();
+    await bob.m.close();
+  });
+});
