@@ -37,6 +37,7 @@ export const DEFAULT_KDF_COST: KdfCost = { alg: 'scrypt', log2N: 16, r: 8, p: 1 
 export const TEST_KDF_COST: KdfCost = { alg: 'scrypt', log2N: 4, r: 8, p: 1 };
 
 export const DATA_KEY_BYTES = 32;
+export const MAX_KDF_MEMORY = 1024 * 1024 * 1024;
 export const WRAP_NONCE_BYTES = 12;
 export const WRAPPED_KEY_BYTES = WRAP_NONCE_BYTES + DATA_KEY_BYTES + 16;
 
@@ -67,7 +68,9 @@ export function checkKdfParams(p: KdfParams): KdfParams {
     p.p <= 16 &&
     p.salt instanceof Uint8Array &&
     p.salt.length >= 16 &&
-    p.salt.length <= 64;
+    p.salt.length <= 64 &&
+    // A tampered header must not make unlock allocate more than 1 GiB (noble's own ceiling).
+    128 * 2 ** p.log2N * p.r <= MAX_KDF_MEMORY;
   if (!ok) throw new StorageError('InvalidArgument', 'KDF parameters out of range');
   return p;
 }
