@@ -5,3 +5,4 @@ export * from './address.js';
 export * from './qr.js';
 export * from './links.js';
 export * from './known-bad-domains.js';
+export * from './messenger/index.js';

@@ -9,7 +9,7 @@ export type {
 export { MessengerError } from './errors.js';
 export type { MessengerErrorCode } from './errors.js';
 export type { MessengerEvents, ConnectionState } from './events.js';
-export type { HistoryEntry, DeliveryState } from './history-record.js';
+export type { HistoryEntry, DeliveryState as MessageState } from './history-record.js';
 export type { ContactTrust, ContactSource } from './contact-record.js';
 export type { MessengerHooks } from './context.js';
 export type { Clock, Randomness } from './environment.js';
@@ -17,7 +17,6 @@ export { systemClock, systemRandomness } from './environment.js';
 export type { KvStore, KvReader, KvWrite } from './kv.js';
 export { MemoryKv } from './kv.js';
 export { EncryptedKv } from './encrypted-kv.js';
-export { parseAddress, formatAddress } from './contact-address.js';
 export { encodeContent, decodeContent, MAX_TEXT_BYTES } from './content.js';
 export type { Content, TextContent, ReceiptContent, SentContent } from './content.js';
 export { FINGERPRINT_ITERATIONS, FINGERPRINT_VERSION } from './safety-number.js';
