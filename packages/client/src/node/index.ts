@@ -1,1 +1,2 @@
 export * from './sqlite-backend.js';
+export * from './open-store.js';

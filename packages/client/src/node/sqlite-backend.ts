@@ -8,6 +8,7 @@
  *
  * Schema changes are numbered migrations tracked in `PRAGMA user_version` (Signal-Desktop style).
  */
+import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
@@ -60,7 +61,11 @@ export class SqliteBackend implements StorageBackend {
     options: SqliteBackendOptions = {},
   ) {
     try {
+      const isFile = path !== ':memory:' && path !== '';
+      const fresh = isFile && !existsSync(path);
       this.db = new Database(path, { readonly: options.readonly ?? false });
+      // Owner-only: ciphertext still reveals sizes and timing. SQLite gives -wal/-shm the same mode.
+      if (fresh) chmodSync(path, 0o600);
       if (options.readonly !== true) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma('synchronous = FULL');
