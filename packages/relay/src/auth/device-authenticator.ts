@@ -4,24 +4,41 @@ import type { RelayStore } from '../relay-store.js';
 import type { CredentialCache } from './credential-cache.js';
 import type { SecretHasher } from './secret-hash.js';
 
+export type AuthOutcome = 'ok' | 'denied' | 'busy';
+
+/** Slow-hash verifications allowed at once; beyond it requests are refused (RateLimited), not queued. */
+export const MAX_PENDING_VERIFICATIONS = 64;
+
 export class DeviceAuthenticator {
+  private pending = 0;
+
   constructor(
     private readonly store: RelayStore,
     private readonly hasher: SecretHasher,
     private readonly cache: CredentialCache,
   ) {}
 
-  async check(accountId: string, deviceId: number, secret: Uint8Array): Promise<boolean> {
-    if (this.cache.has(accountId, deviceId, secret)) return true;
-    const device = await this.store.getDevice(accountId, deviceId);
-    if (!device) {
-      // Spend comparable time so "no such device" is not distinguishable from "wrong secret" by timing.
-      await this.hasher.verify(secret, DUMMY_HASH).catch(() => false);
-      return false;
+  /**
+   * 'busy' when too many scrypt checks are already running: a flood of bad credentials then costs
+   * the relay a bounded amount of CPU, while cached (already verified) devices still get in.
+   */
+  async check(accountId: string, deviceId: number, secret: Uint8Array): Promise<AuthOutcome> {
+    if (this.cache.has(accountId, deviceId, secret)) return 'ok';
+    if (this.pending >= MAX_PENDING_VERIFICATIONS) return 'busy';
+    this.pending++;
+    try {
+      const device = await this.store.getDevice(accountId, deviceId);
+      if (!device) {
+        // Spend comparable time so "no such device" is not distinguishable from "wrong secret" by timing.
+        await this.hasher.verify(secret, DUMMY_HASH).catch(() => false);
+        return 'denied';
+      }
+      const ok = await this.hasher.verify(secret, device.secretHash);
+      if (ok) this.cache.add(accountId, deviceId, secret);
+      return ok ? 'ok' : 'denied';
+    } finally {
+      this.pending--;
     }
-    const ok = await this.hasher.verify(secret, device.secretHash);
-    if (ok) this.cache.add(accountId, deviceId, secret);
-    return ok;
   }
 
   /** A freshly registered device: hash the secret for storage and pre-warm the cache. */

@@ -11,9 +11,10 @@ export async function requireDevice(ctx: AppContext, req: IncomingMessage): Prom
     ctx.metrics.authFailures.inc();
     throw new RelayHttpError('Unauthorized');
   }
-  const ok = await ctx.auth.check(creds.accountId, creds.deviceId, creds.secret);
+  const outcome = await ctx.auth.check(creds.accountId, creds.deviceId, creds.secret);
   creds.secret.fill(0);
-  if (!ok) {
+  if (outcome === 'busy') throw new RelayHttpError('RateLimited', 'too many logins in progress');
+  if (outcome !== 'ok') {
     ctx.metrics.authFailures.inc();
     throw new RelayHttpError('Unauthorized');
   }

@@ -17,6 +17,7 @@ import type { RelayMetrics } from '../metrics.js';
 import { TokenBucket } from '../rate-limit.js';
 import type { DeviceRef, Mailbox } from '../mailbox/mailbox.js';
 import type { DeviceHub, Subscriber } from './device-hub.js';
+import type { AuthOutcome } from '../auth/device-authenticator.js';
 
 export interface SessionContext {
   config: RelayConfig;
@@ -25,7 +26,7 @@ export interface SessionContext {
   metrics: RelayMetrics;
   mailbox: Mailbox;
   hub: DeviceHub;
-  authenticate(accountId: string, deviceId: number, secret: Uint8Array): Promise<boolean>;
+  authenticate(accountId: string, deviceId: number, secret: Uint8Array): Promise<AuthOutcome>;
   /** Unacked pushes allowed per connection (Signal-Server uses 100). */
   inFlightWindow: number;
   /** How long pushes may stay blocked on a full outbound buffer before the reader is cut off. */
@@ -141,10 +142,11 @@ export class WsSession implements Subscriber {
   private async onAuth(f: Extract<Frame, { type: 'auth' }>): Promise<void> {
     if (f.version !== WIRE_VERSION) return this.fail('UnsupportedVersion');
     this.state = 'authenticating';
-    const ok = await this.ctx.authenticate(f.accountId, f.deviceId, f.secret);
+    const outcome = await this.ctx.authenticate(f.accountId, f.deviceId, f.secret);
     f.secret.fill(0);
     if (this.state !== 'authenticating') return; // closed meanwhile
-    if (!ok) {
+    if (outcome === 'busy') return this.fail('RateLimited');
+    if (outcome !== 'ok') {
       this.ctx.metrics.authFailures.inc();
       return this.fail('Unauthorized');
     }

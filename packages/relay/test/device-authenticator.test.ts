@@ -1,0 +1,60 @@
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { CredentialCache } from '../src/auth/credential-cache.js';
+import { DeviceAuthenticator, MAX_PENDING_VERIFICATIONS } from '../src/auth/device-authenticator.js';
+import { createScryptHasher } from '../src/auth/secret-hash.js';
+import type { SecretHasher } from '../src/auth/secret-hash.js';
+import { MemoryRelayStore } from './helpers/memory-relay-store.js';
+
+const A = '00000000-0000-4000-8000-000000000001';
+
+void describe('DeviceAuthenticator', () => {
+  void it('verifies against the stored scrypt hash, then answers from the keyed cache', async () => {
+    const store = new MemoryRelayStore();
+    const real = createScryptHasher({ N: 1024, r: 8, p: 1 });
+    let verifies = 0;
+    const hasher: SecretHasher = {
+      hash: (s) => real.hash(s),
+      verify: (s, h) => (verifies++, real.verify(s, h)),
+    };
+    const secret = new Uint8Array(32).fill(7);
+    await store.createAccount(A, new Uint8Array(33), {
+      registrationId: 1,
+      secretHash: await hasher.hash(secret),
+    });
+    const auth = new DeviceAuthenticator(store, hasher, new CredentialCache(10, 60_000, Date.now));
+    assert.equal(await auth.check(A, 1, secret), 'ok');
+    assert.equal(await auth.check(A, 1, secret), 'ok');
+    assert.equal(verifies, 1, 'second check came from the cache');
+    assert.equal(await auth.check(A, 1, new Uint8Array(32)), 'denied');
+    assert.equal(await auth.check(A, 2, secret), 'denied');
+    const stored = (await store.getDevice(A, 1))!.secretHash;
+    assert.match(stored, /^scrypt\$1024\$8\$1\$/);
+    assert.ok(!stored.includes(Buffer.from(secret).toString('base64')));
+  });
+
+  void it('refuses new slow-hash checks beyond the concurrency cap, but lets cached devices in', async () => {
+    const store = new MemoryRelayStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const hasher: SecretHasher = {
+      hash: () => Promise.resolve('x'),
+      verify: async (s, h) => {
+        await gate;
+        return h === 'x' && s[0] === 1;
+      },
+    };
+    const secret = new Uint8Array(32).fill(1);
+    await store.createAccount(A, new Uint8Array(33), { registrationId: 1, secretHash: 'x' });
+    const auth = new DeviceAuthenticator(store, hasher, new CredentialCache(10, 60_000, Date.now));
+    auth.remember(A, 1, secret);
+    const flood = Array.from({ length: MAX_PENDING_VERIFICATIONS + 10 }, () =>
+      auth.check(A, 1, new Uint8Array(32)),
+    );
+    assert.equal(await auth.check(A, 1, secret), 'ok');
+    release();
+    const outcomes = await Promise.all(flood);
+    assert.equal(outcomes.filter((o) => o === 'busy').length, 10);
+    assert.equal(outcomes.filter((o) => o === 'denied').length, MAX_PENDING_VERIFICATIONS);
+  });
+});
