@@ -174,6 +174,10 @@ export class SqliteBackend implements StorageBackend {
     });
   }
 
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
   /** Folds the WAL into the main file (tests that inspect files, backups). */
   checkpoint(): void {
     this.ensureOpen();

@@ -175,13 +175,14 @@ export function describeEncryptedStore(
       });
     });
 
-    void it('leaves no message text in any persisted byte (and the scan finds it unencrypted)', async () => {
+    void it('leaves no message text in any persisted byte, open or closed (and the scan finds it unencrypted)', async () => {
       const texts = [
         'Meet me at the old lighthouse 7734',
         'Zyxwvut passphrase-looking QUOKKA',
         'Ünïcödé snöwman ☃ 9918',
       ];
       const names = ['Wilhelmina Quartermaine', 'acct-7c1e0b5f-unique'];
+      let whileOpen: Uint8Array[] = [];
       await withBackend(async (db) => {
         const s = await Store.open(db, 'correct horse', options);
         let seq = 0;
@@ -192,17 +193,22 @@ export function describeEncryptedStore(
         // Overwrite and delete too: old versions must not linger in plaintext either.
         await s.put('history', [names[1]!, 0], t('replaced'));
         await s.delete('history', [names[1]!, 1]);
-        await h.flush?.();
+        // While open: the database plus its journal files (-wal, -shm) as they are right now.
+        whileOpen = await h.persistedBytes();
       });
-      const encrypted = await h.persistedBytes();
-      assert.ok(encrypted.reduce((n, x) => n + x.length, 0) > 0, 'something was persisted');
-      assert.deepEqual(findPlaintext(encrypted, [...texts, ...names]), []);
+      const afterClose = await h.persistedBytes();
+      for (const blobs of [whileOpen, afterClose]) {
+        assert.ok(blobs.reduce((n, x) => n + x.length, 0) > 0, 'something was persisted');
+        assert.deepEqual(findPlaintext(blobs, [...texts, ...names]), []);
+      }
 
       // Positive control: the same scan over a plain (unencrypted) write finds the text.
+      let controlOpen: Uint8Array[] = [];
       await withBackend(async (db) => {
         await db.put('plain_control', t('k'), t(JSON.stringify({ text: texts[0] })));
-        await h.flush?.();
+        controlOpen = await h.persistedBytes();
       });
+      assert.deepEqual(findPlaintext(controlOpen, texts), [texts[0]]);
       assert.deepEqual(findPlaintext(await h.persistedBytes(), texts), [texts[0]]);
     });
   });

@@ -10,10 +10,11 @@ export interface BackendHarness {
   open(): Promise<StorageBackend>;
   /** True when data survives close + open (SQLite, IndexedDB). */
   durable: boolean;
-  /** Raw bytes of everything the adapter persisted (files, or a dump for in-memory adapters). */
+  /**
+   * Raw bytes of everything the adapter persisted right now (for SQLite: the db, -wal and -shm
+   * files; for in-memory adapters: a dump), callable while a backend is open or after close.
+   */
   persistedBytes(): Promise<Uint8Array[]>;
-  /** Flush pending writes to the persisted form (e.g. WAL checkpoint); optional. */
-  flush?(): Promise<void>;
   /** Releases files and resources. */
   cleanup(): Promise<void>;
 }
