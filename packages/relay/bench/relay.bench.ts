@@ -26,7 +26,7 @@ const num = (name: string, dflt: number) => {
 };
 const PAIRS = num('--pairs', 100);
 const WINDOW = num('--window', 8);
-const ROUNDS = num('--rounds', 5);
+const ROUNDS = num('--rounds', 7);
 const MEASURE_MS = num('--measure-ms', 2000);
 const WARMUP_MS = 300;
 const IDLE_CONNECTIONS = num('--connections', 10_000);
