@@ -187,3 +187,26 @@ void describe('SerialLock', () => {
     assert.deepEqual(log, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
   });
 });
+
+void describe('dedupe retention', () => {
+  void it('forgets envelope ids only after the retention period', async () => {
+    const { LocalState } = await import('../src/messenger/local-state.js');
+    const { pruneSeen, SEEN_RETENTION_MS } = await import('../src/messenger/prekey-maintenance.js');
+    const kv = new MemoryKv();
+    const s = new LocalState(kv);
+    s.markSeen('aa', 1_000);
+    s.markSeen('bb', 1_000 + SEEN_RETENTION_MS);
+    await s.commit();
+    let now = 1_000 + SEEN_RETENTION_MS;
+    const ctx = {
+      store: kv,
+      lock: new SerialLock(),
+      clock: { now: () => now, schedule: () => () => undefined },
+    };
+    assert.equal(await pruneSeen(ctx), 0);
+    now += 1;
+    assert.equal(await pruneSeen(ctx), 1);
+    assert.equal(await new LocalState(kv).seen('aa'), false);
+    assert.equal(await new LocalState(kv).seen('bb'), true);
+  });
+});

@@ -190,6 +190,19 @@ export class LocalState {
     this.tx.put(`e/${envelopeId}`, text.encode(String(at)));
   }
 
+  /** Forgets envelope ids seen before `olderThan` (ms); returns how many. */
+  async pruneSeen(olderThan: number): Promise<number> {
+    let n = 0;
+    for (const [k, v] of await this.tx.list('e/')) {
+      const at = Number(untext.decode(v));
+      if (!Number.isFinite(at) || at < olderThan) {
+        this.tx.delete(k);
+        n++;
+      }
+    }
+    return n;
+  }
+
   // ---------- held envelopes ----------
 
   hold(h: HeldEnvelope): void {

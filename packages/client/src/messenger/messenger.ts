@@ -47,7 +47,7 @@ import type { HistoryEntry } from './history-record.js';
 import type { KvStore } from './kv.js';
 import { LocalState } from './local-state.js';
 import { OutboxWorker, enqueueText } from './outbox.js';
-import { maintainPreKeys } from './prekey-maintenance.js';
+import { maintainPreKeys, pruneSeen } from './prekey-maintenance.js';
 import { DEFAULT_PREKEY_POLICY, type PreKeyPolicy } from './prekey-policy.js';
 import { heldFromFrame, receiveEnvelope, senderInfo, type ReceiveOutcome } from './receiver.js';
 import { safetyNumber, scannedMatches, type SafetyNumber } from './safety-number.js';
@@ -446,6 +446,7 @@ export class Messenger {
   async maintain(): Promise<void> {
     try {
       await maintainPreKeys(this.ctx);
+      await pruneSeen(this.ctx);
     } catch (e) {
       const err = e instanceof MessengerError ? e : relaySafe(e);
       this.emitError(err.code, 'prekey maintenance failed: ' + err.message);

@@ -77,6 +77,22 @@ export async function applyPlan(
   return Object.keys(upload).length > 0 ? upload : undefined;
 }
 
+/**
+ * Envelope ids are remembered this long: longer than the relay keeps an unacknowledged envelope
+ * (its default TTL is 30 days), so a redelivery is always recognised.
+ */
+export const SEEN_RETENTION_MS = 45 * 24 * 60 * 60 * 1000;
+
+/** Forgets old envelope ids (dedupe marks) past SEEN_RETENTION_MS. */
+export async function pruneSeen(ctx: Pick<MessengerContext, 'store' | 'lock' | 'clock'>): Promise<number> {
+  return ctx.lock.run(async () => {
+    const state = new LocalState(ctx.store);
+    const n = await state.pruneSeen(ctx.clock.now() - SEEN_RETENTION_MS);
+    await state.commit();
+    return n;
+  });
+}
+
 /** Checks the relay's counts and refills / rotates as needed. Safe to call often. */
 export async function maintainPreKeys(ctx: MessengerContext): Promise<void> {
   const counts: KeyCounts = await ctx.relay.keyCounts();

@@ -1,0 +1,101 @@
+import { after, before, describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FetchLike } from '@sotto/wire';
+import { Messenger } from '../src/messenger/messenger.js';
+import {
+  baseOptions,
+  eventually,
+  newUser,
+  nextEvent,
+  startTestRelay,
+  type TestRelay,
+} from './messenger-harness.js';
+
+let relay: TestRelay;
+before(async () => {
+  relay = await startTestRelay();
+});
+after(async () => {
+  await relay.close();
+});
+
+void describe('the outbox', () => {
+  void it('keeps a message written while offline across a restart and sends it on connect', async () => {
+    const alice = await newUser(relay.url);
+    const bob = await newUser(relay.url);
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    const sent = await alice.m.send('bob', 'written offline');
+    sent.accepted.catch(() => undefined);
+    assert.equal(await alice.m.pending(), 1);
+    await alice.m.close();
+
+    const again = await Messenger.open(baseOptions(alice.store));
+    assert.equal((await again.history('bob', 10))[0]!.state, 'sending');
+    const states: string[] = [];
+    again.on('delivery', (e) => states.push(e.state));
+    await again.connect();
+    await bob.m.connect();
+    await eventually(async () => (await bob.m.history('alice', 10)).length === 1);
+    await eventually(() => states.includes('delivered'));
+    assert.deepEqual(states, ['sent', 'delivered']);
+    assert.equal(await again.pending(), 0);
+    await again.close();
+    await bob.m.close();
+  });
+
+  void it('retries with backoff through relay failures until the relay accepts', async () => {
+    let failures = 0;
+    const flaky: FetchLike = async (url, init) => {
+      if (url.includes('/v1/keys/') && !url.endsWith('/count') && failures < 3) {
+        failures++;
+        throw new Error('connection reset');
+      }
+      return fetch(url, init);
+    };
+    const alice = await newUser(relay.url, undefined, { fetch: flaky });
+    const bob = await newUser(relay.url);
+    await alice.m.addContact('bob', bob.m.address);
+    await alice.m.connect();
+    const sentEvent = nextEvent(alice.m, 'delivery', (e) => e.state === 'sent');
+    await (
+      await alice.m.send('bob', 'eventually')
+    ).accepted;
+    await sentEvent;
+    assert.equal(failures, 3);
+    await bob.m.addContact('alice', alice.m.address);
+    const got = nextEvent(bob.m, 'message');
+    await bob.m.connect();
+    assert.equal((await got).entry.text, 'eventually');
+    await alice.m.close();
+    await bob.m.close();
+  });
+
+  void it('never fetches a link it sends or receives (the relay is the only peer)', async () => {
+    let hits = 0;
+    const canary = createServer((_req, res) => {
+      hits++;
+      res.end('canary');
+    });
+    await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(canary.address() as AddressInfo).port}/c/${Date.now()}`;
+    const alice = await newUser(relay.url);
+    const bob = await newUser(relay.url);
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    await alice.m.connect();
+    await bob.m.connect();
+    const got = nextEvent(bob.m, 'message');
+    await (
+      await alice.m.send('bob', `look ${url} and www.${'example'}.com`)
+    ).accepted;
+    assert.ok((await got).entry.text.includes(url));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(hits, 0);
+    await alice.m.close();
+    await bob.m.close();
+    await new Promise<void>((r) => canary.close(() => r()));
+  });
+});
