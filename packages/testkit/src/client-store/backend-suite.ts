@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import type { StorageBackend } from '@sotto/client';
+import fc from 'fast-check';
+import type { RangeQuery, StorageBackend } from '@sotto/client';
 import type { BackendHarness, HarnessFactory } from './harness.js';
 
 const b = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
@@ -124,6 +125,63 @@ export function describeStorageBackend(name: string, factory: HarnessFactory): v
       await assert.rejects(db.put('ok', new Uint8Array(0), b(1)), isInvalid);
       await assert.rejects(db.get('ok', 'k' as unknown as Uint8Array), isInvalid);
       await assert.rejects(db.range('ok', { limit: -1 }), isInvalid);
+    });
+
+    void it('agrees with a reference model on random puts, deletes, batches and range scans (property)', async () => {
+      const hex = (k: Uint8Array): string => [...k].map((x) => x.toString(16).padStart(2, '0')).join('');
+      const arbKey = fc
+        .uint8Array({ minLength: 1, maxLength: 3, max: 3 })
+        .map((k) => k.map((x) => [0, 1, 0x7f, 0xff][x]!));
+      const arbOp = fc.oneof(
+        fc.record({ op: fc.constant('put' as const), key: arbKey, value: fc.uint8Array({ maxLength: 4 }) }),
+        fc.record({ op: fc.constant('delete' as const), key: arbKey }),
+      );
+      const rarely = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
+        fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
+      const arbQuery = fc
+        .record({
+          prefix: rarely(
+            fc
+              .uint8Array({ minLength: 1, maxLength: 1, max: 3 })
+              .map((k) => k.map((x) => [0, 1, 0x7f, 0xff][x]!)),
+          ),
+          gte: rarely(arbKey),
+          lt: rarely(arbKey),
+          reverse: fc.boolean(),
+          limit: rarely(fc.nat(12)),
+        })
+        .map((q) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as RangeQuery);
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(arbOp, { minLength: 1, maxLength: 8 }), { maxLength: 10 }),
+          arbQuery,
+          async (batches, q) => {
+            const table = `model_${run++}`;
+            const model = new Map<string, Uint8Array>();
+            for (const ops of batches) {
+              await db.batch(ops.map((o) => ({ ...o, table })));
+              for (const o of ops) {
+                if (o.op === 'put') model.set(hex(o.key), o.value);
+                else model.delete(hex(o.key));
+              }
+            }
+            let keys = [...model.keys()].sort();
+            if (q.prefix !== undefined) keys = keys.filter((k) => k.startsWith(hex(q.prefix!)));
+            if (q.gte !== undefined) keys = keys.filter((k) => k >= hex(q.gte!));
+            if (q.lt !== undefined) keys = keys.filter((k) => k < hex(q.lt!));
+            if (q.reverse === true) keys.reverse();
+            if (q.limit !== undefined) keys = keys.slice(0, q.limit);
+            const got = await db.range(table, q);
+            assert.deepEqual(
+              got.map((r) => [hex(r.key), hex(r.value)]),
+              keys.map((k) => [k, hex(model.get(k)!)]),
+            );
+            assert.equal(await db.count(table), model.size);
+          },
+        ),
+        { numRuns: 60 },
+      );
     });
 
     void it(`${'keeps data across close and reopen when durable'}`, async () => {
