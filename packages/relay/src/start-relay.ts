@@ -54,7 +54,7 @@ export interface RunningRelay {
 export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Promise<RunningRelay> {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger(config.logLevel);
-  const metrics = createMetrics(deps.log === undefined);
+  const metrics = createMetrics(true);
   const store = deps.relayStore ?? (await openRelayStore(config, deps.store));
   const hub = new DeviceHub();
   const auth = new DeviceAuthenticator(

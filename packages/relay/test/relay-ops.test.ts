@@ -108,3 +108,30 @@ void describe('operations', () => {
     await assert.rejects(fetch(`${t.url}/healthz`));
   });
 });
+
+void describe('static files hook', () => {
+  void it('asks serveStatic about GET requests outside the API, never about /v1/', async () => {
+    const asked: string[] = [];
+    const t = await startTestRelay(
+      {},
+      {
+        serveStatic: (req, res) => {
+          asked.push(req.url ?? '');
+          if (req.url !== '/') return Promise.resolve(false);
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end('hello');
+          return Promise.resolve(true);
+        },
+      },
+    );
+    try {
+      assert.equal(await (await fetch(`${t.url}/`)).text(), 'hello');
+      assert.equal((await fetch(`${t.url}/missing.js`)).status, 404);
+      assert.equal((await fetch(`${t.url}/v1/unknown`)).status, 404);
+      assert.equal((await fetch(`${t.url}/`, { method: 'POST' })).status, 404);
+      assert.deepEqual(asked, ['/', '/missing.js']);
+    } finally {
+      await t.close();
+    }
+  });
+});
