@@ -81,6 +81,11 @@ wss.on('listening', () => {
   }
 });
 
+// The same CPU probe as the relay child, so the bench can compare CPU per message.
+process.on('message', (m: { id: number; op: string }) => {
+  if (m.op === 'cpu') process.send?.({ id: m.id, ...process.cpuUsage() });
+});
+
 const stop = () => wss.close(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

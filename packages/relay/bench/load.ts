@@ -15,6 +15,8 @@ export interface PhaseResult {
   /** Deliveries inside the measurement window, per second. */
   readonly rate: number;
   readonly delivered: number;
+  /** Every delivery of the phase, warm-up and drain included (for CPU per message). */
+  readonly total: number;
   readonly latenciesMs: number[];
   /** Submits answered with anything but Accepted (should be 0). */
   readonly errors: number;
@@ -85,7 +87,9 @@ export class LoadDriver {
     let delivered = 0;
     const latencies: number[] = [];
     const errorsBefore = this.errors;
+    let total = 0;
     this.onDelivered = (i, latency, sentAt) => {
+      total += 1;
       const now = performance.now();
       if (now >= from && now < to) {
         delivered += 1;
@@ -100,6 +104,7 @@ export class LoadDriver {
     return {
       rate: delivered / (measureMs / 1000),
       delivered,
+      total,
       latenciesMs: latencies,
       errors: this.errors - errorsBefore,
     };
@@ -118,7 +123,9 @@ export class LoadDriver {
     let delivered = 0;
     const latencies: number[] = [];
     const errorsBefore = this.errors;
+    let total = 0;
     this.onDelivered = (_i, latency, sentAt) => {
+      total += 1;
       const now = performance.now();
       if (now >= from && now < to) delivered += 1;
       if (sentAt >= from && sentAt < to) latencies.push(latency);
@@ -152,6 +159,7 @@ export class LoadDriver {
     return {
       rate: delivered / (measureMs / 1000),
       delivered,
+      total,
       latenciesMs: latencies,
       errors: this.errors - errorsBefore,
     };

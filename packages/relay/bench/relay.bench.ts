@@ -147,16 +147,27 @@ async function durableE2e(): Promise<Result> {
   // Warm both (JIT, SQLite page cache) before the measured rounds.
   await onRelay.closedLoop(WINDOW, 0, 500);
   await onForwarder.closedLoop(WINDOW, 0, 500);
+  // CPU per delivered message (µs, user+system) of each server: less sensitive than msgs/s to other
+  // load on a shared machine, and it says where the relay spends more than the forwarder.
+  const relayCpu: number[] = [];
+  const fwdCpu: number[] = [];
+  const measured = async (child: SpawnedChild, driver: LoadDriver, cpu: number[]): Promise<PhaseResult> => {
+    const c0 = await child.request<{ user: number; system: number }>({ op: 'cpu' });
+    const res = await driver.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
+    const c1 = await child.request<{ user: number; system: number }>({ op: 'cpu' });
+    cpu.push((c1.user - c0.user + c1.system - c0.system) / res.total);
+    return res;
+  };
   for (let r = 0; r < ROUNDS; r++) {
     let a: PhaseResult;
     let b: PhaseResult;
     // Interleave A B / B A so drift (other load on the machine) hits both sides alike.
     if (r % 2 === 0) {
-      a = await onRelay.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
-      b = await onForwarder.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
+      a = await measured(relay, onRelay, relayCpu);
+      b = await measured(forwarder, onForwarder, fwdCpu);
     } else {
-      b = await onForwarder.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
-      a = await onRelay.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
+      b = await measured(forwarder, onForwarder, fwdCpu);
+      a = await measured(relay, onRelay, relayCpu);
     }
     errors += a.errors + b.errors;
     relayRates.push(a.rate);
@@ -190,6 +201,8 @@ async function durableE2e(): Promise<Result> {
     baseline_p99_ms: round(percentile(halfFwd.latenciesMs, 99), 2),
     peak_p50_ms: round(percentile(peakLatencies, 50), 2),
     peak_p99_ms: round(percentile(peakLatencies, 99), 2),
+    cpu_us_per_msg: round(median(relayCpu), 1),
+    baseline_cpu_us_per_msg: round(median(fwdCpu), 1),
     pairs: PAIRS,
     window_per_pair: WINDOW,
     content_bytes: CONTENT_BYTES,
