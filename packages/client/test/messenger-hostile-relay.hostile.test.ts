@@ -185,4 +185,88 @@ void describe('a hostile relay', () => {
     await bob.m.close();
     await mitm.close();
   });
+
+  void it('a replayed envelope under a fresh envelope id is rejected, never shown twice', async () => {
+    let first: DeliverFrame | undefined;
+    const ws = interceptingWebSocket((f) => {
+      if (f.type !== 'deliver') return [f];
+      if (!first) {
+        first = f;
+        return [f];
+      }
+      const replay = { ...first, seq: f.seq, envelopeId: f.envelopeId.map((b) => b ^ 0xff) };
+      return [f, replay];
+    });
+    const { alice, bob, errors, shown } = await pair(ws);
+    await (
+      await alice.m.send('bob', 'once')
+    ).accepted;
+    await eventually(() => shown.length === 1);
+    await (
+      await alice.m.send('bob', 'twice?')
+    ).accepted;
+    await eventually(() => shown.length === 2 && errors.length === 1);
+    assert.deepEqual(shown, ['once', 'twice?']);
+    assert.equal(errors[0]!.code, 'DecryptFailed');
+    assert.equal((await bob.m.history('alice', 10)).length, 2);
+    await alice.m.close();
+    await bob.m.close();
+  });
+
+  void it('reordered envelopes all decrypt and history keeps the sending order', async () => {
+    let held: Frame | undefined;
+    const ws = interceptingWebSocket((f) => {
+      if (f.type !== 'deliver') return [f];
+      if (!held) {
+        held = f;
+        return [];
+      }
+      const out = [f, held];
+      held = { type: 'pong', nonce: 0 };
+      return out;
+    });
+    const { alice, bob, shown } = await pair(ws);
+    await (
+      await alice.m.send('bob', 'first')
+    ).accepted;
+    await (
+      await alice.m.send('bob', 'second')
+    ).accepted;
+    await eventually(() => shown.length === 2);
+    assert.deepEqual(shown, ['second', 'first'], 'delivered out of order');
+    assert.deepEqual(
+      (await bob.m.history('alice', 10)).map((h) => h.text),
+      ['first', 'second'],
+    );
+    await alice.m.close();
+    await bob.m.close();
+  });
+
+  void it('a dropped envelope corrupts nothing: later messages decrypt, and the sender never sees "delivered" for it', async () => {
+    const ws = attackFirst(1, () => ({ type: 'pong', nonce: 0 }) as unknown as DeliverFrame);
+    const alice = await newUser(relay.url);
+    const bob = await newUser(relay.url, undefined, { WebSocket: ws });
+    await alice.m.connect();
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    const shown: string[] = [];
+    bob.m.on('message', (e) => shown.push(e.entry.text));
+    await bob.m.connect();
+    await (
+      await alice.m.send('bob', 'lost')
+    ).accepted;
+    await (
+      await alice.m.send('bob', 'kept')
+    ).accepted;
+    await eventually(() => shown.length === 1);
+    assert.deepEqual(shown, ['kept']);
+    await eventually(async () => (await alice.m.history('bob', 10))[1]!.state === 'delivered');
+    const states = (await alice.m.history('bob', 10)).map((h) => [h.text, h.state]);
+    assert.deepEqual(states, [
+      ['lost', 'sent'],
+      ['kept', 'delivered'],
+    ]);
+    await alice.m.close();
+    await bob.m.close();
+  });
 });
