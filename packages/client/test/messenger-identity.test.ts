@@ -74,7 +74,7 @@ void describe('identity changes', () => {
     await bob.m.addContact('alice', alice.m.address);
     // Verify by scanning Bob's code.
     const bobCode = await bob.m.safetyNumber('alice');
-    const v = await alice.m.verifyScanned('bob', bobCode.scannable);
+    const v = await alice.m.verifyScanned('bob', bobCode.scannableText);
     assert.equal(v.trust, 'verified');
     await assert.rejects(alice.m.verifyScanned('bob', new Uint8Array(10)), (e: unknown) =>
       MessengerError.is(e, 'VerificationFailed'),

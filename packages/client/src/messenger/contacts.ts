@@ -126,6 +126,7 @@ export async function removeContact(ctx: MessengerContext, name: string): Promis
     state.deleteIdentity(c.accountId);
     for (const d of await state.sessionDevices(c.accountId)) state.deleteSession(c.accountId, d);
     await state.deleteHistory(c.accountId);
+    state.setUnread(c.accountId, 0);
     await state.commit();
   });
 }
@@ -167,6 +168,8 @@ export async function acceptIdentityChange(
       const moved = await state.history(c.accountId, Number.MAX_SAFE_INTEGER);
       await state.deleteHistory(c.accountId);
       for (const h of moved) state.putHistory({ ...h, contact: newAccount });
+      state.setUnread(newAccount, await state.unread(c.accountId));
+      state.setUnread(c.accountId, 0);
       state.deleteContact(c.accountId);
       state.deleteIdentity(c.accountId);
       const stray = await state.contact(newAccount);

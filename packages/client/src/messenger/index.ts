@@ -3,6 +3,7 @@ export type {
   MessengerOptions,
   CreateOptions,
   ContactView,
+  ConversationView,
   SentMessage,
   SafetyNumberView,
 } from './messenger.js';

@@ -13,6 +13,7 @@
  *   o/<messageId>                 outbox entry                     (outbox-record.ts)
  *   e/<envelopeId>                envelope already processed (dedupe)
  *   x/<accountId>/<envelopeId>    envelope held until an identity change is accepted
+ *   u/<accountId>                 unread incoming messages in that conversation (decimal text)
  */
 import { decodeAccount, encodeAccount, type AccountRecord } from './account-record.js';
 import { decodeContact, encodeContact, type ContactRecord } from './contact-record.js';
@@ -157,6 +158,17 @@ export class LocalState {
       this.tx.delete(k);
       this.tx.delete(`m/${decodeHistory(v).id}`);
     }
+  }
+
+  async unread(contactAccountId: string): Promise<number> {
+    const b = await this.tx.get(`u/${contactAccountId}`);
+    const n = b ? Number(untext.decode(b)) : 0;
+    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+  }
+
+  setUnread(contactAccountId: string, n: number): void {
+    if (n === 0) this.tx.delete(`u/${contactAccountId}`);
+    else this.tx.put(`u/${contactAccountId}`, text.encode(String(n)));
   }
 
   // ---------- outbox ----------

@@ -21,6 +21,7 @@ import {
   type RelayConnection,
   type WebSocketCtor,
 } from '@sotto/wire';
+import { fromBase64Url } from '../state/codec.js';
 import { EncryptedStore, type EncryptedStoreOptions } from '../storage/encrypted-store.js';
 import { StorageError } from '../storage/errors.js';
 import type { StorageBackend } from '../storage/backend.js';
@@ -85,6 +86,13 @@ export interface ContactView {
   trust: ContactTrust;
   source: ContactSource;
   addedAt: number;
+}
+
+export interface ConversationView {
+  contact: ContactView;
+  /** The newest message, or null for an empty conversation. */
+  last: HistoryEntry | null;
+  unread: number;
 }
 
 export interface SentMessage {
@@ -550,6 +558,28 @@ export class Messenger {
     return new LocalState(this.ctx.store).history(c.accountId, limit);
   }
 
+  /** Every contact with its last message and unread count, most recent activity first. */
+  async conversations(): Promise<ConversationView[]> {
+    const state = new LocalState(this.ctx.store);
+    const out: ConversationView[] = [];
+    for (const c of await state.contacts()) {
+      const last = (await state.history(c.accountId, 1))[0] ?? null;
+      out.push({ contact: view(c), last, unread: await state.unread(c.accountId) });
+    }
+    const at = (v: ConversationView) => (v.last ? (v.last.receivedAt ?? v.last.sentAt) : v.contact.addedAt);
+    return out.sort((a, b) => at(b) - at(a));
+  }
+
+  /** Marks a conversation read (unread count 0). */
+  async markRead(contact: string): Promise<void> {
+    const c = await findContact(this.ctx, contact);
+    await this.ctx.lock.run(async () => {
+      const state = new LocalState(this.ctx.store);
+      state.setUnread(c.accountId, 0);
+      await state.commit();
+    });
+  }
+
   /** Outgoing messages not yet accepted by the relay. */
   async pending(): Promise<number> {
     return (await new LocalState(this.ctx.store).outbox()).filter((o) => o.kind === 'text').length;
@@ -576,8 +606,13 @@ export class Messenger {
     return view(await setVerified(this.ctx, contact));
   }
 
-  /** Verifies from the other side's scannable form; `VerificationFailed` if it does not match. */
-  async verifyScanned(contact: string, data: Uint8Array): Promise<ContactView> {
+  /**
+   * Verifies from the other side's scannable form (bytes, or its base64url text as shown by
+   * `safetyNumber().scannableText`); `VerificationFailed` if it does not match.
+   */
+  async verifyScanned(contact: string, scanned: Uint8Array | string): Promise<ContactView> {
+    const data = typeof scanned === 'string' ? fromBase64Url(scanned.trim()) : scanned;
+    if (!data) throw new MessengerError('VerificationFailed', 'the scanned data is not a safety-number code');
     const c = await findContact(this.ctx, contact);
     const key = await new LocalState(this.ctx.store).identity(c.accountId);
     if (

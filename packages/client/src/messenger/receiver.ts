@@ -181,6 +181,7 @@ async function decryptAndApply(
       state: 'received',
     };
     state.putHistory(entry);
+    state.setUnread(sender, (await state.unread(sender)) + 1);
     enqueueReceipt(ctx, state, sender, [content.messageId]);
     return { kind: 'message', contact, entry, newContact };
   }

@@ -7,6 +7,7 @@
  */
 import { Fingerprint, PublicKey } from '@sotto/protocol';
 import { uuidToBytes } from '@sotto/wire';
+import { toBase64Url } from '../state/codec.js';
 import { MessengerError } from './errors.js';
 
 export const FINGERPRINT_VERSION = 2;
@@ -19,6 +20,8 @@ export interface SafetyNumber {
   grouped: string;
   /** The scannable (QR) form: the protocol's CombinedFingerprints bytes. */
   scannable: Uint8Array;
+  /** The same bytes as base64url text (for `sotto verify --scan DATA` and QR payloads). */
+  scannableText: string;
 }
 
 function idBytes(accountId: string): Uint8Array {
@@ -51,10 +54,12 @@ export function safetyNumber(
 ): SafetyNumber {
   const f = fingerprint(localAccountId, localKey, remoteAccountId, remoteKey);
   const digits = f.displayableFingerprint().toString();
+  const scannable = f.scannableFingerprint().serialize();
   return {
     digits,
     grouped: digits.replace(/(\d{5})(?=\d)/g, '$1 '),
-    scannable: f.scannableFingerprint().serialize(),
+    scannable,
+    scannableText: toBase64Url(scannable),
   };
 }
 
