@@ -118,4 +118,33 @@ void describe('two users through a real relay', () => {
     await alice.m.close();
     await carol.m.close();
   });
+
+  void it('both sides start a session at the same time and still converse afterwards', async () => {
+    const alice = await newUser(relay.url);
+    const bob = await newUser(relay.url);
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    await alice.m.connect();
+    await bob.m.connect();
+    const atBob: string[] = [];
+    const atAlice: string[] = [];
+    bob.m.on('message', (e) => atBob.push(e.entry.text));
+    alice.m.on('message', (e) => atAlice.push(e.entry.text));
+    const [a, b] = await Promise.all([alice.m.send('bob', 'a1'), bob.m.send('alice', 'b1')]);
+    await Promise.all([a.accepted, b.accepted]);
+    await eventually(() => atBob.length === 1 && atAlice.length === 1);
+    for (let i = 2; i <= 4; i++) {
+      await (
+        await alice.m.send('bob', `a${i}`)
+      ).accepted;
+      await (
+        await bob.m.send('alice', `b${i}`)
+      ).accepted;
+    }
+    await eventually(() => atBob.length === 4 && atAlice.length === 4);
+    assert.deepEqual(atBob, ['a1', 'a2', 'a3', 'a4']);
+    assert.deepEqual(atAlice, ['b1', 'b2', 'b3', 'b4']);
+    await alice.m.close();
+    await bob.m.close();
+  });
 });
