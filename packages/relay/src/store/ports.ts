@@ -141,6 +141,13 @@ export interface AckRequest {
   seqs?: readonly number[];
 }
 
+/** One device's ack inside an ackMany batch. */
+export interface AckItem {
+  accountId: string;
+  deviceId: number;
+  request: AckRequest;
+}
+
 export interface NewAttachment {
   /** Random id chosen by the caller (it is a capability); [A-Za-z0-9_-]{16,64}. */
   attachmentId: string;
@@ -253,6 +260,12 @@ export interface MailboxStore {
   fetch(accountId: string, deviceId: number, afterSeq: number, limit: number): Promise<StoredEnvelope[]>;
   /** Deletes only this device's acknowledged envelopes; returns how many were deleted. */
   ack(accountId: string, deviceId: number, request: AckRequest): Promise<number>;
+  /**
+   * Several devices' acks in ONE transaction (the relay batches acks per tick, as it batches
+   * enqueues), so many acks cost one commit. Same per-item semantics as ack(); one count per item, in
+   * input order.
+   */
+  ackMany(items: readonly AckItem[]): Promise<number[]>;
   /** Envelopes currently queued for the device. */
   queuedCount(accountId: string, deviceId: number): Promise<number>;
   /** Deletes up to `limit` envelopes with expiresAt <= now (oldest expiry first); returns the count. */

@@ -163,6 +163,35 @@ export function mailboxSuite(make: MakeHarness): void {
       assert.equal((await x.s.mailbox.fetch(a, 1, 0, 10)).length, 2);
     });
 
+    void it("applies many devices' acks in one call, each scoped to its own device", async () => {
+      const a = await seedAccount(x.s, 2);
+      const b = await seedAccount(x.s);
+      await x.s.mailbox.enqueueMany(
+        [envelope(a, 1, 1), envelope(a, 1, 2), envelope(a, 2, 3), envelope(a, 2, 4), envelope(b, 1, 5)],
+        CAP,
+      );
+      const counts = await x.s.mailbox.ackMany([
+        { accountId: a, deviceId: 1, request: { upToSeq: 1 } },
+        { accountId: a, deviceId: 2, request: { seqs: [2] } },
+        { accountId: b, deviceId: 1, request: { upToSeq: 0, seqs: [7] } },
+        { accountId: newAccountId(), deviceId: 1, request: { upToSeq: 9 } },
+      ]);
+      assert.deepEqual(counts, [1, 1, 0, 0]);
+      assert.deepEqual(
+        (await x.s.mailbox.fetch(a, 1, 0, 10)).map((e) => e.seq),
+        [2],
+      );
+      assert.deepEqual(
+        (await x.s.mailbox.fetch(a, 2, 0, 10)).map((e) => e.seq),
+        [1],
+      );
+      assert.equal(await x.s.mailbox.queuedCount(b, 1), 1);
+      assert.equal(
+        await rejectionCode(x.s.mailbox.ackMany([{ accountId: a, deviceId: 1, request: { upToSeq: -1 } }])),
+        'InvalidArgument',
+      );
+    });
+
     void it('never reuses a seq after its envelope was acknowledged', async () => {
       const id = await seedAccount(x.s);
       await x.s.mailbox.enqueueMany([envelope(id, 1, 1), envelope(id, 1, 2)], CAP);

@@ -2,7 +2,7 @@
 // enqueue transaction, unique (dev, envelope_id) for idempotent retries, `queued` kept in step for the
 // cap. enqueueMany is one IMMEDIATE transaction; with synchronous=FULL its COMMIT is synced before the
 // Promise resolves, so "acknowledged" always means "on disk".
-import type { EnqueueItem, EnqueueResult, MailboxStore, StoredEnvelope } from '../ports.js';
+import type { AckRequest, EnqueueItem, EnqueueResult, MailboxStore, StoredEnvelope } from '../ports.js';
 import { ENVELOPE_ID_BYTES, checkAccountId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
 import { asRow, bytes, int, text } from './row-checks.js';
 import type { SqliteHandle } from './sqlite-handle.js';
@@ -50,6 +50,27 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
   const adjustQueued = (dev: number, delta: number) => {
     if (delta !== 0) h.stmt('UPDATE device_queue SET queued = queued + ? WHERE dev = ?').run(delta, dev);
   };
+
+  function checkAck(accountId: string, deviceId: number, request: AckRequest): void {
+    checkAccountId(accountId);
+    checkDeviceId(deviceId);
+    if (request.upToSeq !== undefined) checkInt(request.upToSeq, 'upToSeq');
+    (request.seqs ?? []).forEach((s, i) => checkInt(s, `seqs[${i}]`));
+  }
+
+  /** Runs inside a transaction. Deletes are scoped by the acking device's own `dev`. */
+  function ackInTx(accountId: string, deviceId: number, request: AckRequest): number {
+    const dev = h.dev(accountId, deviceId);
+    if (dev === undefined) return 0;
+    let n = 0;
+    if (request.upToSeq !== undefined && request.upToSeq > 0) {
+      n += h.stmt('DELETE FROM mailbox WHERE dev = ? AND seq <= ?').run(dev, request.upToSeq).changes;
+    }
+    const one = h.stmt('DELETE FROM mailbox WHERE dev = ? AND seq = ?');
+    for (const s of request.seqs ?? []) n += one.run(dev, s).changes;
+    adjustQueued(dev, -n);
+    return n;
+  }
 
   return {
     enqueueMany(items, options) {
@@ -141,24 +162,15 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
 
     ack(accountId, deviceId, request) {
       return h.call(() => {
-        checkAccountId(accountId);
-        checkDeviceId(deviceId);
-        if (request.upToSeq !== undefined) checkInt(request.upToSeq, 'upToSeq');
-        const seqs = request.seqs ?? [];
-        seqs.forEach((s, i) => checkInt(s, `seqs[${i}]`));
-        return h.tx(() => {
-          // Deletes are scoped by the acking device's own `dev`: another device's seq matches nothing.
-          const dev = h.dev(accountId, deviceId);
-          if (dev === undefined) return 0;
-          let n = 0;
-          if (request.upToSeq !== undefined && request.upToSeq > 0) {
-            n += h.stmt('DELETE FROM mailbox WHERE dev = ? AND seq <= ?').run(dev, request.upToSeq).changes;
-          }
-          const one = h.stmt('DELETE FROM mailbox WHERE dev = ? AND seq = ?');
-          for (const s of seqs) n += one.run(dev, s).changes;
-          adjustQueued(dev, -n);
-          return n;
-        });
+        checkAck(accountId, deviceId, request);
+        return h.tx(() => ackInTx(accountId, deviceId, request));
+      });
+    },
+
+    ackMany(items) {
+      return h.call(() => {
+        items.forEach((it) => checkAck(it.accountId, it.deviceId, it.request));
+        return h.tx(() => items.map((it) => ackInTx(it.accountId, it.deviceId, it.request)));
       });
     },
 
