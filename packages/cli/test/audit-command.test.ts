@@ -1,0 +1,51 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli } from '../src/program.js';
+import { COMMANDS } from '../src/registry.js';
+import { fakeIO } from './fake-io.js';
+
+void describe('sotto audit', () => {
+  void it('tokens prints fresh links, report shows them untouched and defanged', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-cli-audit-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const io = fakeIO();
+    const code = await runCli(
+      ['audit', 'tokens', '--count', '3', '--base', 'http://127.0.0.1:9', '--dir', dir],
+      io,
+      COMMANDS,
+    );
+    assert.equal(code, 0);
+    const links = io.out.trim().split('\n');
+    assert.equal(links.length, 3);
+    for (const l of links) assert.match(l, /^http:\/\/127\.0\.0\.1:9\/\S*[a-z2-7]{36}/);
+    assert.match(io.err, /Never open them yourself/);
+    const rep = fakeIO();
+    assert.equal(await runCli(['--json', 'audit', 'report', '--dir', dir], rep, COMMANDS), 0);
+    const parsed = JSON.parse(rep.out) as { tokens: { url: string; hits: unknown[]; decoy: boolean }[] };
+    assert.equal(parsed.tokens.filter((x) => !x.decoy).length, 3);
+    assert.ok(parsed.tokens.every((x) => x.hits.length === 0 && x.url.startsWith('hxxp://')));
+    assert.doesNotMatch(rep.out, /http:\/\//);
+  });
+
+  void it('rejects a bad --base and --count as usage errors', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-cli-audit-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    assert.equal(await runCli(['audit', 'tokens', '--base', 'ftp://x', '--dir', dir], fakeIO(), COMMANDS), 2);
+    assert.equal(
+      await runCli(
+        ['audit', 'tokens', '--base', 'http://x', '--count', '0', '--dir', dir],
+        fakeIO(),
+        COMMANDS,
+      ),
+      2,
+    );
+  });
+
+  void it('server-view reports a missing data directory as not found', async () => {
+    const io = fakeIO();
+    assert.equal(await runCli(['audit', 'server-view', '--data', '/nonexistent/sotto-x'], io, COMMANDS), 5);
+  });
+});
