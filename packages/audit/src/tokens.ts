@@ -76,7 +76,14 @@ export function verifyToken(key: Uint8Array, token: string): TokenParts | undefi
 /** Every valid token found in a string (e.g. a raw request target), lower-cased. */
 export function findTokens(key: Uint8Array, text: string): string[] {
   const found = new Set<string>();
-  for (const m of text.toLowerCase().matchAll(TOKEN_PATTERN)) {
+  // Also look at the percent-decoded form: `%61bc…` is the same token to any server that decodes.
+  let decoded = text;
+  try {
+    decoded = decodeURIComponent(text);
+  } catch {
+    // Malformed escapes: the raw form is still searched.
+  }
+  for (const m of `${text}\n${decoded}`.toLowerCase().matchAll(TOKEN_PATTERN)) {
     if (verifyToken(key, m[0]) !== undefined) found.add(m[0]);
   }
   return [...found];

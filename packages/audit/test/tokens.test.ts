@@ -84,5 +84,8 @@ void describe('canary tokens', () => {
       [a, b].sort(),
     );
     assert.deepEqual(findTokens(KEY, `/news/x${a}`), []);
+    const encoded = [...a].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    assert.deepEqual(findTokens(KEY, `/news/${encoded}.html`), [a]);
+    assert.deepEqual(findTokens(KEY, `/news/%zz/${a}`), [a]);
   });
 });
