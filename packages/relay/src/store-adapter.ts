@@ -4,6 +4,7 @@ import type { RelayConfig } from './config.js';
 import type { RelayStore } from './relay-store.js';
 import type { RelayStores } from './store/index.js';
 import { MailboxWriter } from './store/mailbox-writer.js';
+import { AckBatcher } from './mailbox/ack-batcher.js';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.js';
 
 export type Stores = RelayStores;
@@ -17,6 +18,8 @@ const SWEEP_BATCH = 1000;
  */
 export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStore {
   const writer = new MailboxWriter(s.mailbox, { queueCap });
+  // Acks are group-committed too: one ackMany transaction per event-loop turn, for every device.
+  const acks = new AckBatcher((items) => s.mailbox.ackMany(items));
   return {
     createAccount: (accountId, identityKey, device, now) =>
       s.accounts.createAccount(accountId, identityKey, device, now),
@@ -67,8 +70,10 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
         content: e.content,
       }));
     },
-    ack: (accountId, deviceId, upTo, seqs) =>
-      s.mailbox.ack(accountId, deviceId, { ...(upTo > 0 ? { upToSeq: upTo } : {}), seqs }),
+    ack(accountId, deviceId, upTo, seqs) {
+      const request = { ...(upTo > 0 ? { upToSeq: upTo } : {}), seqs };
+      return acks.ack({ accountId, deviceId, request });
+    },
     async sweepExpired(now) {
       let total = 0;
       for (;;) {
@@ -100,6 +105,7 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
       // Drain in-flight writes first: everything a sender was told "accepted" is already committed,
       // and anything still queued gets committed (or fails) before the database closes.
       await writer.close();
+      await acks.flush();
       await s.close();
     },
   };

@@ -89,7 +89,12 @@ void describe('per-connection limits', () => {
   });
 
   void it('disconnects a reader that stops reading once its queued bytes pass the limit', async () => {
-    const t = await startTestRelay({ maxBufferedBytesPerConnection: 64 * 1024 }, { slowReaderMs: 500 });
+    // More than the kernel's socket buffers can absorb (they autotune to several MB on loopback).
+    const N = 300;
+    const t = await startTestRelay(
+      { maxBufferedBytesPerConnection: 64 * 1024 },
+      { slowReaderMs: 500, inFlightWindow: N },
+    );
     try {
       const a = await registerUser(t);
       const b = await registerUser(t);
@@ -97,17 +102,22 @@ void describe('per-connection limits', () => {
       // Stop reading: the kernel buffers fill, then the relay's userland queue grows.
       (s.ws as unknown as { _socket: { pause(): void } })._socket.pause();
       const big = new Uint8Array(60 * 1024);
-      for (let i = 0; i < 100; i++) {
-        await a.client.submit(b.accountId, [
-          {
-            deviceId: 1,
-            registrationId: b.registrationId,
-            envelopeId: envelopeId(),
-            envelopeType: 1,
-            content: big,
-          },
-        ]);
+      for (let i = 0; i < N; i += 20) {
+        await Promise.all(
+          Array.from({ length: 20 }, () =>
+            a.client.submit(b.accountId, [
+              {
+                deviceId: 1,
+                registrationId: b.registrationId,
+                envelopeId: envelopeId(),
+                envelopeType: 1,
+                content: big,
+              },
+            ]),
+          ),
+        );
       }
+      await new Promise((r) => setTimeout(r, 1000)); // > slowReaderMs while still paused
       (s.ws as unknown as { _socket: { resume(): void } })._socket.resume();
       await waitFor(() => s.code() !== 0, 10_000, 'slow reader closed');
       assert.equal(s.code(), 4503);
@@ -115,7 +125,7 @@ void describe('per-connection limits', () => {
       // Nothing was acked, so everything is still there for the next connection.
       const got: DeliverFrame[] = [];
       const c = b.client.connect({ onDeliver: (d) => void got.push(d) });
-      await waitFor(() => got.length === 100, 10_000, 'redelivery window');
+      await waitFor(() => got.length === N, 10_000, 'redelivery of everything');
       c.close();
     } finally {
       await t.close();
