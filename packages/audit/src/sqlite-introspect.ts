@@ -53,7 +53,7 @@ export function columnRole(name: string, type: string): ColumnRole {
   const n = name.toLowerCase();
   if (/(^|_)(created|updated|expires|deleted|last_seen)(_at)?$|_at$|time(stamp)?$|(^|_)date$|^ts$/.test(n))
     return 'timestamp';
-  if (/size|length|bytes|(^|_)len$|count|queued/.test(n)) return 'size';
+  if (/size|length|bytes|(^|_)(len|count|queued)$/.test(n)) return 'size';
   if (/(public_key|signature|identity_key|secret|hash)/.test(n)) return 'key-material';
   if (/(^|_)id$|^dev$|_seq$|^seq$|^key_id$/.test(n)) return 'id';
   if (/name/.test(n)) return 'name';

@@ -57,6 +57,15 @@ void describe('serverView() on the relay schema', () => {
     assert.ok(view && view.error === null);
     assert.equal(view.tables.find((x) => x.name === 'mailbox')?.label, 'queued messages');
     assert.equal(view.tables.find((x) => x.name === 'one_time_prekey')?.rows, 3);
+    const roles = (table: string) =>
+      Object.fromEntries(
+        view.tables.find((x) => x.name === table)?.columns.map((c) => [c.name, c.role]) ?? [],
+      );
+    assert.equal(roles('device')['account_id'], 'id');
+    assert.equal(roles('mailbox')['sender_account_id'], 'id');
+    assert.equal(roles('mailbox')['server_timestamp'], 'timestamp');
+    assert.equal(roles('attachment')['size'], 'size');
+    assert.equal(roles('device_queue')['queued'], 'size');
     const bob = view.accounts.find((x) => x.account === b);
     assert.equal(bob?.relations.find((r) => r.table === 'device')?.rows, 1);
     assert.equal(bob?.relations.find((r) => r.table === 'one_time_prekey')?.rows, 3);
