@@ -1,0 +1,46 @@
+/**
+ * Top level: loading → create account | unlock → the unlocked app. Locking (or a reload) drops the
+ * Messenger and the held KEK; the next unlock derives it again from the passphrase.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { Messenger } from '@sotto/client';
+import { hasAccount } from '../platform/messenger-factory.js';
+import { forgetHeldKey } from '../platform/key-wrapper.js';
+import { loadBuildInfo, type BuildInfo } from './build-info.js';
+import { SetupScreen } from './setup-screen.js';
+import { UnlockScreen } from './unlock-screen.js';
+import { MainScreen } from './main-screen.js';
+
+type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'locked' } | { kind: 'open'; m: Messenger };
+
+export function App() {
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const [build, setBuild] = useState<BuildInfo | undefined>(undefined);
+
+  useEffect(() => {
+    void loadBuildInfo().then(setBuild);
+    void hasAccount().then(
+      (yes) => setPhase({ kind: yes ? 'locked' : 'setup' }),
+      () => setPhase({ kind: 'setup' }),
+    );
+  }, []);
+
+  const opened = (m: Messenger) => setPhase({ kind: 'open', m });
+  const lock = async (m: Messenger) => {
+    await m.close().catch(() => undefined);
+    forgetHeldKey();
+    setPhase({ kind: 'locked' });
+  };
+
+  return (
+    <div class="shell">
+      {phase.kind === 'loading' && <p class="muted">Loading…</p>}
+      {phase.kind === 'setup' && <SetupScreen onOpen={opened} />}
+      {phase.kind === 'locked' && <UnlockScreen onOpen={opened} />}
+      {phase.kind === 'open' && <MainScreen m={phase.m} build={build} onLock={() => void lock(phase.m)} />}
+      <footer class="build" data-testid="build-hash">
+        build sha256: {build?.sha256 ?? 'unknown (development build)'}
+      </footer>
+    </div>
+  );
+}

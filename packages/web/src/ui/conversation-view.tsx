@@ -1,0 +1,113 @@
+// One conversation: history, live incoming messages, delivery state, and the composer.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ContactView, HistoryEntry, Messenger } from '@sotto/client';
+import { errorText } from './error-text.js';
+import { LinkText } from './link-text.js';
+import type { View } from './main-screen.js';
+
+interface Props {
+  m: Messenger;
+  contact: string;
+  version: number;
+  nav: (v: View) => void;
+}
+
+const STATE_TEXT: Record<string, string> = {
+  sending: 'sending…',
+  sent: 'sent ✓',
+  delivered: 'delivered ✓✓',
+  failed: 'failed ✗',
+};
+
+export function ConversationView({ m, contact, version, nav }: Props) {
+  const [entries, setEntries] = useState<HistoryEntry[]>([]);
+  const [info, setInfo] = useState<ContactView | undefined>(undefined);
+  const [text, setText] = useState('');
+  const [error, setError] = useState('');
+  const [sent, setSent] = useState(0);
+  const end = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    let live = true;
+    void (async () => {
+      const [h, c] = await Promise.all([m.history(contact, 200), m.contact(contact)]);
+      if (!live) return;
+      setEntries(h);
+      setInfo(c);
+      await m.markRead(contact);
+    })().catch((e: unknown) => setError(errorText(e)));
+    return () => {
+      live = false;
+    };
+  }, [m, contact, version, sent]);
+
+  useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [entries.length]);
+
+  const send = async (ev: Event) => {
+    ev.preventDefault();
+    if (text.trim() === '') return;
+    setError('');
+    try {
+      const s = await m.send(contact, text);
+      setText('');
+      setSent((n) => n + 1);
+      s.accepted.catch((e: unknown) => setError(errorText(e)));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+
+  const blocked = info?.trust === 'changed' || info?.trust === 'verified-changed';
+  return (
+    <section class="conversation" data-testid="conversation-view">
+      <div class="conv-head">
+        <button type="button" onClick={() => nav({ kind: 'chats' })}>
+          ← Chats
+        </button>
+        <h2>{contact}</h2>
+        {info?.trust === 'verified' && <span class="badge ok">verified</span>}
+        <button type="button" data-testid="open-safety" onClick={() => nav({ kind: 'safety', contact })}>
+          Safety number
+        </button>
+      </div>
+      <ol class="messages" data-testid="messages">
+        {entries.map((e) => (
+          <li key={e.id} class={`msg msg-${e.direction}`} data-testid="message" data-direction={e.direction}>
+            <LinkText text={e.text} />
+            <span class="meta">
+              {new Date(e.sentAt).toLocaleTimeString()}
+              {e.direction === 'out' && (
+                <span class="state" data-testid="delivery-state" data-state={e.state}>
+                  {' '}
+                  {STATE_TEXT[e.state] ?? e.state}
+                </span>
+              )}
+            </span>
+          </li>
+        ))}
+      </ol>
+      <div ref={end} />
+      {blocked ? (
+        <p class="error" role="alert">
+          Sending is blocked until you accept {contact}'s new safety number.
+        </p>
+      ) : (
+        <form class="composer" onSubmit={(e) => void send(e)}>
+          <input
+            name="message"
+            autocomplete="off"
+            placeholder="Message"
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
+          <button type="submit">Send</button>
+        </form>
+      )}
+      {error && (
+        <p class="error" role="alert" data-testid="error">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+// One clear sentence per error code (never a stack trace).
+import { MessengerError, StorageError } from '@sotto/client';
+
+const TEXT: Record<string, string> = {
+  WrongPassphrase: 'Wrong passphrase. Try again.',
+  NoAccount: 'There is no account in this browser yet.',
+  AccountExists: 'This browser already holds an account.',
+  RelayUnreachable: 'The relay cannot be reached. Check the relay URL and your connection.',
+  RelayRejected: 'The relay refused the request.',
+  InvalidUsername: 'That username is not valid (letters, digits and _; 3–32 characters).',
+  UsernameTaken: 'That username is taken.',
+  UsernameNotFound: 'No one has that username on this relay.',
+  InvalidAddress: 'That is not a valid Sotto address for this relay.',
+  IdentityMismatch: "The relay's key for this account does not match the address. Not added.",
+  ContactExists: 'A contact with that name already exists.',
+  UnknownContact: 'Unknown contact.',
+  IdentityChanged: "This contact's safety number changed. Accept it before sending.",
+  VerificationFailed: 'The scanned data does not match this safety number.',
+  MessageTooLong: 'The message is too long.',
+  InvalidArgument: 'That input is not valid.',
+  StorageFailed: 'Local storage failed.',
+  NotConnected: 'Not connected to the relay.',
+};
+
+export function errorText(e: unknown): string {
+  if (MessengerError.is(e) || StorageError.is(e)) return TEXT[e.code] ?? `${e.code}: ${e.message}`;
+  return 'Something went wrong.';
+}
+
+export function errorCode(e: unknown): string | undefined {
+  return MessengerError.is(e) || StorageError.is(e) ? e.code : undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * The unlocked app: navigation, the current view, and the blocking identity-change banner. Connects
+ * to the relay once on mount (the Messenger reconnects by itself).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { ContactView, Messenger } from '@sotto/client';
+import type { BuildInfo } from './build-info.js';
+import { AddressView } from './address-view.js';
+import { ChatsView } from './chats-view.js';
+import { ConversationView } from './conversation-view.js';
+import { IdentityBanner } from './identity-banner.js';
+import { SafetyView } from './safety-view.js';
+import { SettingsView } from './settings-view.js';
+import { useMessengerVersion } from './use-messenger.js';
+
+export type View =
+  | { kind: 'chats' }
+  | { kind: 'conversation'; contact: string }
+  | { kind: 'safety'; contact: string }
+  | { kind: 'address' }
+  | { kind: 'settings' };
+
+interface Props {
+  m: Messenger;
+  build: BuildInfo | undefined;
+  onLock: () => void;
+}
+
+export function MainScreen({ m, build, onLock }: Props) {
+  const [view, setView] = useState<View>({ kind: 'chats' });
+  const { version, connection } = useMessengerVersion(m);
+  const [changed, setChanged] = useState<ContactView[]>([]);
+  const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
+
+  useEffect(() => {
+    m.connect().catch(() => undefined); // state shows in the header; the Messenger retries
+  }, [m]);
+
+  useEffect(() => {
+    void m
+      .contacts()
+      .then((cs) => setChanged(cs.filter((c) => c.trust === 'changed' || c.trust === 'verified-changed')));
+  }, [m, version]);
+
+  const banner = changed.find((c) => !dismissed.has(c.name));
+  const nav = (v: View) => setView(v);
+
+  return (
+    <div class="main" data-testid="main-screen">
+      <header class="top">
+        <strong class="brand">Sotto</strong>
+        <span class={`conn conn-${connection}`} data-testid="connection">
+          {connection}
+        </span>
+        <nav>
+          <button type="button" onClick={() => nav({ kind: 'chats' })}>
+            Chats
+          </button>
+          <button type="button" onClick={() => nav({ kind: 'address' })}>
+            My address
+          </button>
+          <button type="button" onClick={() => nav({ kind: 'settings' })}>
+            Settings
+          </button>
+          <button type="button" data-testid="lock" onClick={onLock}>
+            Lock
+          </button>
+        </nav>
+      </header>
+      {banner !== undefined && (
+        <IdentityBanner
+          m={m}
+          contact={banner}
+          onDone={(accepted) => {
+            if (!accepted) setDismissed(new Set([...dismissed, banner.name]));
+            setView(accepted ? { kind: 'safety', contact: banner.name } : { kind: 'chats' });
+          }}
+        />
+      )}
+      <main class={banner !== undefined ? 'blocked' : ''} aria-hidden={banner !== undefined}>
+        {view.kind === 'chats' && <ChatsView m={m} version={version} nav={nav} />}
+        {view.kind === 'conversation' && (
+          <ConversationView m={m} contact={view.contact} version={version} nav={nav} />
+        )}
+        {view.kind === 'safety' && <SafetyView m={m} contact={view.contact} version={version} nav={nav} />}
+        {view.kind === 'address' && <AddressView m={m} />}
+        {view.kind === 'settings' && <SettingsView m={m} build={build} onLock={onLock} />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+// Settings: the relay this account lives on, the build hash, how the wrapping key is held, lock.
+import type { Messenger } from '@sotto/client';
+import { heldKeyInfo } from '../platform/key-wrapper.js';
+import type { BuildInfo } from './build-info.js';
+
+interface Props {
+  m: Messenger;
+  build: BuildInfo | undefined;
+  onLock: () => void;
+}
+
+export function SettingsView({ m, build, onLock }: Props) {
+  const key = heldKeyInfo();
+  return (
+    <section data-testid="settings-view">
+      <h2>Settings</h2>
+      <dl>
+        <dt>Relay</dt>
+        <dd data-testid="relay-url">{m.relayUrl}</dd>
+        <dt>Account</dt>
+        <dd>
+          {m.accountId} · device {m.deviceId}
+        </dd>
+        <dt>Build hash (SHA-256)</dt>
+        <dd class="mono" data-testid="settings-build-hash">
+          {build?.sha256 ?? 'unknown'}
+        </dd>
+        <dt>Wrapping key</dt>
+        <dd data-testid="key-info" data-extractable={String(key?.extractable)}>
+          {key === undefined
+            ? 'not held'
+            : `${key.algorithm} in WebCrypto, ${key.extractable ? 'EXTRACTABLE' : 'non-extractable'} (${key.usages.join(', ')})`}
+        </dd>
+      </dl>
+      <p class="muted">
+        Compare the build hash with the value published by whoever runs this relay. A web client is only as
+        trustworthy as the server that serves its code; the sotto command-line client is the higher-assurance
+        option.
+      </p>
+      <p class="muted">The relay is fixed when the account is created (a new relay means a new account).</p>
+      <button type="button" onClick={onLock}>
+        Lock now
+      </button>
+    </section>
+  );
+}
