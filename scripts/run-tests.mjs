@@ -51,6 +51,8 @@ const res = spawnSync(
     'tsx',
     '--test',
     `--test-concurrency=${process.env.SOTTO_TEST_CONCURRENCY ?? '2'}`,
+    // A hung test must fail, not stall CI: no single test may run longer than this.
+    `--test-timeout=${process.env.SOTTO_TEST_TIMEOUT_MS ?? '240000'}`,
     ...files.map((f) => relative(root, f)),
   ],
   { cwd: root, stdio: 'inherit' },
