@@ -9,6 +9,7 @@ import {
   nextEvent,
   startTestRelay,
   type TestRelay,
+  tracked,
 } from './messenger-harness.js';
 
 let relay: TestRelay;
@@ -43,7 +44,7 @@ void describe('receiving is crash-safe and idempotent', () => {
     await bob.m.close(); // the "crash": the envelope was never acked
 
     // Restart without the crash hook: the relay redelivers; it is recognised as seen and acked.
-    const bob2 = await Messenger.open(baseOptions(bob.store));
+    const bob2 = tracked(await Messenger.open(baseOptions(bob.store)));
     const shown: string[] = [];
     bob2.on('message', (e) => shown.push(e.entry.text));
     await bob2.connect();
@@ -57,7 +58,7 @@ void describe('receiving is crash-safe and idempotent', () => {
     await bob2.close();
 
     // And it was acked: a third start gets nothing new.
-    const bob3 = await Messenger.open(baseOptions(bob.store));
+    const bob3 = tracked(await Messenger.open(baseOptions(bob.store)));
     await bob3.connect();
     await bob3.whenQueueEmpty();
     assert.equal((await bob3.history('alice', 10)).length, 1);
@@ -107,7 +108,7 @@ void describe('receiving is crash-safe and idempotent', () => {
     await failed;
     assert.equal((await bob.m.history('alice', 10)).length, 0);
     await bob.m.close();
-    const bob2 = await Messenger.open(baseOptions(bob.store));
+    const bob2 = tracked(await Messenger.open(baseOptions(bob.store)));
     const got = nextEvent(bob2, 'message');
     await bob2.connect();
     assert.equal((await got).entry.text, 'survives a disk error');

@@ -9,6 +9,7 @@ import {
   nextEvent,
   startTestRelay,
   type TestRelay,
+  tracked,
 } from './messenger-harness.js';
 
 let relay: TestRelay;
@@ -26,7 +27,9 @@ void describe('several devices', () => {
     await a1.m.connect();
     await bob.m.connect();
     const a2store = new MemoryKv();
-    const a2 = await Messenger.link({ ...baseOptions(a2store), deviceLink: a1.m.exportDeviceLink() });
+    const a2 = tracked(
+      await Messenger.link({ ...baseOptions(a2store), deviceLink: a1.m.exportDeviceLink() }),
+    );
     assert.equal(a2.accountId, a1.m.accountId);
     assert.notEqual(a2.deviceId, a1.m.deviceId);
     assert.deepEqual(await a1.m.devices(), [1, 2]);

@@ -9,6 +9,7 @@ import {
   nextEvent,
   startTestRelay,
   type TestRelay,
+  tracked,
 } from './messenger-harness.js';
 
 let relay: TestRelay;
@@ -51,8 +52,8 @@ void describe('two users through a real relay', () => {
     // Restart both from their stores: history and sessions survive.
     await alice.m.close();
     await bob.m.close();
-    const alice2 = await Messenger.open(baseOptions(alice.store));
-    const bob2 = await Messenger.open(baseOptions(bob.store));
+    const alice2 = tracked(await Messenger.open(baseOptions(alice.store)));
+    const bob2 = tracked(await Messenger.open(baseOptions(bob.store)));
     assert.equal(alice2.accountId, alice.m.accountId);
     assert.deepEqual(
       (await alice2.history('bob', 10)).map((h) => [h.direction, h.text]),
@@ -112,6 +113,7 @@ void describe('two users through a real relay', () => {
     await assert.rejects(alice.m.addContact('x', 'sotto:nope'), (e) =>
       MessengerError.is(e, 'InvalidAddress'),
     );
+    await assert.rejects(newUser(relay.url, 'alice2'), (e: unknown) => MessengerError.is(e, 'UsernameTaken'));
     await assert.rejects(alice.m.addContact('x', '@no_such_user'), (e) =>
       MessengerError.is(e, 'UsernameNotFound'),
     );

@@ -22,6 +22,15 @@ export const WS = WebSocket as unknown as WebSocketCtor;
 export const TEST_POLICY = { preKeyBatch: 10, preKeyMinimum: 3, kyberBatch: 2, kyberMinimum: 1 };
 export const FAST_BACKOFF = { baseMs: 20, maxMs: 200 };
 
+/** Every messenger a test made, so a failing test cannot leave sockets open (and hang the run). */
+const live = new Set<Messenger>();
+
+/** Registers a messenger for clean-up by the relay's close(); returns it. */
+export function tracked<T extends Messenger>(m: T): T {
+  live.add(m);
+  return m;
+}
+
 export interface TestRelay {
   relay: RunningRelay;
   url: string;
@@ -40,6 +49,8 @@ export async function startTestRelay(dir = mkdtempSync(join(tmpdir(), 'sotto-rel
     url: relay.url,
     dir,
     close: async () => {
+      await Promise.allSettled([...live].map((m) => m.close()));
+      live.clear();
       await relay.close();
     },
   };
@@ -93,11 +104,13 @@ export async function eventually(check: () => Promise<boolean> | boolean, ms = 1
 
 export async function newUser(relayUrl: string, username?: string, extra: Partial<MessengerOptions> = {}) {
   const store = new MemoryKv();
-  const m = await Messenger.create({
-    ...baseOptions(store, extra),
-    relayUrl,
-    ...(username ? { username } : {}),
-  });
+  const m = tracked(
+    await Messenger.create({
+      ...baseOptions(store, extra),
+      relayUrl,
+      ...(username ? { username } : {}),
+    }),
+  );
   return { m, store };
 }
 

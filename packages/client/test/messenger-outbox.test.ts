@@ -11,6 +11,7 @@ import {
   nextEvent,
   startTestRelay,
   type TestRelay,
+  tracked,
 } from './messenger-harness.js';
 
 let relay: TestRelay;
@@ -32,7 +33,7 @@ void describe('the outbox', () => {
     assert.equal(await alice.m.pending(), 1);
     await alice.m.close();
 
-    const again = await Messenger.open(baseOptions(alice.store));
+    const again = tracked(await Messenger.open(baseOptions(alice.store)));
     assert.equal((await again.history('bob', 10))[0]!.state, 'sending');
     const states: string[] = [];
     again.on('delivery', (e) => states.push(e.state));

@@ -15,6 +15,7 @@ import {
   startTestRelay,
   tempDir,
   type TestRelay,
+  tracked,
 } from './messenger-harness.js';
 
 let relay: TestRelay;
@@ -41,7 +42,7 @@ void describe('a messenger on an encrypted SQLite home', () => {
     const home = tempDir();
     const db = join(home.dir, 'sotto.db');
     const secret = 'the eagle lands at midnight';
-    const carol = await Messenger.create({ ...onDisk(db, 'correct horse'), relayUrl: relay.url });
+    const carol = tracked(await Messenger.create({ ...onDisk(db, 'correct horse'), relayUrl: relay.url }));
     const dave = await newUser(relay.url);
     await carol.connect();
     await dave.m.connect();
@@ -70,7 +71,7 @@ void describe('a messenger on an encrypted SQLite home', () => {
       MessengerError.is(e, 'WrongPassphrase'),
     );
 
-    const again = await Messenger.open(onDisk(db, 'correct horse'));
+    const again = tracked(await Messenger.open(onDisk(db, 'correct horse')));
     assert.equal(again.address, address);
     assert.deepEqual(
       (await again.history('dave', 10)).map((h) => h.text),

@@ -114,6 +114,11 @@ export function relayFailure(e: unknown): MessengerError {
     }
     if (e.code === 'UsernameNotFound')
       return new MessengerError('UsernameNotFound', 'no such username', { cause: e });
+    if (e.code === 'UsernameInvalid') {
+      return new MessengerError('InvalidUsername', 'not a valid username', { cause: e });
+    }
+    if (e.code === 'UsernameTaken')
+      return new MessengerError('UsernameTaken', 'that username is taken', { cause: e });
     return new MessengerError('RelayRejected', `the relay refused: ${e.code}`, { cause: e });
   }
   throw e;

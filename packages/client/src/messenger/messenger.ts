@@ -186,7 +186,11 @@ export class Messenger {
     });
   }
 
-  /** Creates a new account on `relayUrl` (registers, uploads keys; optional username). */
+  /**
+   * Creates a new account on `relayUrl` (registers, uploads keys; optional username). If the
+   * username cannot be claimed (`UsernameTaken`, `InvalidUsername`) the account still exists: the
+   * store is closed, the error thrown, and `open()` + `setUsername()` can finish the job.
+   */
   static async create(opts: CreateOptions): Promise<Messenger> {
     const store = await openStore(opts, opts.store === undefined);
     const relay = new RelayClient({
@@ -203,7 +207,15 @@ export class Messenger {
       policy: { ...DEFAULT_PREKEY_POLICY, ...opts.prekeyPolicy },
     });
     const m = new Messenger(account, store, opts);
-    if (opts.username !== undefined) await m.setUsername(opts.username);
+    if (opts.username !== undefined) {
+      try {
+        await m.setUsername(opts.username);
+      } catch (e) {
+        // The account exists (open() it and set a username later); release the store and say why.
+        await m.close();
+        throw e;
+      }
+    }
     return m;
   }
 
