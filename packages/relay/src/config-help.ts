@@ -20,7 +20,7 @@ export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
   idleTimeoutSeconds: 'seconds of silence (no frames, no pongs) before a connection is closed',
   logLevel: 'log verbosity: debug, info, warn, error or silent',
   webRoot:
-    'directory of static files to serve at / (the web client; not served until the web issue wires it)',
+    'directory of static files to serve at / (the web client; `sotto relay` defaults to packages/web/dist when built)',
   databaseUrl: 'reserved for scale-out (PostgreSQL URL): validated, NOT used by this version',
   busUrl: 'reserved for scale-out (redis:// or nats:// URL): validated, NOT used by this version',
 };

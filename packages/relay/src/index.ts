@@ -1,6 +1,7 @@
 export { startRelay } from './start-relay.js';
 export type { RelayDeps, RunningRelay } from './start-relay.js';
 export type { StaticHandler } from './http/http-app.js';
+export { createStaticHandler, webContentSecurityPolicy, webSecurityHeaders } from './http/static-files.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger, LogFields } from './logger.js';
 export type { Stores } from './store-adapter.js';

@@ -9,6 +9,7 @@ import { createScryptHasher } from './auth/secret-hash.js';
 import type { SecretHasher } from './auth/secret-hash.js';
 import { createHttpApp } from './http/http-app.js';
 import type { StaticHandler } from './http/http-app.js';
+import { createStaticHandler } from './http/static-files.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { createMailbox } from './mailbox/submit.js';
@@ -82,7 +83,9 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     onDeviceRemoved: (accountId, deviceId) => hub.disconnect({ accountId, deviceId }),
   };
 
-  const handle = createHttpApp(ctx, deps.serveStatic);
+  const serveStatic =
+    deps.serveStatic ?? (config.webRoot !== undefined ? createStaticHandler(config.webRoot) : undefined);
+  const handle = createHttpApp(ctx, serveStatic);
   const server = createServer(
     { requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 },
     (req, res) => void handle(req, res),

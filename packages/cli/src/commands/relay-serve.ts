@@ -38,6 +38,8 @@ export async function serveUntilSignal(config: RelayConfig, opts: ServeOptions):
     } else {
       io.stdout(`sotto relay listening on ${relay.url}\n`);
       io.stderr(`data directory: ${resolvePath(config.dataDir)} (Ctrl-C to stop)\n`);
+      if (config.webRoot !== undefined)
+        io.stderr(`web client: ${relay.url}/ (files from ${resolvePath(config.webRoot)})\n`);
     }
 
     const signal = await firstSignal;

@@ -18,6 +18,7 @@ import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatConfig } from './relay-print-config.js';
 import { serveUntilSignal } from './relay-serve.js';
+import { defaultWebRoot } from './web-root.js';
 
 /** Seconds the relay gets to drain in-flight writes after a signal before the CLI gives up. */
 const DEFAULT_SHUTDOWN_GRACE_SECONDS = 30;
@@ -65,7 +66,9 @@ export const relayCommand: CliCommand = {
       const grace = parseGrace(opts['shutdownGrace']);
       warnReserved(resolved.config, ctx);
       ensureDataDir(resolved.config.dataDir);
-      await serveUntilSignal(resolved.config, { io: ctx.io, json, graceSeconds: grace });
+      const webRoot = resolved.config.webRoot ?? defaultWebRoot();
+      const config = webRoot === undefined ? resolved.config : { ...resolved.config, webRoot };
+      await serveUntilSignal(config, { io: ctx.io, json, graceSeconds: grace });
     });
   },
 };
