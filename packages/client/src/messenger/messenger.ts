@@ -13,7 +13,7 @@
  *
  * See docs/client.md for the whole API.
  */
-import type { CryptoProvider } from '@sotto/protocol';
+import { CiphertextMessageType, type CryptoProvider } from '@sotto/protocol';
 import {
   RelayClient,
   type DeliverFrame,
@@ -151,6 +151,7 @@ export class Messenger {
   private queueWaiters: (() => void)[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
+  private maintaining: Promise<void> | null = null;
 
   private constructor(
     private account: AccountRecord,
@@ -463,14 +464,20 @@ export class Messenger {
   }
 
   /** Refills / rotates prekeys if the relay's counts or the schedule ask for it. */
-  async maintain(): Promise<void> {
-    try {
-      await maintainPreKeys(this.ctx);
-      await pruneSeen(this.ctx);
-    } catch (e) {
-      const err = e instanceof MessengerError ? e : relaySafe(e);
-      this.emitError(err.code, 'prekey maintenance failed: ' + err.message);
-    }
+  maintain(): Promise<void> {
+    // Single flight: two overlapping runs would both see low counts and upload twice.
+    this.maintaining ??= (async () => {
+      try {
+        await maintainPreKeys(this.ctx);
+        await pruneSeen(this.ctx);
+      } catch (e) {
+        const err = e instanceof MessengerError ? e : relaySafe(e);
+        this.emitError(err.code, 'prekey maintenance failed: ' + err.message);
+      } finally {
+        this.maintaining = null;
+      }
+    })();
+    return this.maintaining;
   }
 
   private async onDeliver(d: DeliverFrame): Promise<void> {
@@ -488,6 +495,9 @@ export class Messenger {
     this.ctx.hooks.afterCommitBeforeAck?.(env.envelopeId);
     this.conn?.ack(0, [d.seq]);
     this.report(outcome);
+    // A first message consumed one of our one-time prekeys: top the pool up if it ran low.
+    if (env.envelopeType === CiphertextMessageType.PreKey && outcome.kind === 'message')
+      void this.track(this.maintain());
   }
 
   private report(outcome: ReceiveOutcome): void {
