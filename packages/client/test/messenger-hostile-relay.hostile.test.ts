@@ -269,4 +269,41 @@ void describe('a hostile relay', () => {
     await alice.m.close();
     await bob.m.close();
   });
+
+  void it('random and mutated ciphertexts only ever produce typed DecryptFailed errors (seeded fuzz)', async () => {
+    let seed = 0x5eed;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const FUZZ = 40;
+    let done = false;
+    const ws = interceptingWebSocket((f) => {
+      if (f.type !== 'deliver' || done) return [f];
+      done = true;
+      const out: Frame[] = [];
+      for (let i = 0; i < FUZZ; i++) {
+        const content =
+          i % 2 === 0
+            ? Uint8Array.from({ length: Math.floor(rnd() * 300) }, () => Math.floor(rnd() * 256))
+            : f.content.map((b, j) =>
+                j === Math.floor(rnd() * f.content.length) ? b ^ (1 + Math.floor(rnd() * 255)) : b,
+              );
+        const envelopeId = Uint8Array.from({ length: 16 }, () => Math.floor(rnd() * 256));
+        out.push({ ...f, content, envelopeId, envelopeType: rnd() < 0.5 ? 2 : 3 });
+      }
+      out.push(f);
+      return out;
+    });
+    const { alice, bob, errors, shown } = await pair(ws);
+    await (
+      await alice.m.send('bob', 'real one')
+    ).accepted;
+    await eventually(() => shown.length === 1 && errors.length === FUZZ, 20_000);
+    assert.deepEqual(shown, ['real one']);
+    assert.ok(errors.every((e) => e.code === 'DecryptFailed' && typeof e.reason === 'string'));
+    await (
+      await alice.m.send('bob', 'and after')
+    ).accepted;
+    await eventually(() => shown.length === 2);
+    await alice.m.close();
+    await bob.m.close();
+  });
 });
