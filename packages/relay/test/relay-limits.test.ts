@@ -117,11 +117,20 @@ void describe('per-connection limits', () => {
           ),
         );
       }
-      await new Promise((r) => setTimeout(r, 1000)); // > slowReaderMs while still paused
+      // Wait (still paused) until the relay gave up on the session, then read what it sent.
+      const authenticated = async () =>
+        /sotto_relay_ws_authenticated (\d+)/.exec(await (await fetch(`${t.url}/metrics`)).text())?.[1];
+      for (let i = 0; i < 500 && (await authenticated()) !== '0'; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.equal(await authenticated(), '0', 'slow reader disconnected while paused');
       (s.ws as unknown as { _socket: { resume(): void } })._socket.resume();
       await waitFor(() => s.code() !== 0, 10_000, 'slow reader closed');
-      assert.equal(s.code(), 4503);
-      assert.ok(s.frames.some((f) => f.type === 'error' && f.code === 'SlowConsumer'));
+      // Usually the client then reads ERROR SlowConsumer and the 4503 close; on a starved machine the
+      // relay's 5 s close-handshake grace may expire first and the TCP connection is cut (1006).
+      if (s.code() !== 1006) {
+        assert.equal(s.code(), 4503);
+        assert.ok(s.frames.some((f) => f.type === 'error' && f.code === 'SlowConsumer'));
+      }
       // Nothing was acked, so everything is still there for the next connection.
       const got: DeliverFrame[] = [];
       const c = b.client.connect({ onDeliver: (d) => void got.push(d) });
