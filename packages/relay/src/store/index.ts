@@ -6,3 +6,5 @@ export { MailboxWriter } from './mailbox-writer.js';
 export type { MailboxWriterOptions, MailboxWriterStats } from './mailbox-writer.js';
 export { openSqliteStore, SQLITE_FILE_NAME } from './sqlite/open-sqlite-store.js';
 export type { SqliteRelayStores, SqliteStoreOptions } from './sqlite/open-sqlite-store.js';
+export { openPostgresStore, loadPostgresMigrations } from './postgres/index.js';
+export type { PostgresRelayStores, PostgresStoreOptions } from './postgres/index.js';

@@ -1,0 +1,3 @@
+export { openPostgresStore } from './open-postgres-store.js';
+export type { PostgresRelayStores, PostgresStoreOptions } from './open-postgres-store.js';
+export { loadPostgresMigrations } from './migrate.js';

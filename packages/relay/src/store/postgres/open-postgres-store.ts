@@ -1,0 +1,89 @@
+// Opens the PostgreSQL adapter: a connection pool, migrations applied (advisory-locked, so several
+// nodes may start at once), the four ports. Durability is the server's: with the default
+// synchronous_commit=on a COMMIT has been flushed to WAL before enqueueMany resolves.
+import type { RelayStores } from '../ports.js';
+import { StoreError } from '../store-error.js';
+import { migratePostgres } from './migrate.js';
+import { pgAccountStore } from './pg-account-store.js';
+import { pgAttachmentStore } from './pg-attachment-store.js';
+import { PgHandle } from './pg-handle.js';
+import { pgKeyStore } from './pg-key-store.js';
+import { pgMailboxStore } from './pg-mailbox-store.js';
+
+export interface PostgresStoreOptions {
+  /** Connections in this node's pool (default 10). */
+  poolSize?: number;
+  /** Shown in pg_stat_activity (default "sotto-relay"). */
+  applicationName?: string;
+  /**
+   * Keep the tables in this schema (created if missing) instead of the default search_path; lower-case
+   * letters, digits and _ only. Lets several relays, or test runs, share one database.
+   */
+  schema?: string;
+}
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface PostgresRelayStores extends RelayStores {
+  /** The schema version in force. */
+  readonly schemaVersion: number;
+}
+
+/** Wraps a port so that every method rejects with StoreError('Closed') once the store is closed. */
+function guarded<T extends object>(h: PgHandle, port: T): T {
+  return new Proxy(port, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]): unknown => {
+        if (h.isClosed) return Promise.reject(new StoreError('Closed', 'the store is closed'));
+        try {
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (err) {
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+    },
+  });
+}
+
+/**
+ * Connects to PostgreSQL at `url` (postgres://user:pass@host:port/db) and applies pending migrations.
+ * @example const stores = await openPostgresStore('postgres://relay@db/sotto'); … await stores.close();
+ */
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<PostgresRelayStores> {
+  if (options.schema !== undefined && !SCHEMA_RE.test(options.schema)) {
+    throw new StoreError('InvalidArgument', '"schema" expected [a-z_][a-z0-9_]{0,62}');
+  }
+  const h = new PgHandle(
+    url,
+    options.poolSize ?? 10,
+    options.applicationName ?? 'sotto-relay',
+    options.schema,
+  );
+  try {
+    const schemaVersion = await migratePostgres(h);
+    return {
+      schemaVersion,
+      accounts: guarded(h, pgAccountStore(h)),
+      keys: guarded(h, pgKeyStore(h)),
+      mailbox: guarded(h, pgMailboxStore(h)),
+      attachments: guarded(h, pgAttachmentStore(h)),
+      async healthCheck() {
+        if (h.isClosed) return false;
+        try {
+          return (await h.query('SELECT 1 AS ok')).length === 1;
+        } catch {
+          return false;
+        }
+      },
+      close: () => h.close(),
+    };
+  } catch (err) {
+    await h.close();
+    throw err;
+  }
+}

@@ -1,0 +1,248 @@
+// MailboxStore on PostgreSQL. enqueueMany is one transaction: it locks the recipients' device_queue
+// rows (FOR UPDATE, in `dev` order so concurrent batches from several nodes never deadlock), allocates
+// seqs from last_seq, inserts all rows with one INSERT … ON CONFLICT (dev, envelope_id) DO NOTHING and
+// writes the counters back. Holding the counter row until COMMIT makes commit order = seq order per
+// device, so a reader never sees seq N+1 before seq N. Acks and the sweeper lock the same rows in the
+// same order.
+import type {
+  AckItem,
+  AckRequest,
+  EnqueueItem,
+  EnqueueResult,
+  MailboxStore,
+  StoredEnvelope,
+} from '../ports.js';
+import { ENVELOPE_ID_BYTES, checkAccountId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
+import { asRow, bytes, int, text } from '../sqlite/row-checks.js';
+import { buf } from './pg-handle.js';
+import type { PgHandle, Queryable } from './pg-handle.js';
+
+const MAX_CONTENT_BYTES = 1024 * 1024;
+
+function checkItem(it: EnqueueItem, i: number): void {
+  checkAccountId(it.accountId, `items[${i}].accountId`);
+  checkDeviceId(it.deviceId, `items[${i}].deviceId`);
+  checkBytes(it.envelopeId, `items[${i}].envelopeId`, ENVELOPE_ID_BYTES);
+  checkAccountId(it.senderAccountId, `items[${i}].senderAccountId`);
+  checkDeviceId(it.senderDeviceId, `items[${i}].senderDeviceId`);
+  checkInt(it.serverTimestamp, `items[${i}].serverTimestamp`);
+  checkInt(it.envelopeType, `items[${i}].envelopeType`, 0, 255);
+  checkBytes(it.content, `items[${i}].content`, 0, MAX_CONTENT_BYTES);
+  checkInt(it.expiresAt, `items[${i}].expiresAt`);
+}
+
+function checkAck(accountId: string, deviceId: number, request: AckRequest): void {
+  checkAccountId(accountId);
+  checkDeviceId(deviceId);
+  if (request.upToSeq !== undefined) checkInt(request.upToSeq, 'upToSeq');
+  (request.seqs ?? []).forEach((s, i) => checkInt(s, `seqs[${i}]`));
+}
+
+function envelopeRow(v: unknown): StoredEnvelope {
+  const r = asRow(v);
+  return {
+    seq: int(r, 'seq'),
+    envelopeId: bytes(r, 'envelope_id', ENVELOPE_ID_BYTES),
+    senderAccountId: text(r, 'sender_account_id'),
+    senderDeviceId: int(r, 'sender_device_id'),
+    serverTimestamp: int(r, 'server_timestamp'),
+    envelopeType: int(r, 'envelope_type'),
+    content: bytes(r, 'content'),
+    expiresAt: int(r, 'expires_at'),
+  };
+}
+
+const hex = (b: Uint8Array): string => buf(b).toString('hex');
+const key = (accountId: string, deviceId: number) => `${accountId}.${deviceId}`;
+
+interface QueueState {
+  dev: number;
+  lastSeq: number;
+  queued: number;
+  /** envelope ids (hex) stored by this batch, with their seq. */
+  added: Map<string, number>;
+}
+
+/** Locks the device_queue rows of these devices in dev order; returns them by "account.device". */
+async function lockQueues(
+  c: Queryable,
+  devices: readonly { accountId: string; deviceId: number }[],
+): Promise<Map<string, QueueState>> {
+  const uniq = [...new Map(devices.map((d) => [key(d.accountId, d.deviceId), d])).values()];
+  const { rows } = await c.query(
+    'SELECT d.account_id::text AS account_id, d.device_id, q.dev, q.last_seq, q.queued ' +
+      'FROM device d JOIN device_queue q ON q.dev = d.dev ' +
+      'WHERE (d.account_id, d.device_id) IN (SELECT * FROM unnest($1::uuid[], $2::integer[])) ' +
+      'ORDER BY q.dev FOR UPDATE OF q',
+    [uniq.map((d) => d.accountId), uniq.map((d) => d.deviceId)],
+  );
+  const out = new Map<string, QueueState>();
+  for (const v of rows) {
+    const r = asRow(v);
+    out.set(key(text(r, 'account_id'), int(r, 'device_id')), {
+      dev: int(r, 'dev'),
+      lastSeq: int(r, 'last_seq'),
+      queued: int(r, 'queued'),
+      added: new Map(),
+    });
+  }
+  return out;
+}
+
+/** Deletes each device's acknowledged rows and adjusts its counter; inside a transaction. */
+async function ackInTx(c: Queryable, items: readonly AckItem[]): Promise<number[]> {
+  const queues = await lockQueues(c, items);
+  const counts: number[] = [];
+  for (const it of items) {
+    const q = queues.get(key(it.accountId, it.deviceId));
+    if (!q) {
+      counts.push(0);
+      continue;
+    }
+    const upTo = it.request.upToSeq ?? 0;
+    const { rows } = await c.query(
+      'WITH del AS (DELETE FROM mailbox WHERE dev = $1 AND (seq <= $2 OR seq = ANY($3::bigint[])) RETURNING 1) ' +
+        'SELECT count(*)::integer AS n FROM del',
+      [q.dev, upTo, [...(it.request.seqs ?? [])]],
+    );
+    const n = int(asRow(rows[0]), 'n');
+    if (n > 0) await c.query('UPDATE device_queue SET queued = queued - $1 WHERE dev = $2', [n, q.dev]);
+    counts.push(n);
+  }
+  return counts;
+}
+
+export function pgMailboxStore(h: PgHandle): MailboxStore {
+  return {
+    async enqueueMany(items, options) {
+      items.forEach(checkItem);
+      checkInt(options.queueCap, 'queueCap', 0);
+      if (items.length === 0) return [];
+      return h.tx(async (c) => {
+        const queues = await lockQueues(c, items);
+        // Ids already queued (a sender's retry): reported as duplicates with their original seq.
+        const known = new Map<string, number>();
+        const probe = items.flatMap((it) => {
+          const q = queues.get(key(it.accountId, it.deviceId));
+          return q ? [{ dev: q.dev, id: it.envelopeId }] : [];
+        });
+        if (probe.length > 0) {
+          const { rows } = await c.query(
+            'SELECT m.dev, m.envelope_id, m.seq FROM mailbox m ' +
+              'JOIN unnest($1::bigint[], $2::bytea[]) AS p(dev, id) ON m.dev = p.dev AND m.envelope_id = p.id',
+            [probe.map((p) => p.dev), probe.map((p) => buf(p.id))],
+          );
+          for (const v of rows) {
+            const r = asRow(v);
+            known.set(`${int(r, 'dev')}.${hex(bytes(r, 'envelope_id'))}`, int(r, 'seq'));
+          }
+        }
+        const ins: { q: QueueState; seq: number; it: EnqueueItem }[] = [];
+        const results = items.map((it): EnqueueResult => {
+          const q = queues.get(key(it.accountId, it.deviceId));
+          if (!q) return { outcome: 'deviceNotFound', seq: null };
+          const idHex = hex(it.envelopeId);
+          const again = q.added.get(idHex) ?? known.get(`${q.dev}.${idHex}`);
+          if (again !== undefined) return { outcome: 'duplicate', seq: again };
+          if (q.queued >= options.queueCap) return { outcome: 'queueFull', seq: null };
+          const seq = ++q.lastSeq;
+          q.queued++;
+          q.added.set(idHex, seq);
+          ins.push({ q, seq, it });
+          return { outcome: 'stored', seq };
+        });
+        if (ins.length > 0) {
+          await c.query(
+            'INSERT INTO mailbox (dev, seq, envelope_id, sender_account_id, sender_device_id, server_timestamp, ' +
+              'envelope_type, content, expires_at) ' +
+              'SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::uuid[], $5::integer[], ' +
+              '$6::bigint[], $7::integer[], $8::bytea[], $9::bigint[]) ' +
+              'ON CONFLICT (dev, envelope_id) DO NOTHING',
+            [
+              ins.map((x) => x.q.dev),
+              ins.map((x) => x.seq),
+              ins.map((x) => buf(x.it.envelopeId)),
+              ins.map((x) => x.it.senderAccountId),
+              ins.map((x) => x.it.senderDeviceId),
+              ins.map((x) => x.it.serverTimestamp),
+              ins.map((x) => x.it.envelopeType),
+              ins.map((x) => buf(x.it.content)),
+              ins.map((x) => x.it.expiresAt),
+            ],
+          );
+          const touched = [...queues.values()].filter((q) => q.added.size > 0);
+          await c.query(
+            'UPDATE device_queue q SET last_seq = v.last_seq, queued = q.queued + v.n ' +
+              'FROM unnest($1::bigint[], $2::bigint[], $3::integer[]) AS v(dev, last_seq, n) WHERE q.dev = v.dev',
+            [touched.map((q) => q.dev), touched.map((q) => q.lastSeq), touched.map((q) => q.added.size)],
+          );
+        }
+        return results;
+      });
+    },
+
+    async fetch(accountId, deviceId, afterSeq, limit) {
+      checkAccountId(accountId);
+      checkDeviceId(deviceId);
+      checkInt(afterSeq, 'afterSeq');
+      checkInt(limit, 'limit', 0, 100_000);
+      const rows = await h.query(
+        'SELECT m.seq, m.envelope_id, m.sender_account_id::text AS sender_account_id, m.sender_device_id, ' +
+          'm.server_timestamp, m.envelope_type, m.content, m.expires_at FROM mailbox m ' +
+          'WHERE m.dev = (SELECT dev FROM device WHERE account_id = $1 AND device_id = $2) AND m.seq > $3 ' +
+          'ORDER BY m.seq LIMIT $4',
+        [accountId, deviceId, afterSeq, limit],
+      );
+      return rows.map(envelopeRow);
+    },
+
+    async ack(accountId, deviceId, request) {
+      checkAck(accountId, deviceId, request);
+      const [n] = await h.tx((c) => ackInTx(c, [{ accountId, deviceId, request }]));
+      return n ?? 0;
+    },
+
+    async ackMany(items) {
+      items.forEach((it) => checkAck(it.accountId, it.deviceId, it.request));
+      if (items.length === 0) return [];
+      return h.tx((c) => ackInTx(c, items));
+    },
+
+    async queuedCount(accountId, deviceId) {
+      checkAccountId(accountId);
+      checkDeviceId(deviceId);
+      const rows = await h.query(
+        'SELECT q.queued FROM device d JOIN device_queue q ON q.dev = d.dev WHERE d.account_id = $1 AND d.device_id = $2',
+        [accountId, deviceId],
+      );
+      return rows[0] === undefined ? 0 : int(asRow(rows[0]), 'queued');
+    },
+
+    async sweepExpired(now, limit) {
+      checkInt(now, 'now');
+      checkInt(limit, 'limit', 1, 1_000_000);
+      return h.tx(async (c) => {
+        const { rows } = await c.query(
+          'DELETE FROM mailbox WHERE (dev, seq) IN ' +
+            '(SELECT dev, seq FROM mailbox WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) ' +
+            'RETURNING dev',
+          [now, limit],
+        );
+        const perDev = new Map<number, number>();
+        for (const v of rows) {
+          const dev = int(asRow(v), 'dev');
+          perDev.set(dev, (perDev.get(dev) ?? 0) + 1);
+        }
+        const devs = [...perDev.keys()].sort((a, b) => a - b);
+        if (devs.length > 0) {
+          await c.query(
+            'UPDATE device_queue q SET queued = q.queued - v.n ' +
+              'FROM unnest($1::bigint[], $2::integer[]) AS v(dev, n) WHERE q.dev = v.dev',
+            [devs, devs.map((d) => perDev.get(d))],
+          );
+        }
+        return rows.length;
+      });
+    },
+  };
+}
