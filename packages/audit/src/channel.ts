@@ -12,6 +12,12 @@ export interface Channel {
   deliverAndRead(): Promise<void>;
   /** The server-side data directory to scan at the end (server view), when the channel has one. */
   readonly dataDir?: string | undefined;
+  /**
+   * Positive controls only: where the control leaks. 'server' (default) must show hits AND needles
+   * in its server storage to count as caught; 'endpoint' (the scanning client: the leak is in the
+   * recipient's client, its relay holds only ciphertext) is caught by hits alone.
+   */
+  readonly leaksAt?: 'server' | 'endpoint';
   /** Releases what the channel started (servers, accounts). */
   close?(): Promise<void>;
 }

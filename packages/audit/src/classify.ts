@@ -36,6 +36,8 @@ const RULES: readonly Rule[] = [
   { pattern: /MicrosoftPreview/i, label: 'Microsoft link preview', kind: 'link-preview' },
   { pattern: /BingPreview/i, label: 'Bing preview', kind: 'link-preview' },
   { pattern: /Google-Safety/i, label: 'Google Safe Browsing scanner', kind: 'reputation-scanner' },
+  // The scanning-client positive control's "reputation service" (controls/scanning-client.ts).
+  { pattern: /LinkReputationCheck/i, label: 'link reputation service (GET)', kind: 'reputation-scanner' },
   { pattern: /Googlebot|bingbot|YandexBot|Baiduspider/i, label: 'search crawler', kind: 'crawler' },
   { pattern: /LinkedInBot/i, label: 'LinkedIn link preview', kind: 'link-preview' },
   {

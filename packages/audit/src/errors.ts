@@ -1,6 +1,14 @@
 // Typed audit errors with stable codes (STYLE.md §4): callers narrow on `code`, users never see stacks.
 export type AuditErrorCode =
-  'BadToken' | 'BadKey' | 'BadRecord' | 'BadOption' | 'NotLoopback' | 'NoDatabase' | 'ListenerClosed';
+  | 'BadToken'
+  | 'BadKey'
+  | 'BadRecord'
+  | 'BadOption'
+  | 'NotLoopback'
+  | 'NoDatabase'
+  | 'ListenerClosed'
+  | 'NotDelivered'
+  | 'EgressBlocked';
 
 export class AuditError extends Error {
   readonly code: AuditErrorCode;

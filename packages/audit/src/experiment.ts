@@ -6,7 +6,7 @@ import type { TokenMint } from './mint.js';
 import type { Progress } from './progress.js';
 import type { TokenRecord, TokenRegistry } from './registry.js';
 import { buildSelfReport, collectHits } from './report.js';
-import type { AuditSelfReport, ControlResult, Hit, ServerViewSummary } from './report.js';
+import type { AuditSelfReport, ControlResult, EgressSummary, Hit, ServerViewSummary } from './report.js';
 import type { RequestRecord } from './request-record.js';
 import { serverView, summarize } from './server-view.js';
 
@@ -31,6 +31,11 @@ export interface ExperimentOptions {
   readonly message?: (url: string, i: number) => string;
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Runs the subject's calls under the egress guard (see egress-guard.ts) and reads its findings. */
+  readonly egress?: {
+    run<T>(fn: () => Promise<T>): Promise<T>;
+    summary(): EgressSummary;
+  };
 }
 
 export interface ChannelOutcome {
@@ -53,7 +58,11 @@ const defaultMessage = (url: string, i: number): string =>
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Sends `count` canary messages through one channel and gathers what touched them. */
-export async function runChannel(channel: Channel, o: ExperimentOptions): Promise<ChannelOutcome> {
+export async function runChannel(
+  channel: Channel,
+  o: ExperimentOptions,
+  guard: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+): Promise<ChannelOutcome> {
   const now = o.now ?? (() => new Date());
   const sleep = o.sleep ?? realSleep;
   const count = o.count ?? 4;
@@ -64,12 +73,12 @@ export async function runChannel(channel: Channel, o: ExperimentOptions): Promis
   for (let i = 0; i < count; i++) {
     const t = o.mint.issue(channel.name);
     const text = message(t.url, i);
-    await channel.send(text);
+    await guard(() => channel.send(text));
     o.registry.markSent(t.token, channel.name, now());
     tokens.push(t);
     texts.push(text);
   }
-  await channel.deliverAndRead();
+  await guard(() => channel.deliverAndRead());
   const mine = new Set(tokens.map((t) => t.token));
   const allHit = (): boolean => {
     const seen = new Set(o.hits.records().flatMap((r) => (r.kind === 'hit' ? r.tokens : [])));
@@ -88,7 +97,7 @@ export async function runChannel(channel: Channel, o: ExperimentOptions): Promis
   let view: ServerViewSummary | null = null;
   if (channel.dataDir !== undefined) {
     const needles = [...tokens.map((t) => t.token), ...tokens.map((t) => t.url), ...texts];
-    view = summarize(serverView(channel.dataDir, needles));
+    view = { ...summarize(serverView(channel.dataDir, needles)), scanned: true };
   }
   return { channel: channel.name, tokens, texts, hits, server_view: view };
 }
@@ -114,11 +123,13 @@ export async function runAudit(
       tokens_sent: out.tokens.length,
       hits: out.hits,
       server_view: out.server_view,
+      expects_at_rest: c.leaksAt !== 'endpoint',
     });
   }
   let subjectOut: ChannelOutcome | undefined;
   if (subject !== undefined) {
-    subjectOut = await runChannel(subject, o);
+    const egress = o.egress;
+    subjectOut = await runChannel(subject, o, egress ? (fn) => egress.run(fn) : undefined);
     outcomes.push(subjectOut);
   }
   const decoySet = new Set(decoys.map((d) => d.token));
@@ -127,8 +138,9 @@ export async function runAudit(
     tokensSent: subjectOut?.tokens.length ?? 0,
     hits: subjectOut?.hits ?? [],
     decoyHits,
-    serverView: subjectOut?.server_view ?? { needles: 0, found: 0 },
+    serverView: subjectOut?.server_view ?? { needles: 0, found: 0, scanned: false },
     controls: controlResults,
+    ...(o.egress ? { egress: o.egress.summary() } : {}),
   });
   return { report, outcomes };
 }

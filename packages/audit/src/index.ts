@@ -38,8 +38,13 @@ export type {
   ServerViewSummary,
   TokenReport,
   TokenReportEntry,
+  EgressSummary,
+  EgressViolation,
   Verdict,
 } from './report.js';
+export { EgressGuard } from './egress-guard.js';
+export { RELAY_LOG_FILE, SottoChannel, THROWAWAY_KDF_COST } from './channels/sotto-channel.js';
+export type { SottoChannelOptions } from './channels/sotto-channel.js';
 export { encodeNeedle } from './encodings.js';
 export { renderServerView, serverView, summarize } from './server-view.js';
 export type { DatabaseView, ServerView } from './server-view.js';
@@ -52,3 +57,5 @@ export { stderrProgress } from './progress.js';
 export type { Progress } from './progress.js';
 export { openAuditDir } from './audit-dir.js';
 export type { AuditDir } from './audit-dir.js';
+export { runSelfAudit } from './self-audit.js';
+export type { SelfAuditOptions, SelfAuditResult, SubjectFactoryInput } from './self-audit.js';

@@ -28,6 +28,8 @@ export interface Hit {
 export interface ServerViewSummary {
   readonly needles: number;
   readonly found: number;
+  /** False when the store could not be scanned (e.g. `audit self --server`: not our relay's disk). */
+  readonly scanned?: boolean;
   /** Per needle index: where it was found (file, offset, encoding). */
   readonly locations?: readonly { needle: number; file: string; offset: number; encoding: string }[];
 }
@@ -37,6 +39,28 @@ export interface ControlResult {
   readonly tokens_sent: number;
   readonly hits: readonly Hit[];
   readonly server_view: ServerViewSummary | null;
+  /**
+   * Whether the control must also show needles at rest to count as caught (default true when it has
+   * a server view). False for the scanning client: it leaks at the endpoint, its relay is Sotto's.
+   */
+  readonly expects_at_rest?: boolean;
+}
+
+/** An outbound connection by the subject to anything but its relay and the listener (egress guard). */
+export interface EgressViolation {
+  readonly host: string;
+  readonly port: number;
+  readonly time: string;
+  /** Where the connection was attempted (evidence for developers; not shown in the text report). */
+  readonly stack: string;
+}
+
+export interface EgressSummary {
+  /** True when the run watched the subject's outbound connections. */
+  readonly guarded: boolean;
+  /** Connections the subject made to its allowed peers (shows the guard saw its traffic). */
+  readonly allowed_connections: number;
+  readonly violations: readonly EgressViolation[];
 }
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
@@ -47,6 +71,7 @@ export interface AuditSelfReport {
   readonly decoy_hits: readonly Hit[];
   readonly server_view: ServerViewSummary;
   readonly controls: readonly ControlResult[];
+  readonly egress: EgressSummary;
   readonly verdict: Verdict;
   readonly reasons: readonly string[];
 }
@@ -97,15 +122,22 @@ export function verdictFor(
   sottoFound: number,
   decoyHits: number,
   controls: readonly ControlResult[],
+  egressViolations = 0,
 ): { verdict: Verdict; reasons: string[] } {
   const reasons: string[] = [];
   if (sottoHits > 0) reasons.push(`Sotto tokens were fetched ${sottoHits} time(s)`);
+  if (egressViolations > 0)
+    reasons.push(
+      `the Sotto client tried ${egressViolations} connection(s) to something other than its relay (blocked)`,
+    );
   if (sottoFound > 0) reasons.push(`${sottoFound} needle occurrence(s) found in the relay's storage`);
   if (decoyHits > 0)
     reasons.push(`${decoyHits} decoy hit(s): a token leaked through our own tooling or logs`);
   if (reasons.length > 0) return { verdict: 'fail', reasons };
   const missed = controls.filter(
-    (c) => c.hits.length === 0 || (c.server_view !== null && c.server_view.found === 0),
+    (c) =>
+      c.hits.length === 0 ||
+      (c.expects_at_rest !== false && c.server_view !== null && c.server_view.found === 0),
   );
   if (missed.length > 0) {
     return {
@@ -123,14 +155,23 @@ export function buildSelfReport(input: {
   decoyHits: readonly Hit[];
   serverView: ServerViewSummary;
   controls: readonly ControlResult[];
+  egress?: EgressSummary;
 }): AuditSelfReport {
-  const v = verdictFor(input.hits.length, input.serverView.found, input.decoyHits.length, input.controls);
+  const egress = input.egress ?? { guarded: false, allowed_connections: 0, violations: [] };
+  const v = verdictFor(
+    input.hits.length,
+    input.serverView.found,
+    input.decoyHits.length,
+    input.controls,
+    egress.violations.length,
+  );
   return {
     tokens_sent: input.tokensSent,
     hits: input.hits,
     decoy_hits: input.decoyHits,
     server_view: input.serverView,
     controls: input.controls,
+    egress,
     verdict: v.verdict,
     reasons: v.reasons,
   };
@@ -150,17 +191,30 @@ export function renderSelfReport(r: AuditSelfReport, maxLines = 6): string {
   const lines: string[] = [];
   lines.push(`Sotto canary audit — verdict: ${r.verdict.toUpperCase()}`);
   for (const reason of r.reasons) lines.push(`  ! ${reason}`);
-  lines.push(
-    `Sotto: ${r.tokens_sent} token(s) sent, ${r.hits.length} hit(s), ${r.server_view.found} of ${r.server_view.needles} needle(s) found at rest`,
-  );
+  const atRest =
+    r.server_view.scanned === false
+      ? "relay store not scanned (not our relay's disk)"
+      : `${r.server_view.found} of ${r.server_view.needles} needle(s) found in the relay's store`;
+  lines.push(`Sotto: ${r.tokens_sent} token(s) sent, ${r.hits.length} hit(s), ${atRest}`);
   for (const h of r.hits.slice(0, maxLines)) lines.push(hitLine(h));
+  if (r.egress.guarded) {
+    lines.push(
+      `Egress guard: ${r.egress.violations.length} connection(s) by the Sotto client to anything but its relay (${r.egress.allowed_connections} to the relay)`,
+    );
+    for (const e of r.egress.violations.slice(0, maxLines))
+      lines.push(`    blocked ${e.host}:${e.port} at ${e.time}`);
+  }
   if (r.decoy_hits.length > 0) {
     lines.push(`Decoys (never sent): ${r.decoy_hits.length} hit(s) — a leak through our own tooling`);
     for (const h of r.decoy_hits.slice(0, maxLines)) lines.push(hitLine(h));
   }
   for (const c of r.controls) {
-    const caught = c.hits.length > 0 ? 'CAUGHT' : 'NOT CAUGHT';
-    const sv = c.server_view ? `, ${c.server_view.found} needle occurrence(s) in its storage` : '';
+    const atRest = c.expects_at_rest !== false && c.server_view !== null;
+    const caught =
+      c.hits.length > 0 && (!atRest || (c.server_view?.found ?? 0) > 0) ? 'CAUGHT' : 'NOT CAUGHT';
+    const sv = c.server_view
+      ? `, ${c.server_view.found} needle occurrence(s) in its ${atRest ? 'storage' : "relay's storage (leak is at the endpoint)"}`
+      : '';
     lines.push(
       `Control "${c.name}" [test fixture]: ${caught} — ${c.tokens_sent} sent, ${c.hits.length} hit(s)${sv}`,
     );

@@ -3,3 +3,6 @@
 // accident through the main entry.
 export { SKYPE_LIKE_USER_AGENT, SkypeLikeServer, isLoopbackHost, skypeLikeChannel } from './skype-like.js';
 export type { SkypeLikeOptions } from './skype-like.js';
+export { ReputationService, SCANNING_CLIENT_USER_AGENT, scanningClientChannel } from './scanning-client.js';
+export type { ScanningClientOptions } from './scanning-client.js';
+export { startPositiveControls } from './positive-controls.js';

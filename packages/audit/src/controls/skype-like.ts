@@ -162,6 +162,7 @@ export function skypeLikeChannel(server: SkypeLikeServer): Channel {
   return {
     name: 'skype-like',
     role: 'control',
+    leaksAt: 'server',
     dataDir: server.dataDir,
     send: (text) => post(`${server.url}/send`, text),
     async deliverAndRead() {
