@@ -1,0 +1,2 @@
+export { runDeliveryBusConformance } from './conformance.js';
+export type { BusHarness, MakeBusHarness } from './conformance.js';
