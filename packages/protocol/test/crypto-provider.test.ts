@@ -88,6 +88,26 @@ void describe('node and noble providers agree', () => {
       { numRuns: 50 },
     );
   });
+
+  void it('on X25519 when one private-key array is reused, rewritten in place, or zeroised (node key cache)', () => {
+    fc.assert(
+      fc.property(key32, key32, key32, fc.nat(31), (priv, u1, u2, at) => {
+        // The node provider caches the imported key per array: every reuse must still see the
+        // array's CURRENT bytes.
+        const k = priv.slice();
+        sameOutcome((p) => p.x25519PublicKey(k));
+        sameOutcome((p) => p.x25519(k, u1));
+        sameOutcome((p) => p.x25519(k, u2));
+        k[at]! ^= 0x40;
+        sameOutcome((p) => p.x25519(k, u1));
+        sameOutcome((p) => p.x25519PublicKey(k));
+        k.fill(0);
+        sameOutcome((p) => p.x25519(k, u2));
+        sameOutcome((p) => p.x25519PublicKey(k));
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
 
 void describe('defaultCrypto()', () => {

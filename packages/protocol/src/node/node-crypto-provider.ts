@@ -39,13 +39,27 @@ function b64url(b: Uint8Array): string {
 /**
  * Raw 32-byte X25519 keys enter OpenSSL as JWK (RFC 8037): on OpenSSL 3 that is ~10x cheaper than
  * the PKCS#8/SPKI DER decoders. For a private key Node 20 requires `x` to be a string but derives
- * the public half from `d` itself (the conformance suite checks the results against noble).
+ * the public half from `d` itself (the conformance suite checks the results against noble) — so
+ * every import costs a full scalar multiplication.
+ *
+ * Hence a cache: the KeyObject made for a private-key ARRAY is kept in a WeakMap keyed by that
+ * array, so a key generated and then used for one or more agreements (a ratchet step, Alice's
+ * PQXDH base key, a signed prekey used twice by `pqxdhAccept`) is imported once: a DH ratchet step
+ * costs 4 scalar multiplications instead of 5, Alice's PQXDH 5 instead of 9. Forward secrecy: an
+ * entry lives exactly as long as the array that holds the key (the state owning it); it is never
+ * keyed by the key's VALUE, so nothing outlives its owner. An entry is used only while the array
+ * still holds the bytes it was made from (a zeroised or rewritten array gets a fresh import and the
+ * old KeyObject is dropped).
  */
+const privateKeyCache = new WeakMap<Uint8Array, { readonly d: string; readonly key: KeyObject }>();
+
 function privateKeyObject(privateKey: Uint8Array): KeyObject {
-  return createPrivateKey({
-    key: { kty: 'OKP', crv: 'X25519', d: b64url(privateKey), x: '' },
-    format: 'jwk',
-  });
+  const d = b64url(privateKey);
+  const hit = privateKeyCache.get(privateKey);
+  if (hit !== undefined && hit.d === d) return hit.key;
+  const key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
+  privateKeyCache.set(privateKey, { d, key });
+  return key;
 }
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
