@@ -88,8 +88,8 @@ export async function runChannel(
   const started = now().getTime();
   for (;;) {
     const elapsed = now().getTime() - started;
-    o.progress?.(Math.min(1, elapsed / waitMs), `listening for fetches via ${channel.name}`);
     if (elapsed >= waitMs || (channel.role === 'control' && allHit())) break;
+    o.progress?.(elapsed / waitMs, `listening for fetches via ${channel.name}`);
     await sleep(step);
   }
   o.progress?.(1, `listening for fetches via ${channel.name}`);

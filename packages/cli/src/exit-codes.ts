@@ -16,6 +16,8 @@ export const ExitCode = {
   Untrusted: 6,
   /** The relay failed to shut down cleanly within the grace period. */
   ShutdownTimeout: 7,
+  /** `sotto audit self`: a positive control was not caught, so the run proves nothing. */
+  AuditInconclusive: 8,
   /** Interrupted (SIGINT) before a one-shot command completed. */
   Interrupted: 130,
 } as const;

@@ -1,6 +1,6 @@
 // `sotto audit`: the canary audit by hand (issue 5). tokens → paste the links into any messenger;
 // listen → log every fetch; report → who touched which token; server-view → what a stolen relay
-// data directory holds. `audit self` is added once the Sotto client can drive two accounts.
+// data directory holds; self → the experiment on Sotto itself (audit-self.ts).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -19,6 +19,7 @@ import {
 import { CliError } from '../cli-error.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { registerAuditSelf } from './audit-self.js';
 
 const DIR_HELP =
   'audit directory: key, token registry, request log (env SOTTO_AUDIT_DIR, default ./sotto-audit)';
@@ -44,6 +45,8 @@ export const auditCommand: CliCommand = {
     const audit = program
       .command('audit')
       .description('canary audit: unique links that prove whether anyone follows them (docs/audit.md)');
+
+    registerAuditSelf(audit, ctx, DIR_HELP);
 
     audit
       .command('tokens')
