@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -34,6 +35,12 @@ interface HarnessApi {
   dump(name: string): Promise<unknown>;
 }
 declare const sottoIdbHarness: HarnessApi;
+declare const sottoKekProbe: () => Promise<{
+  extractable: boolean;
+  exportRefused: boolean;
+  crossUnwrap: boolean;
+  info: unknown;
+}>;
 
 let outDir: string;
 let relay: WebRelay;
@@ -117,4 +124,14 @@ describeStorageBackend('indexeddb in chromium', idbHarness);
 describeEncryptedStore('indexeddb in chromium', idbHarness, EncryptedStore, {
   kdfCost: TEST_KDF_COST,
   keyWrapper: webCryptoKeyWrapper,
+});
+
+void describe('browser key wrapper (in chromium)', () => {
+  void it('derives the KEK into a non-extractable AES-GCM CryptoKey that refuses export, in the shared wrapped format', async () => {
+    const r = await page.evaluate(() => sottoKekProbe());
+    assert.equal(r.extractable, false);
+    assert.equal(r.exportRefused, true);
+    assert.equal(r.crossUnwrap, true, 'the Node/raw wrapper unwraps what the browser wrapped');
+    assert.deepEqual(r.info, { algorithm: 'AES-GCM', extractable: false, usages: ['encrypt', 'decrypt'] });
+  });
 });

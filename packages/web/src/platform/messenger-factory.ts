@@ -6,7 +6,7 @@
 import { EncryptedStore, Messenger } from '@sotto/client';
 import type { FetchLike, WebSocketCtor } from '@sotto/wire';
 import { IdbBackend } from './idb-backend.js';
-import { browserKeyWrapper, forgetHeldKey } from './key-wrapper.js';
+import { browserKeyWrapper, forgetKekInfo } from './key-wrapper.js';
 
 export const DB_NAME = 'sotto';
 
@@ -45,7 +45,7 @@ export async function createMessenger(
       ...platform(),
     });
   } catch (e) {
-    forgetHeldKey();
+    forgetKekInfo();
     await backend.close();
     throw e;
   }
@@ -57,7 +57,7 @@ export async function openMessenger(passphrase: string, dbName = DB_NAME): Promi
   try {
     return await Messenger.open({ backend, passphrase, ...platform() });
   } catch (e) {
-    forgetHeldKey();
+    forgetKekInfo();
     await backend.close();
     throw e;
   }

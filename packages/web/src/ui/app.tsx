@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { hasAccount } from '../platform/messenger-factory.js';
-import { forgetHeldKey } from '../platform/key-wrapper.js';
+import { forgetKekInfo } from '../platform/key-wrapper.js';
 import { loadBuildInfo, type BuildInfo } from './build-info.js';
 import { SetupScreen } from './setup-screen.js';
 import { UnlockScreen } from './unlock-screen.js';
@@ -28,7 +28,7 @@ export function App() {
   const opened = (m: Messenger) => setPhase({ kind: 'open', m });
   const lock = async (m: Messenger) => {
     await m.close().catch(() => undefined);
-    forgetHeldKey();
+    forgetKekInfo();
     setPhase({ kind: 'locked' });
   };
 

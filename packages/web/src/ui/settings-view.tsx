@@ -1,6 +1,6 @@
 // Settings: the relay this account lives on, the build hash, how the wrapping key is held, lock.
 import type { Messenger } from '@sotto/client';
-import { heldKeyInfo } from '../platform/key-wrapper.js';
+import { lastKekInfo } from '../platform/key-wrapper.js';
 import type { BuildInfo } from './build-info.js';
 
 interface Props {
@@ -10,7 +10,7 @@ interface Props {
 }
 
 export function SettingsView({ m, build, onLock }: Props) {
-  const key = heldKeyInfo();
+  const key = lastKekInfo();
   return (
     <section data-testid="settings-view">
       <h2>Settings</h2>
@@ -25,11 +25,11 @@ export function SettingsView({ m, build, onLock }: Props) {
         <dd class="mono" data-testid="settings-build-hash">
           {build?.sha256 ?? 'unknown'}
         </dd>
-        <dt>Wrapping key</dt>
+        <dt>Passphrase key (KEK)</dt>
         <dd data-testid="key-info" data-extractable={String(key?.extractable)}>
           {key === undefined
-            ? 'not held'
-            : `${key.algorithm} in WebCrypto, ${key.extractable ? 'EXTRACTABLE' : 'non-extractable'} (${key.usages.join(', ')})`}
+            ? 'not derived'
+            : `${key.algorithm} in WebCrypto, ${key.extractable ? 'EXTRACTABLE' : 'non-extractable'} (${key.usages.join(', ')}); used to unwrap the data key, then dropped`}
         </dd>
       </dl>
       <p class="muted">

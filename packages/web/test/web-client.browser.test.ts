@@ -1,0 +1,194 @@
+/**
+ * The web client in real Chromium against a real relay on 127.0.0.1 that serves the production build:
+ * two isolated browser profiles create accounts, add each other, chat live both ways with delivery
+ * state and unread counts, compare safety numbers and verify; reload locks, a wrong passphrase is a
+ * clear error, history survives; a link sent as a canary is never requested by either browser; and
+ * no request ever leaves the relay's origin. Screenshots go to test-artifacts/web/ (not committed).
+ */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { contentHash } from '../scripts/content-hash.mjs';
+import {
+  DIST,
+  ensureBuilt,
+  launchChromium,
+  recordRequests,
+  screenshot,
+  startWebRelay,
+  WAIT_MS,
+  type WebRelay,
+} from './helpers/browser.js';
+import {
+  addContact,
+  createAccount,
+  messageShown,
+  myAddress,
+  nav,
+  openConversation,
+  safetyDigits,
+  sendText,
+  unlock,
+} from './helpers/ui.js';
+
+const PASS_A = 'alice passphrase 1';
+const PASS_B = 'bob passphrase 22';
+
+let relay: WebRelay;
+let browser: Browser;
+let a: Page;
+let b: Page;
+let requestsA: string[];
+let requestsB: string[];
+const cspViolations: string[] = [];
+let canary: Server;
+let canaryHits = 0;
+let canaryUrl: string;
+
+async function newProfile(): Promise<{ ctx: BrowserContext; page: Page; requests: string[] }> {
+  const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
+  const requests = recordRequests(ctx);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
+  return { ctx, page, requests };
+}
+
+before(async () => {
+  ensureBuilt();
+  canary = createServer((_req, res) => {
+    canaryHits++;
+    res.end('canary');
+  });
+  await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
+  canaryUrl = `http://127.0.0.1:${(canary.address() as AddressInfo).port}/c/${crypto.randomUUID()}`;
+  relay = await startWebRelay();
+  browser = await launchChromium();
+  ({ page: a, requests: requestsA } = await newProfile());
+  ({ page: b, requests: requestsB } = await newProfile());
+});
+
+after(async () => {
+  await browser?.close();
+  await relay?.close();
+  await new Promise<void>((r) => (canary ? canary.close(() => r()) : r()));
+});
+
+void describe('web client in Chromium', () => {
+  void it('creates two accounts in isolated profiles and shows the build hash', async () => {
+    await b.goto(`${relay.url}/`);
+    await b.getByTestId('setup-screen').waitFor();
+    await screenshot(b, '01-create-account');
+    await Promise.all([
+      createAccount(a, relay.url, 'alice', PASS_A),
+      createAccount(b, relay.url, 'bob', PASS_B),
+    ]);
+    const published = JSON.parse(readFileSync(join(DIST, 'build-info.json'), 'utf8')) as { sha256: string };
+    assert.equal(contentHash(DIST).sha256, published.sha256, 'build-info.json matches the files served');
+    assert.match(await a.getByTestId('build-hash').innerText(), new RegExp(published.sha256));
+  });
+
+  void it('shows my address as text and QR; adds contacts by @username and by address', async () => {
+    const addrA = await myAddress(a);
+    assert.match(addrA, /^sotto:/);
+    assert.equal(await a.locator('img.qr').count(), 1);
+    await screenshot(a, '02-my-address');
+    await addContact(a, 'bob', '@bob');
+    await addContact(b, 'alice', `  ${addrA}\n`); // pasted QR data, with the junk a clipboard adds
+  });
+
+  void it('exchanges messages both ways live, with unread counts and delivery state', async () => {
+    await nav(b, 'Chats');
+    await openConversation(a, 'bob');
+    await sendText(a, 'hello bob, from alice');
+    await messageShown(a, 'hello bob, from alice');
+    const unread = b.getByTestId('unread-alice');
+    await unread.waitFor();
+    assert.equal(await unread.innerText(), '1');
+    await screenshot(b, '03-conversation-list-unread');
+
+    await openConversation(b, 'alice');
+    await messageShown(b, 'hello bob, from alice');
+    await sendText(b, 'hi alice! bob here');
+    await messageShown(b, 'hi alice! bob here');
+    await messageShown(a, 'hi alice! bob here'); // live: alice never reloaded
+    await a.locator('[data-testid=delivery-state][data-state=delivered]').first().waitFor();
+    await screenshot(a, '04-conversation');
+  });
+
+  void it('renders a link as non-clickable text with its domain highlighted, and never fetches it', async () => {
+    await sendText(a, `look at ${canaryUrl} please`);
+    await messageShown(b, 'please');
+    const link = b.getByTestId('link').last();
+    assert.equal(await link.evaluate((el) => el.closest('a') === null && el.tagName), 'SPAN');
+    assert.equal(await b.locator('.messages a').count(), 0, 'no anchors in messages');
+    assert.equal(await link.locator('mark.domain').innerText(), '127.0.0.1');
+    await link.click(); // clicking the text opens nothing
+    await screenshot(b, '05-link-as-text');
+    assert.equal(canaryHits, 0, 'the canary listener saw no request');
+    const port = new URL(canaryUrl).port;
+    assert.deepEqual(
+      [...requestsA, ...requestsB].filter((u) => u.includes(`:${port}`)),
+      [],
+      'neither browser requested the canary',
+    );
+  });
+
+  void it('shows matching 60-digit safety numbers on both sides; verified persists', async () => {
+    const [da, db] = [await safetyDigits(a, 'bob'), await safetyDigits(b, 'alice')];
+    assert.match(da, /^\d{60}$/);
+    assert.equal(da, db);
+    // bob added alice from her address: verified at once; alice added @bob: verifies by hand.
+    assert.equal(await b.getByTestId('trust').getAttribute('data-trust'), 'verified');
+    assert.equal(await a.getByTestId('trust').getAttribute('data-trust'), 'unverified');
+    await a.getByTestId('mark-verified').click();
+    await a.locator('[data-testid=trust][data-trust=verified]').waitFor();
+    await screenshot(a, '06-safety-number');
+  });
+
+  void it('derived the passphrase key (KEK) as a non-extractable WebCrypto key, and shows the relay', async () => {
+    await nav(a, 'Settings');
+    const info = a.getByTestId('key-info');
+    assert.equal(await info.getAttribute('data-extractable'), 'false');
+    assert.match(await info.innerText(), /AES-GCM in WebCrypto, non-extractable/);
+    assert.equal(await a.getByTestId('relay-url').innerText(), relay.url);
+    await screenshot(a, '07-settings');
+  });
+
+  void it('locks on reload; a wrong passphrase is a clear error; unlocking restores history and verification', async () => {
+    await a.reload();
+    await unlock(a, 'not the passphrase');
+    const err = a.getByTestId('error');
+    await err.waitFor();
+    assert.equal(await err.innerText(), 'Wrong passphrase. Try again.');
+    await screenshot(a, '08-unlock-wrong-passphrase');
+    await unlock(a, PASS_A);
+    await a.getByTestId('main-screen').waitFor();
+    await openConversation(a, 'bob');
+    for (const text of ['hello bob, from alice', 'hi alice! bob here', 'please']) await messageShown(a, text);
+    await a.getByTestId('open-safety').click();
+    await a.locator('[data-testid=trust][data-trust=verified]').waitFor();
+    // Still live after unlocking: a new message arrives without another reload.
+    await openConversation(b, 'alice');
+    await sendText(b, 'still there?');
+    await openConversation(a, 'bob');
+    await messageShown(a, 'still there?');
+  });
+
+  void it('made no request outside the relay origin and hit no CSP violation', () => {
+    const origin = new URL(relay.url).origin;
+    const foreign = [...requestsA, ...requestsB].filter(
+      (u) =>
+        !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith(origin.replace('http', 'ws')),
+    );
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(cspViolations, []);
+    assert.equal(canaryHits, 0);
+  });
+});
