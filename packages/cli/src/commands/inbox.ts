@@ -1,0 +1,87 @@
+// `sotto inbox [--wait SECONDS]`: connect, let the messenger fetch/decrypt/store/ack the backlog,
+// then print every unread incoming message (and, with --wait, new ones as they arrive), marking
+// them read. Messages received by any earlier command (e.g. during `send`) are unread too, so
+// nothing is missed; a message stored before a crash is printed once (it is unread once).
+import type { Command } from 'commander';
+import type { HistoryEntry, Messenger } from '@sotto/client';
+import { CliError } from '../cli-error.js';
+import type { CliCommand, CliContext } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { messageJson, messageLine, safeText } from './message-format.js';
+import { withHome, withMessenger } from './messenger-session.js';
+
+function parseWait(v: unknown): number {
+  const t = typeof v === 'string' ? v.trim() : '0';
+  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) > 86_400) {
+    throw new CliError(
+      'InvalidFlag',
+      `invalid --wait: expected seconds (0..86400), got ${JSON.stringify(v)}`,
+      ExitCode.Usage,
+    );
+  }
+  return Number(t);
+}
+
+export const inboxCommand: CliCommand = {
+  register(program: Command, ctx: CliContext) {
+    withHome(
+      program
+        .command('inbox')
+        .description('fetch and print new messages (--json: one object per line)')
+        .option('--wait <seconds>', 'keep listening this long for more messages', '0'),
+    ).action(async (_o: unknown, self: Command) => {
+      const { json } = ctx.globals(self);
+      const wait = parseWait(self.opts<{ wait: string }>().wait);
+      await withMessenger(ctx, self, async (m) => {
+        const printed = new Set<string>();
+        const show = (name: string, e: HistoryEntry) => {
+          if (printed.has(e.id) || e.direction !== 'in') return;
+          printed.add(e.id);
+          ctx.io.stdout((json ? JSON.stringify(messageJson(name, e)) : messageLine(name, e)) + '\n');
+        };
+        let live = false;
+        const pendingLive: Promise<void>[] = [];
+        m.on('message', ({ contact, entry }) => {
+          if (!live) return; // the backlog is printed from the unread lists below
+          show(contact, entry);
+          pendingLive.push(m.markRead(contact).catch(() => undefined));
+        });
+        m.on('identityChanged', ({ contact }) => {
+          ctx.io.stderr(
+            `warning: the safety number with ${safeText(contact)} changed; their messages are held until you run: sotto verify ${safeText(contact)} --accept\n`,
+          );
+        });
+        m.on('contactAdded', ({ contact }) => {
+          ctx.io.stderr(`note: a new contact wrote to you: ${safeText(contact)}\n`);
+        });
+        await m.connect();
+        await m.whenQueueEmpty();
+        await printUnread(m, show);
+        live = true;
+        if (wait > 0) {
+          await new Promise<void>((done) => {
+            const t = setTimeout(done, wait * 1000);
+            const off = ctx.io.onSignal(() => {
+              clearTimeout(t);
+              off();
+              done();
+            });
+          });
+          // Anything that arrived between the backlog and going live.
+          await printUnread(m, show);
+        }
+        await Promise.all(pendingLive);
+      });
+    });
+  },
+};
+
+async function printUnread(m: Messenger, show: (name: string, e: HistoryEntry) => void): Promise<void> {
+  for (const conv of (await m.conversations()).reverse()) {
+    if (conv.unread === 0) continue;
+    const name = conv.contact.name;
+    const recent = (await m.history(name, Math.max(conv.unread * 2, 50))).filter((e) => e.direction === 'in');
+    for (const e of recent.slice(-conv.unread)) show(name, e);
+    await m.markRead(name);
+  }
+}

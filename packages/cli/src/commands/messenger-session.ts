@@ -1,0 +1,176 @@
+// Shared plumbing for the messenger commands (init, whoami, contact, send, inbox, history, chat,
+// verify): where the home lives, how the passphrase is obtained, opening the Messenger with the
+// node:crypto provider, and turning MessengerErrors into one-line CLI errors with exit codes.
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import WebSocket from 'ws';
+import type { Command } from 'commander';
+import {
+  Messenger,
+  MessengerError,
+  TEST_KDF_COST,
+  type CreateOptions,
+  type MessengerOptions,
+} from '@sotto/client';
+import { SqliteBackend } from '@sotto/client/node';
+import { nodeCrypto } from '@sotto/protocol/node';
+import type { WebSocketCtor } from '@sotto/wire';
+import { CliError } from '../cli-error.js';
+import type { CliContext } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { readPassphrase } from './passphrase.js';
+
+export const STATE_FILE = 'sotto.db';
+
+/** Adds `--home DIR` to a messenger command. */
+export function withHome(cmd: Command): Command {
+  return cmd.option('--home <dir>', 'state directory (env SOTTO_HOME, default $XDG_DATA_HOME/sotto)');
+}
+
+/** --home > SOTTO_HOME > $XDG_DATA_HOME/sotto > ~/.local/share/sotto. */
+export function homeDir(ctx: CliContext, cmd: Command): string {
+  const flag = cmd.optsWithGlobals<{ home?: string }>().home;
+  if (flag !== undefined) return resolve(flag);
+  const env = ctx.io.env;
+  if (env['SOTTO_HOME']) return resolve(env['SOTTO_HOME']);
+  const xdg = env['XDG_DATA_HOME'];
+  return join(xdg ? resolve(xdg) : join(homedir(), '.local', 'share'), 'sotto');
+}
+
+/**
+ * Environment knobs for tests only (documented in docs/cli.md as test-only):
+ * SOTTO_KDF_COST=test lowers scrypt to N=2^4 (never use it for real state), and
+ * SOTTO_TEST_EXIT_BEFORE_ACK=1 exits the process right after a received message is persisted and
+ * before it is acknowledged (crash simulation).
+ */
+function messengerOptions(ctx: CliContext, home: string, passphrase: string): MessengerOptions {
+  const env = ctx.io.env;
+  const cost = env['SOTTO_KDF_COST'];
+  if (cost !== undefined && cost !== 'test' && cost !== 'default') {
+    throw new CliError('InvalidEnv', `invalid SOTTO_KDF_COST: expected "test" or "default"`, ExitCode.Usage);
+  }
+  const opts: MessengerOptions = {
+    backend: new SqliteBackend(join(home, STATE_FILE)),
+    passphrase,
+    WebSocket: WebSocket as unknown as WebSocketCtor,
+    crypto: nodeCrypto,
+    ...(cost === 'test' ? { storeOptions: { kdfCost: TEST_KDF_COST } } : {}),
+  };
+  if (env['SOTTO_TEST_EXIT_BEFORE_ACK'] === '1') {
+    opts.hooks = {
+      afterCommitBeforeAck: () => {
+        process.stderr.write('test hook: exiting after persisting, before the ack\n');
+        process.exit(99);
+      },
+    };
+  }
+  return opts;
+}
+
+/** Creates the account in a new home (`sotto init`). */
+export async function createMessenger(
+  ctx: CliContext,
+  home: string,
+  extra: Pick<CreateOptions, 'relayUrl' | 'username'>,
+): Promise<Messenger> {
+  try {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new CliError(code, `cannot create home directory ${home}: ${code}`, ExitCode.Unavailable);
+  }
+  const passphrase = await readPassphrase(ctx, { confirm: true });
+  const opts = messengerOptions(ctx, home, passphrase);
+  try {
+    return await Messenger.create({ ...opts, ...extra });
+  } catch (e) {
+    await opts.backend?.close().catch(() => undefined);
+    throw toCliError(e, home);
+  }
+}
+
+/** Unlocks the account in `home`; runs `fn`; always closes. */
+export async function withMessenger<T>(
+  ctx: CliContext,
+  cmd: Command,
+  fn: (m: Messenger) => Promise<T>,
+): Promise<T> {
+  const home = homeDir(ctx, cmd);
+  const m = await openMessenger(ctx, home);
+  try {
+    return await fn(m);
+  } catch (e) {
+    throw toCliError(e, home);
+  } finally {
+    await m.close().catch(() => undefined);
+  }
+}
+
+export async function openMessenger(ctx: CliContext, home: string): Promise<Messenger> {
+  if (!existsSync(join(home, STATE_FILE))) {
+    throw new CliError(
+      'NoAccount',
+      `no account in ${home} (run: sotto init --server URL)`,
+      ExitCode.NotFound,
+    );
+  }
+  const passphrase = await readPassphrase(ctx, { confirm: false });
+  const opts = messengerOptions(ctx, home, passphrase);
+  try {
+    return await Messenger.open(opts);
+  } catch (e) {
+    await opts.backend?.close().catch(() => undefined);
+    throw toCliError(e, home);
+  }
+}
+
+const EXIT: Partial<Record<MessengerError['code'], CliError['exitCode']>> = {
+  IdentityChanged: ExitCode.Untrusted,
+  IdentityMismatch: ExitCode.Untrusted,
+  VerificationFailed: ExitCode.Untrusted,
+  UnknownContact: ExitCode.NotFound,
+  UsernameNotFound: ExitCode.NotFound,
+  NoAccount: ExitCode.NotFound,
+  WrongPassphrase: ExitCode.Auth,
+  RelayUnreachable: ExitCode.Unavailable,
+  NotConnected: ExitCode.Unavailable,
+  ContactExists: ExitCode.Usage,
+  InvalidAddress: ExitCode.Usage,
+  InvalidUsername: ExitCode.Usage,
+  UsernameTaken: ExitCode.Usage,
+  MessageTooLong: ExitCode.Usage,
+  InvalidArgument: ExitCode.Usage,
+  AccountExists: ExitCode.Usage,
+};
+
+/** What people read for each messenger error (one line, no internals). */
+function phrase(e: MessengerError, home: string): string {
+  switch (e.code) {
+    case 'WrongPassphrase':
+      return 'wrong passphrase';
+    case 'NoAccount':
+      return `no account in ${home} (run: sotto init --server URL)`;
+    case 'AccountExists':
+      return `an account already exists in ${home}`;
+    case 'RelayUnreachable':
+      return 'the relay is unreachable (is it running? check the --server URL)';
+    case 'IdentityChanged':
+      return `${e.message} (compare the new safety number: sotto verify NAME, then sotto verify NAME --accept)`;
+    case 'InvalidAddress':
+      return `malformed address: ${e.message.replace(/^malformed address: /, '')}`;
+    default:
+      return e.message;
+  }
+}
+
+export function toCliError(e: unknown, home: string): unknown {
+  if (!MessengerError.is(e)) return e;
+  const exit = EXIT[e.code] ?? (e.code === 'RelayRejected' ? ExitCode.Unavailable : ExitCode.Internal);
+  return new CliError(e.code, phrase(e, home), exit);
+}
+
+/** Prints one JSON object (with --json) or human text. */
+export function print(ctx: CliContext, json: boolean, data: unknown, text: string): void {
+  ctx.io.stdout(json ? JSON.stringify(data) + '\n' : text.endsWith('\n') ? text : text + '\n');
+}

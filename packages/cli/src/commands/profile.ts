@@ -1,0 +1,15 @@
+// The local profile (display name given to `sotto init --name`): not secret, not sent anywhere.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const PROFILE_FILE = 'profile.json';
+
+export function readDisplayName(home: string): string | null {
+  try {
+    const v: unknown = JSON.parse(readFileSync(join(home, PROFILE_FILE), 'utf8'));
+    if (typeof v === 'object' && v !== null && 'name' in v && typeof v.name === 'string') return v.name;
+  } catch {
+    // no profile, or unreadable: no display name
+  }
+  return null;
+}
