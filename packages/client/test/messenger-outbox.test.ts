@@ -24,10 +24,14 @@ after(async () => {
 
 void describe('the outbox', () => {
   void it('keeps a message written while offline across a restart and sends it on connect', async () => {
-    const alice = await newUser(relay.url);
+    let offline = false;
+    const unplugged: FetchLike = (url, init) =>
+      offline ? Promise.reject(new Error('network is down')) : fetch(url, init);
+    const alice = await newUser(relay.url, undefined, { fetch: unplugged });
     const bob = await newUser(relay.url);
     await alice.m.addContact('bob', bob.m.address);
     await bob.m.addContact('alice', alice.m.address);
+    offline = true;
     const sent = await alice.m.send('bob', 'written offline');
     sent.accepted.catch(() => undefined);
     assert.equal(await alice.m.pending(), 1);
@@ -44,6 +48,22 @@ void describe('the outbox', () => {
     assert.deepEqual(states, ['sent', 'delivered']);
     assert.equal(await again.pending(), 0);
     await again.close();
+    await bob.m.close();
+  });
+
+  void it('sends over HTTP without a WebSocket connection (sotto send)', async () => {
+    const alice = await newUser(relay.url);
+    const bob = await newUser(relay.url);
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    await (
+      await alice.m.send('bob', 'no socket needed')
+    ).accepted;
+    assert.equal(alice.m.connection, 'offline');
+    const got = nextEvent(bob.m, 'message');
+    await bob.m.connect();
+    assert.equal((await got).entry.text, 'no socket needed');
+    await alice.m.close();
     await bob.m.close();
   });
 

@@ -560,7 +560,8 @@ export class Messenger {
   // ---------- messages ----------
 
   /**
-   * Persists `text` for `contact` (history state "sending", outbox) and starts delivery. Throws
+   * Persists `text` for `contact` (history state "sending", outbox) and starts delivery (over the
+   * WebSocket when connected, else over HTTP; earlier unsent messages go along). Throws
    * `IdentityChanged` while a changed safety number is not accepted, `UnknownContact`, `MessageTooLong`.
    */
   async send(contact: string, text: string): Promise<SentMessage> {
@@ -570,7 +571,8 @@ export class Messenger {
     const accepted = this.outbox.whenSent(entry.id);
     accepted.catch(() => undefined);
     this.events.emit('delivery', { contact: c.name, id: entry.id, state: 'sending' });
-    if (this.conn) this.outbox.kick();
+    // Without a socket the outbox submits over HTTP, so `sotto send` need not drain the inbox.
+    this.outbox.kick();
     return { id: entry.id, entry, accepted };
   }
 
