@@ -1,9 +1,8 @@
 /**
  * The web client in real Chromium against a real relay on 127.0.0.1 that serves the production build:
  * two isolated browser profiles create accounts, add each other, chat live both ways with delivery
- * state and unread counts, compare safety numbers and verify; reload locks, a wrong passphrase is a
- * clear error, history survives; a link sent as a canary is never requested by either browser; and
- * no request ever leaves the relay's origin. Screenshots go to test-artifacts/web/ (not committed).
+ * state and unread counts; a link sent as a canary is never requested by either browser; and no
+ * request ever leaves the relay's origin. (Safety numbers and locking: web-lock.browser.test.ts.) Screenshots go to test-artifacts/web/ (not committed).
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -30,9 +29,7 @@ import {
   myAddress,
   nav,
   openConversation,
-  safetyDigits,
   sendText,
-  unlock,
 } from './helpers/ui.js';
 
 const PASS_A = 'alice passphrase 1';
@@ -138,47 +135,6 @@ void describe('web client in Chromium', () => {
       [],
       'neither browser requested the canary',
     );
-  });
-
-  void it('shows matching 60-digit safety numbers on both sides; verified persists', async () => {
-    const [da, db] = [await safetyDigits(a, 'bob'), await safetyDigits(b, 'alice')];
-    assert.match(da, /^\d{60}$/);
-    assert.equal(da, db);
-    // bob added alice from her address: verified at once; alice added @bob: verifies by hand.
-    assert.equal(await b.getByTestId('trust').getAttribute('data-trust'), 'verified');
-    assert.equal(await a.getByTestId('trust').getAttribute('data-trust'), 'unverified');
-    await a.getByTestId('mark-verified').click();
-    await a.locator('[data-testid=trust][data-trust=verified]').waitFor();
-    await screenshot(a, '06-safety-number');
-  });
-
-  void it('derived the passphrase key (KEK) as a non-extractable WebCrypto key, and shows the relay', async () => {
-    await nav(a, 'Settings');
-    const info = a.getByTestId('key-info');
-    assert.equal(await info.getAttribute('data-extractable'), 'false');
-    assert.match(await info.innerText(), /AES-GCM in WebCrypto, non-extractable/);
-    assert.equal(await a.getByTestId('relay-url').innerText(), relay.url);
-    await screenshot(a, '07-settings');
-  });
-
-  void it('locks on reload; a wrong passphrase is a clear error; unlocking restores history and verification', async () => {
-    await a.reload();
-    await unlock(a, 'not the passphrase');
-    const err = a.getByTestId('error');
-    await err.waitFor();
-    assert.equal(await err.innerText(), 'Wrong passphrase. Try again.');
-    await screenshot(a, '08-unlock-wrong-passphrase');
-    await unlock(a, PASS_A);
-    await a.getByTestId('main-screen').waitFor();
-    await openConversation(a, 'bob');
-    for (const text of ['hello bob, from alice', 'hi alice! bob here', 'please']) await messageShown(a, text);
-    await a.getByTestId('open-safety').click();
-    await a.locator('[data-testid=trust][data-trust=verified]').waitFor();
-    // Still live after unlocking: a new message arrives without another reload.
-    await openConversation(b, 'alice');
-    await sendText(b, 'still there?');
-    await openConversation(a, 'bob');
-    await messageShown(a, 'still there?');
   });
 
   void it('made no request outside the relay origin and hit no CSP violation', () => {
