@@ -3,9 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = {
-  patterns: [
-    { group: ['node:*'], message: 'isomorphic code: put platform glue behind an interface' },
-  ],
+  patterns: [{ group: ['node:*'], message: 'isomorphic code: put platform glue behind an interface' }],
 };
 
 export default tseslint.config(
@@ -36,7 +34,12 @@ export default tseslint.config(
   },
   {
     // Isomorphic packages: no Node built-ins in their core (node-only glue lives in src/node/).
-    files: ['packages/protocol/src/**/*.ts', 'packages/client/src/**/*.ts', 'packages/wire/src/**/*.ts', 'packages/xeddsa/src/**/*.ts'],
+    files: [
+      'packages/protocol/src/**/*.ts',
+      'packages/client/src/**/*.ts',
+      'packages/wire/src/**/*.ts',
+      'packages/xeddsa/src/**/*.ts',
+    ],
     ignores: ['packages/*/src/node/**'],
     rules: { 'no-restricted-imports': ['error', nodeBuiltins] },
   },
@@ -48,7 +51,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@sotto/protocol', '@sotto/client'], message: 'the relay only speaks @sotto/wire (and checks signatures with @sotto/xeddsa)' },
+            {
+              group: ['@sotto/protocol', '@sotto/client'],
+              message: 'the relay only speaks @sotto/wire (and checks signatures with @sotto/xeddsa)',
+            },
           ],
         },
       ],
