@@ -21,6 +21,7 @@ export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
   logLevel: 'log verbosity: debug, info, warn, error or silent',
   webRoot:
     'directory of static files to serve at / (the web client; `sotto relay` defaults to packages/web/dist when built)',
-  databaseUrl: 'reserved for scale-out (PostgreSQL URL): validated, NOT used by this version',
-  busUrl: 'reserved for scale-out (redis:// or nats:// URL): validated, NOT used by this version',
+  databaseUrl: 'PostgreSQL URL for several relay nodes sharing one database (default: SQLite in --data)',
+  busUrl:
+    'delivery-hint bus between nodes: redis://… or postgres://… (default: LISTEN/NOTIFY on the database)',
 };

@@ -75,10 +75,10 @@ export const relayConfigShape = {
   logLevel: z.enum(LOG_LEVELS).default('info'),
   /** Optional directory of static files served at / (the web client). */
   webRoot: z.string().min(1).optional(),
-  /** Reserved for scale-out (issue 8): PostgreSQL URL. Validated but unused by this version. */
+  /** Scale-out (issue 8): PostgreSQL URL; when set, the relay stores everything there instead of SQLite. */
   databaseUrl: reservedUrl(['postgres:', 'postgresql:']).optional(),
-  /** Reserved for scale-out (issue 8): message-bus URL. Validated but unused by this version. */
-  busUrl: reservedUrl(['redis:', 'rediss:', 'nats:']).optional(),
+  /** Scale-out (issue 8): delivery-hint bus, redis:// (pub/sub) or postgres:// (LISTEN/NOTIFY); default: LISTEN/NOTIFY on databaseUrl, else in-process. */
+  busUrl: reservedUrl(['redis:', 'rediss:', 'postgres:', 'postgresql:']).optional(),
 } as const;
 
 export const relayConfigSchema = z.strictObject(relayConfigShape);

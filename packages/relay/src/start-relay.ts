@@ -19,8 +19,12 @@ import type { RelayStore } from './relay-store.js';
 import { openRelayStore } from './store-adapter.js';
 import type { Stores } from './store-adapter.js';
 import { startSweeper } from './sweeper.js';
-import { DeviceHub } from './ws/device-hub.js';
+import type { DeviceHub } from './ws/device-hub.js';
 import { attachWebSocket } from './ws/ws-server.js';
+import { BusDeviceHub } from './bus/bus-device-hub.js';
+import { openDeliveryBus } from './bus/open-bus.js';
+import type { DeliveryBus } from './bus/ports.js';
+import { openPostgresStore } from './store/postgres/open-postgres-store.js';
 
 export interface RelayDeps {
   /** Injected clock (ms since epoch) for TTLs, timestamps and rate limits. */
@@ -40,6 +44,8 @@ export interface RelayDeps {
   slowReaderMs?: number;
   /** Sweeper period in ms (default 60 s). */
   sweepIntervalMs?: number;
+  /** Delivery-hint bus (issue 8); default: from config.busUrl, else LISTEN/NOTIFY on config.databaseUrl, else in-process. Closed by the caller. */
+  bus?: DeliveryBus;
 }
 
 export interface RunningRelay {
@@ -56,8 +62,14 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger(config.logLevel);
   const metrics = createMetrics(true);
-  const store = deps.relayStore ?? (await openRelayStore(config, deps.store));
-  const hub = new DeviceHub();
+  // Scale-out (issue 8): PostgreSQL when config.databaseUrl is set, else SQLite in config.dataDir.
+  const ports =
+    deps.store ??
+    (config.databaseUrl !== undefined ? await openPostgresStore(config.databaseUrl) : undefined);
+  const store = deps.relayStore ?? (await openRelayStore(config, ports));
+  const ownBus = deps.bus === undefined;
+  const bus = deps.bus ?? (await openDeliveryBus(config.busUrl ?? config.databaseUrl));
+  const hub: DeviceHub = new BusDeviceHub(bus);
   const auth = new DeviceAuthenticator(
     store,
     deps.secretHasher ?? createScryptHasher(),
@@ -130,6 +142,8 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
       closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         await ws.close();
+        (hub as BusDeviceHub).detach();
+        if (ownBus) await bus.close();
         server.closeIdleConnections();
         const grace = setTimeout(() => server.closeAllConnections(), 5000);
         await httpClosed;
