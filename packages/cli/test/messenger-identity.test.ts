@@ -1,0 +1,118 @@
+// Identity changes with the real `sotto` executable: a contact re-registers: sending refused until `verify --accept`, `verify` shows the change.
+import { after, before, describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { Messenger, TEST_KDF_COST } from '@sotto/client';
+import { SqliteBackend } from '@sotto/client/node';
+import type { WebSocketCtor } from '@sotto/wire';
+import {
+  PASS,
+  jsonLines,
+  ok,
+  removeTempDirs,
+  sotto,
+  startTestRelay,
+  tempDir,
+  type Run,
+} from './sotto-harness.js';
+
+let relay: Awaited<ReturnType<typeof startTestRelay>>;
+before(async () => {
+  relay = await startTestRelay();
+});
+after(async () => {
+  await relay.close();
+  removeTempDirs();
+});
+
+function oneLineError(r: Run, exit: number, re: RegExp): void {
+  assert.equal(r.code, exit, `exit ${r.code}: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
+  assert.match(lines[0] ?? '', /^error: /);
+  assert.match(lines[0] ?? '', re);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+void describe('identity changes', () => {
+  void it('a contact re-registers: send is refused until verify --accept; verify shows the change; --scan verifies', async () => {
+    const alice = tempDir();
+    const bob = tempDir();
+    const bob2 = tempDir();
+    const ia = await ok(alice, ['init', '--server', relay.url, '--json']);
+    await ok(bob, ['init', '--server', relay.url, '--username', 'bob_trust']);
+    const aliceAddress = (JSON.parse(ia.stdout) as { address: string }).address;
+    await ok(alice, ['contact', 'add', 'bob', '@bob_trust']);
+    const before = JSON.parse((await ok(alice, ['verify', 'bob', '--json'])).stdout) as Record<
+      string,
+      unknown
+    >;
+    assert.match(String(before['safetyNumber']), /^\d{60}$/);
+    assert.match(String(before['grouped']), /^(\d{5} ){11}\d{5}$/);
+    assert.equal(before['changed'], false);
+
+    // Bob loses his phone: the old account releases the username (through the library, as the CLI
+    // has no command for it), and a new account with a new identity key claims it.
+    const old = await Messenger.open({
+      backend: new SqliteBackend(join(bob, 'sotto.db')),
+      passphrase: PASS,
+      storeOptions: { kdfCost: TEST_KDF_COST },
+      WebSocket: WebSocket as unknown as WebSocketCtor,
+    });
+    await old.deleteUsername();
+    await old.close();
+    await ok(bob2, ['init', '--server', relay.url, '--username', 'bob_trust']);
+    await ok(bob2, ['contact', 'add', 'alice', aliceAddress]);
+    await ok(bob2, ['send', 'alice', 'new phone, same bob']);
+
+    const inbox = await ok(alice, ['inbox', '--json']);
+    assert.equal(inbox.stdout, '', 'held, not shown, until accepted');
+    assert.match(inbox.stderr, /safety number with bob changed/);
+
+    const [refused, shown, shownText] = await Promise.all([
+      sotto(alice, ['send', 'bob', 'are you there?']),
+      ok(alice, ['verify', 'bob', '--json']),
+      ok(alice, ['verify', 'bob']),
+    ]);
+    oneLineError(refused, 6, /verify/);
+    const after = JSON.parse(shown.stdout) as Record<string, unknown>;
+    assert.equal(after['changed'], true);
+    assert.equal(after['trust'], 'changed');
+    assert.notEqual(after['safetyNumber'], before['safetyNumber'], 'the number changed');
+    assert.match(shownText.stdout, /SAFETY NUMBER CHANGED/);
+
+    const accepted = JSON.parse((await ok(alice, ['verify', 'bob', '--accept', '--json'])).stdout) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(accepted, { contact: 'bob', accepted: true, trust: 'unverified' });
+    await ok(alice, ['send', 'bob', 'welcome back']);
+    const [hist, got, theirs] = await Promise.all([
+      ok(alice, ['history', 'bob', '--json']),
+      ok(bob2, ['inbox', '--json']),
+      ok(bob2, ['verify', 'alice', '--json']),
+    ]);
+    assert.deepEqual(
+      jsonLines(hist.stdout)
+        .map((m) => m['text'])
+        .sort(),
+      ['new phone, same bob', 'welcome back'],
+    );
+    assert.deepEqual(
+      jsonLines(got.stdout).map((m) => m['text']),
+      ['welcome back'],
+    );
+
+    // Verify from the other side's scannable code: a wrong code is refused, the right one (hex) works.
+    const code = JSON.parse(theirs.stdout) as { scannableHex: string; safetyNumber: string };
+    const flipped = code.scannableHex.slice(0, -2) + (code.scannableHex.endsWith('00') ? '01' : '00');
+    oneLineError(await sotto(alice, ['verify', 'bob', '--scan', flipped]), 6, /does not match/);
+    const verified = JSON.parse(
+      (await ok(alice, ['verify', 'bob', '--scan', code.scannableHex, '--json'])).stdout,
+    ) as {
+      trust: string;
+    };
+    assert.equal(verified.trust, 'verified');
+  });
+});
