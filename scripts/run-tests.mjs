@@ -52,7 +52,7 @@ const res = spawnSync(
     '--test',
     `--test-concurrency=${process.env.SOTTO_TEST_CONCURRENCY ?? '2'}`,
     // A hung test must fail, not stall CI: no single test may run longer than this.
-    `--test-timeout=${process.env.SOTTO_TEST_TIMEOUT_MS ?? '240000'}`,
+    `--test-timeout=${process.env.SOTTO_TEST_TIMEOUT_MS ?? '420000'}`,
     ...files.map((f) => relative(root, f)),
   ],
   { cwd: root, stdio: 'inherit' },
