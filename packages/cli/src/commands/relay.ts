@@ -12,7 +12,7 @@ import {
   relayConfigKinds,
   resolveRelayConfig,
 } from '@sotto/relay/config';
-import type { RelayConfig, RelayConfigKey } from '@sotto/relay/config';
+import type { RelayConfigKey } from '@sotto/relay/config';
 import { CliError } from '../cli-error.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
@@ -64,7 +64,6 @@ export const relayCommand: CliCommand = {
         return;
       }
       const grace = parseGrace(opts['shutdownGrace']);
-      warnReserved(resolved.config, ctx);
       ensureDataDir(resolved.config.dataDir);
       const webRoot = resolved.config.webRoot ?? defaultWebRoot();
       const config = webRoot === undefined ? resolved.config : { ...resolved.config, webRoot };
@@ -83,14 +82,6 @@ function parseGrace(value: unknown): number {
     );
   }
   return Number(text);
-}
-
-function warnReserved(config: RelayConfig, ctx: CliContext): void {
-  for (const key of ['databaseUrl', 'busUrl'] as const) {
-    if (config[key] !== undefined) {
-      ctx.io.stderr(`note: ${key} is reserved for scale-out and is not used by this version\n`);
-    }
-  }
 }
 
 /** Creates the data directory up front so a permission problem is a clear one-line error. */
