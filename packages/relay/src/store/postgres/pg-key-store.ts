@@ -2,54 +2,12 @@
 // `DELETE … WHERE key_id = (SELECT … ORDER BY key_id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING …`:
 // SKIP LOCKED makes concurrent claims (from any node) pass over rows another claim holds instead of
 // re-checking them after its commit and finding "none left" (SCALE.md: 1,402 of 2,600 without it).
-import type {
-  ClaimedBundle,
-  KeyCounts,
-  KeyStore,
-  KeyUpload,
-  PreKeyRecord,
-  SignedPreKeyRecord,
-} from '../ports.js';
-import {
-  EC_KEY_BYTES,
-  KYBER_KEY_BYTES,
-  MAX_KEY_ID,
-  SIGNATURE_BYTES,
-  checkAccountId,
-  checkBytes,
-  checkDeviceId,
-  checkInt,
-} from '../guards.js';
+import type { ClaimedBundle, KeyCounts, KeyStore } from '../ports.js';
+import { EC_KEY_BYTES, KYBER_KEY_BYTES, checkAccountId, checkDeviceId, checkInt } from '../guards.js';
+import { checkUpload, signedRow } from '../key-upload-checks.js';
 import { asRow, bytes, int } from '../sqlite/row-checks.js';
 import { Rollback, buf } from './pg-handle.js';
 import type { PgHandle, Queryable } from './pg-handle.js';
-
-const checkPreKey = (k: PreKeyRecord, what: string) => {
-  checkInt(k.keyId, `${what}.keyId`, 1, MAX_KEY_ID);
-  checkBytes(k.publicKey, `${what}.publicKey`, EC_KEY_BYTES);
-};
-
-const checkSigned = (k: SignedPreKeyRecord, what: string, keyBytes: number) => {
-  checkInt(k.keyId, `${what}.keyId`, 1, MAX_KEY_ID);
-  checkBytes(k.publicKey, `${what}.publicKey`, keyBytes);
-  checkBytes(k.signature, `${what}.signature`, SIGNATURE_BYTES);
-};
-
-function checkUpload(u: KeyUpload): void {
-  if (u.signedPreKey) checkSigned(u.signedPreKey, 'signedPreKey', EC_KEY_BYTES);
-  if (u.kyberLastResort) checkSigned(u.kyberLastResort, 'kyberLastResort', KYBER_KEY_BYTES);
-  u.preKeys?.forEach((k, i) => checkPreKey(k, `preKeys[${i}]`));
-  u.kyberPreKeys?.forEach((k, i) => checkSigned(k, `kyberPreKeys[${i}]`, KYBER_KEY_BYTES));
-}
-
-const signedRow = (v: unknown, keyBytes: number): SignedPreKeyRecord => {
-  const r = asRow(v);
-  return {
-    keyId: int(r, 'key_id'),
-    publicKey: bytes(r, 'public_key', keyBytes),
-    signature: bytes(r, 'signature', SIGNATURE_BYTES),
-  };
-};
 
 async function devOf(c: Queryable, accountId: string, deviceId: number): Promise<number | undefined> {
   const { rows } = await c.query('SELECT dev FROM device WHERE account_id = $1 AND device_id = $2', [

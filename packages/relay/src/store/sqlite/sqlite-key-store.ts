@@ -1,53 +1,11 @@
 // KeyStore on SQLite. A claim is one IMMEDIATE transaction with one `DELETE … RETURNING` per one-time
 // key kind: SQLite has a single writer, so the row a claim deletes is gone for every other claim, in
 // this process or another (the PostgreSQL adapter needs `FOR UPDATE SKIP LOCKED` instead; SCALE.md).
-import type {
-  ClaimedBundle,
-  KeyCounts,
-  KeyStore,
-  KeyUpload,
-  PreKeyRecord,
-  SignedPreKeyRecord,
-} from '../ports.js';
-import {
-  EC_KEY_BYTES,
-  KYBER_KEY_BYTES,
-  MAX_KEY_ID,
-  SIGNATURE_BYTES,
-  checkAccountId,
-  checkBytes,
-  checkDeviceId,
-  checkInt,
-} from '../guards.js';
+import type { ClaimedBundle, KeyCounts, KeyStore } from '../ports.js';
+import { EC_KEY_BYTES, KYBER_KEY_BYTES, checkAccountId, checkDeviceId, checkInt } from '../guards.js';
+import { checkUpload, signedRow } from '../key-upload-checks.js';
 import { asRow, bytes, int } from './row-checks.js';
 import type { SqliteHandle } from './sqlite-handle.js';
-
-const checkPreKey = (k: PreKeyRecord, what: string) => {
-  checkInt(k.keyId, `${what}.keyId`, 1, MAX_KEY_ID);
-  checkBytes(k.publicKey, `${what}.publicKey`, EC_KEY_BYTES);
-};
-
-const checkSigned = (k: SignedPreKeyRecord, what: string, keyBytes: number) => {
-  checkInt(k.keyId, `${what}.keyId`, 1, MAX_KEY_ID);
-  checkBytes(k.publicKey, `${what}.publicKey`, keyBytes);
-  checkBytes(k.signature, `${what}.signature`, SIGNATURE_BYTES);
-};
-
-function checkUpload(u: KeyUpload): void {
-  if (u.signedPreKey) checkSigned(u.signedPreKey, 'signedPreKey', EC_KEY_BYTES);
-  if (u.kyberLastResort) checkSigned(u.kyberLastResort, 'kyberLastResort', KYBER_KEY_BYTES);
-  u.preKeys?.forEach((k, i) => checkPreKey(k, `preKeys[${i}]`));
-  u.kyberPreKeys?.forEach((k, i) => checkSigned(k, `kyberPreKeys[${i}]`, KYBER_KEY_BYTES));
-}
-
-const signedRow = (v: unknown, keyBytes: number): SignedPreKeyRecord => {
-  const r = asRow(v);
-  return {
-    keyId: int(r, 'key_id'),
-    publicKey: bytes(r, 'public_key', keyBytes),
-    signature: bytes(r, 'signature', SIGNATURE_BYTES),
-  };
-};
 
 /** Thrown inside the upload transaction to roll it back. */
 class LimitExceeded extends Error {}
