@@ -1,30 +1,11 @@
 // AttachmentStore on PostgreSQL: metadata and the encrypted blob in one row (bytea, TOASTed out of
 // line for large values, so metadata reads stay cheap). Committed before put resolves.
-import type { AttachmentMeta, AttachmentStore } from '../ports.js';
+import type { AttachmentStore } from '../ports.js';
 import { checkAccountId, checkAttachmentId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
-import { StoreError } from '../store-error.js';
-import { asRow, bytes, int, intOrNull, text, textOrNull } from '../sqlite/row-checks.js';
+import { attachmentMetaRow } from '../attachment-rows.js';
+import { asRow, bytes, int } from '../sqlite/row-checks.js';
 import { buf } from './pg-handle.js';
 import type { PgHandle } from './pg-handle.js';
-
-function metaRow(v: unknown): AttachmentMeta {
-  const r = asRow(v);
-  const ownerAccount = textOrNull(r, 'owner_account_id');
-  const ownerDevice = intOrNull(r, 'owner_device_id');
-  if ((ownerAccount === null) !== (ownerDevice === null)) {
-    throw new StoreError('CorruptRow', 'unexpected value in column owner_device_id');
-  }
-  return {
-    attachmentId: text(r, 'attachment_id'),
-    owner:
-      ownerAccount === null || ownerDevice === null
-        ? null
-        : { accountId: ownerAccount, deviceId: ownerDevice },
-    size: int(r, 'size'),
-    createdAt: int(r, 'created_at'),
-    expiresAt: int(r, 'expires_at'),
-  };
-}
 
 export function pgAttachmentStore(h: PgHandle): AttachmentStore {
   return {
@@ -75,7 +56,7 @@ export function pgAttachmentStore(h: PgHandle): AttachmentStore {
           'expires_at FROM attachment WHERE attachment_id = $1 AND expires_at > $2',
         [attachmentId, now],
       );
-      return rows[0] === undefined ? null : metaRow(rows[0]);
+      return rows[0] === undefined ? null : attachmentMetaRow(rows[0]);
     },
 
     async deleteAttachment(attachmentId) {

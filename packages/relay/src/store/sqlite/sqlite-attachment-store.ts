@@ -2,30 +2,11 @@
 // skip its overflow pages). Committed with synchronous=FULL before put resolves. Blobs up to the
 // relay's limit (default 100 MiB) are written in one synchronous call; a file-per-blob backend
 // (fsync + atomic rename under dataDir/attachments) can replace this behind the same port.
-import type { AttachmentMeta, AttachmentStore } from '../ports.js';
+import type { AttachmentStore } from '../ports.js';
 import { checkAccountId, checkAttachmentId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
-import { StoreError } from '../store-error.js';
-import { asRow, bytes, int, intOrNull, text, textOrNull } from './row-checks.js';
+import { attachmentMetaRow } from '../attachment-rows.js';
+import { asRow, bytes, int } from './row-checks.js';
 import type { SqliteHandle } from './sqlite-handle.js';
-
-function metaRow(v: unknown): AttachmentMeta {
-  const r = asRow(v);
-  const ownerAccount = textOrNull(r, 'owner_account_id');
-  const ownerDevice = intOrNull(r, 'owner_device_id');
-  if ((ownerAccount === null) !== (ownerDevice === null)) {
-    throw new StoreError('CorruptRow', 'unexpected value in column owner_device_id');
-  }
-  return {
-    attachmentId: text(r, 'attachment_id'),
-    owner:
-      ownerAccount === null || ownerDevice === null
-        ? null
-        : { accountId: ownerAccount, deviceId: ownerDevice },
-    size: int(r, 'size'),
-    createdAt: int(r, 'created_at'),
-    expiresAt: int(r, 'expires_at'),
-  };
-}
 
 export function sqliteAttachmentStore(h: SqliteHandle): AttachmentStore {
   return {
@@ -80,7 +61,7 @@ export function sqliteAttachmentStore(h: SqliteHandle): AttachmentStore {
               'FROM attachment WHERE attachment_id = ? AND expires_at > ?',
           )
           .get(attachmentId, now);
-        return v === undefined ? null : metaRow(v);
+        return v === undefined ? null : attachmentMetaRow(v);
       });
     },
 
