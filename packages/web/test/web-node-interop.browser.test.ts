@@ -1,7 +1,9 @@
 /**
  * A browser user and a Node client user (the @sotto/client Messenger the `sotto` CLI is built on)
  * chat through the same relay; then the Node user re-registers under the same username with a new
- * identity key, and the browser shows the loud, blocking identity-change banner until accepted.
+ * identity key, and the browser shows the loud identity-change banner that blocks the whole app.
+ * Cancelling it keeps the contact blocked (no composer, messages held, banner back after a restart)
+ * until the user accepts the new safety number, on the safety screen or on the banner.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
@@ -24,7 +26,10 @@ import {
   myAddress,
   openConversation,
   sendText,
+  unlock,
 } from './helpers/ui.js';
+
+const DAVE_PASS = 'dave passphrase 1';
 
 let relay: WebRelay;
 let browser: Browser;
@@ -71,10 +76,11 @@ after(async () => {
 
 void describe('browser and Node client on one relay', () => {
   let carol: Messenger;
+  let daveAddress: string;
 
   void it('exchange messages both ways', async () => {
     carol = await nodeUser('carol');
-    await createAccount(page, relay.url, 'dave', 'dave passphrase 1');
+    await createAccount(page, relay.url, 'dave', DAVE_PASS);
     await addContact(page, 'carol', '@carol');
     const got = incoming(carol, 'hi carol, from a browser');
     await sendText(page, 'hi carol, from a browser');
@@ -86,40 +92,117 @@ void describe('browser and Node client on one relay', () => {
     await messageShown(page, 'hi dave, from node');
   });
 
-  void it('a changed identity key shows a blocking banner until accepted', async () => {
-    const daveAddress = await myAddress(page);
+  let carol2: Messenger;
+  const banner = () => page.getByTestId('identity-banner');
+  const shown = (text: string) => page.getByTestId('message').filter({ hasText: text }).count();
+
+  void it('a changed identity key shows a loud banner that blocks the whole app', async () => {
+    daveAddress = await myAddress(page);
     await openConversation(page, 'carol');
     // Carol "reinstalls": a new account and identity that takes over her username.
     await carol.deleteUsername();
     await carol.close();
-    const carol2 = await nodeUser('carol');
+    carol2 = await nodeUser('carol');
     await carol2.addContact('dave', daveAddress);
     await (
       await carol2.send('dave', 'new phone, same carol')
     ).accepted;
 
-    const banner = page.getByTestId('identity-banner');
-    await banner.waitFor();
-    assert.match(await banner.innerText(), /carol's safety number changed/);
-    assert.equal(
-      await page.locator('main').getAttribute('aria-hidden'),
-      'true',
-      'the app behind it is blocked',
-    );
+    await banner().waitFor();
+    assert.match(await banner().innerText(), /carol's safety number changed/);
     await screenshot(page, '09-identity-changed-banner');
-    assert.equal(
-      await page.getByTestId('message').filter({ hasText: 'new phone' }).count(),
-      0,
-      'held until accepted',
+    // Blocking: everything behind is inert and hidden from assistive tech, the banner covers the
+    // nav and the conversation (a click there lands on the overlay), and keyboard focus is inside it.
+    const state = await page.evaluate(() => {
+      const overlay = document.querySelector('[data-testid=identity-banner]')!;
+      const [navCovered, convCovered] = ['[data-testid=lock]', '[data-testid=open-safety]'].map((sel) => {
+        const r = document.querySelector(sel)!.getBoundingClientRect();
+        return overlay.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+      });
+      return {
+        mainInert: document.querySelector('main')!.inert,
+        headerInert: document.querySelector('header')!.inert,
+        ariaHidden: document.querySelector('main')!.getAttribute('aria-hidden'),
+        navCovered,
+        convCovered,
+        focusInside: overlay.contains(document.activeElement),
+      };
+    });
+    assert.deepEqual(state, {
+      mainInert: true,
+      headerInert: true,
+      ariaHidden: 'true',
+      navCovered: true,
+      convCovered: true,
+      focusInside: true,
+    });
+    for (let i = 0; i < 6; i++) await page.keyboard.press('Tab');
+    assert.ok(
+      await page.evaluate(() =>
+        document.querySelector('[data-testid=identity-banner]')!.contains(document.activeElement),
+      ),
+      'Tab never leaves the banner',
     );
+    assert.equal(await shown('new phone'), 0, 'held until accepted');
+  });
 
-    await page.getByTestId('identity-accept').click();
-    await banner.waitFor({ state: 'detached' });
-    await page.getByTestId('safety-view').waitFor();
+  void it('Cancel hides the banner but keeps carol blocked: no composer, messages held, not verifiable', async () => {
+    await page.getByTestId('identity-cancel').click();
+    await banner().waitFor({ state: 'detached' });
+    assert.equal(await page.locator('main').getAttribute('aria-hidden'), 'false');
+    await openConversation(page, 'carol');
+    await page.getByTestId('sending-blocked').waitFor();
+    assert.equal(await page.locator('input[name=message]').count(), 0, 'no way to send');
+    await (
+      await carol2.send('dave', 'second try while blocked')
+    ).accepted;
+    assert.equal(await shown('new phone'), 0);
+    assert.equal(await shown('second try'), 0);
+    await screenshot(page, '11-identity-cancelled-blocked');
+
+    // The safety screen shows the new key's number and only offers accepting it, not verifying.
+    await page.getByTestId('review-identity').click();
+    await page.getByTestId('identity-pending').waitFor();
+    assert.equal(await page.getByTestId('trust').getAttribute('data-trust'), 'changed');
+    assert.equal(await page.getByTestId('mark-verified').count(), 0);
+
+    // Cancelling lasts for this session only: after a reload and unlock the banner is back.
+    await page.reload();
+    await unlock(page, DAVE_PASS);
+    await banner().waitFor();
+    await page.getByTestId('identity-cancel').click();
+    await banner().waitFor({ state: 'detached' });
+    await openConversation(page, 'carol');
+    await page.getByTestId('sending-blocked').waitFor();
+    assert.equal(await shown('new phone'), 0, 'still held after a restart');
+  });
+
+  void it('accepting on the safety screen releases the held messages and sending works again', async () => {
+    await page.getByTestId('review-identity').click();
+    await page.getByTestId('safety-accept').click();
+    await page.locator('[data-testid=trust][data-trust=unverified]').waitFor();
+    assert.equal(await page.getByTestId('identity-pending').count(), 0);
     await openConversation(page, 'carol');
     await messageShown(page, 'new phone, same carol');
+    await messageShown(page, 'second try while blocked');
     const back = incoming(carol2, 'welcome back');
     await sendText(page, 'welcome back');
     await back;
+  });
+
+  void it('accepting on the banner itself works too (a second change)', async () => {
+    await carol2.deleteUsername();
+    await carol2.close();
+    const carol3 = await nodeUser('carol');
+    await carol3.addContact('dave', daveAddress);
+    await (
+      await carol3.send('dave', 'third phone')
+    ).accepted;
+    await banner().waitFor();
+    await page.getByTestId('identity-accept').click();
+    await banner().waitFor({ state: 'detached' });
+    await page.getByTestId('safety-view').waitFor();
+    await openConversation(page, 'carol');
+    await messageShown(page, 'third phone');
   });
 });

@@ -88,8 +88,15 @@ export function ConversationView({ m, contact, version, nav }: Props) {
       </ol>
       <div ref={end} />
       {blocked ? (
-        <p class="error" role="alert">
-          Sending is blocked until you accept {contact}'s new safety number.
+        <p class="error" role="alert" data-testid="sending-blocked">
+          Sending is blocked until you accept {contact}'s new safety number.{' '}
+          <button
+            type="button"
+            data-testid="review-identity"
+            onClick={() => nav({ kind: 'safety', contact })}
+          >
+            Review the new safety number
+          </button>
         </p>
       ) : (
         <form class="composer" onSubmit={(e) => void send(e)}>

@@ -3,7 +3,7 @@
  * new safety number or cancels. Cancelling keeps the contact blocked (sending refuses with
  * IdentityChanged and new messages stay held) — it only hides the banner for this session.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ContactView, Messenger } from '@sotto/client';
 import { errorText } from './error-text.js';
 
@@ -16,6 +16,9 @@ interface Props {
 export function IdentityBanner({ m, contact, onDone }: Props) {
   const [error, setError] = useState('');
   const wasVerified = contact.trust === 'verified-changed';
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  // Keyboard focus moves into the banner (onto the safe choice); the app behind it is inert.
+  useEffect(() => cancelButton.current?.focus(), []);
   const accept = async () => {
     try {
       await m.acceptIdentity(contact.name);
@@ -48,7 +51,12 @@ export function IdentityBanner({ m, contact, onDone }: Props) {
           <button type="button" class="danger" data-testid="identity-accept" onClick={() => void accept()}>
             Accept the new safety number
           </button>
-          <button type="button" data-testid="identity-cancel" onClick={() => onDone(false)}>
+          <button
+            type="button"
+            ref={cancelButton}
+            data-testid="identity-cancel"
+            onClick={() => onDone(false)}
+          >
             Cancel (keep blocked)
           </button>
         </div>

@@ -37,9 +37,12 @@ export function MainScreen({ m, build, onLock }: Props) {
   }, [m]);
 
   useEffect(() => {
-    void m
-      .contacts()
-      .then((cs) => setChanged(cs.filter((c) => c.trust === 'changed' || c.trust === 'verified-changed')));
+    void m.contacts().then((cs) => {
+      const now = cs.filter((c) => c.trust === 'changed' || c.trust === 'verified-changed');
+      setChanged(now);
+      // A cancel covers one pending change: once it is resolved, the NEXT change shows the banner again.
+      setDismissed((d) => new Set([...d].filter((name) => now.some((c) => c.name === name))));
+    });
   }, [m, version]);
 
   const banner = changed.find((c) => !dismissed.has(c.name));
@@ -47,7 +50,8 @@ export function MainScreen({ m, build, onLock }: Props) {
 
   return (
     <div class="main" data-testid="main-screen">
-      <header class="top">
+      {/* While the banner is up everything behind it is inert: no clicks, no keyboard focus. */}
+      <header class="top" inert={banner !== undefined}>
         <strong class="brand">Sotto</strong>
         <span class={`conn conn-${connection}`} data-testid="connection">
           {connection}
@@ -77,7 +81,11 @@ export function MainScreen({ m, build, onLock }: Props) {
           }}
         />
       )}
-      <main class={banner !== undefined ? 'blocked' : ''} aria-hidden={banner !== undefined}>
+      <main
+        class={banner !== undefined ? 'blocked' : ''}
+        aria-hidden={banner !== undefined}
+        inert={banner !== undefined}
+      >
         {view.kind === 'chats' && <ChatsView m={m} version={version} nav={nav} />}
         {view.kind === 'conversation' && (
           <ConversationView m={m} contact={view.contact} version={version} nav={nav} />

@@ -1,5 +1,6 @@
 // The safety number: 60 digits in 12 groups and a QR of the scannable form; mark verified, or verify
-// from the other side's pasted scan data.
+// from the other side's pasted scan data. For a CHANGED identity (banner cancelled) it shows the new
+// key's number and the way to accept it, and nothing that could verify it before acceptance.
 import { useEffect, useState } from 'preact/hooks';
 import type { Messenger, SafetyNumberView } from '@sotto/client';
 import { errorText } from './error-text.js';
@@ -22,6 +23,9 @@ export function SafetyView({ m, contact, version, nav }: Props) {
   useEffect(() => {
     void m.safetyNumber(contact).then(setSn, (e: unknown) => setError(errorText(e)));
   }, [m, contact, version, changes]);
+
+  // A changed identity is accepted here (or on the banner); verifying is only for an accepted key.
+  const changed = sn?.trust === 'changed' || sn?.trust === 'verified-changed';
 
   const act = async (f: () => Promise<unknown>) => {
     setError('');
@@ -54,7 +58,23 @@ export function SafetyView({ m, contact, version, nav }: Props) {
           <p data-testid="trust" data-trust={sn.trust}>
             Status: <strong>{sn.trust === 'verified' ? 'verified ✔' : sn.trust}</strong>
           </p>
-          {sn.trust !== 'verified' && (
+          {changed && (
+            <div class="banner" data-testid="identity-pending">
+              <p>
+                {contact}'s identity key CHANGED. These digits are for the new key. Messages to and from{' '}
+                {contact} are held until you accept it; compare the digits with {contact} first.
+              </p>
+              <button
+                type="button"
+                class="danger"
+                data-testid="safety-accept"
+                onClick={() => void act(() => m.acceptIdentity(contact))}
+              >
+                Accept the new safety number
+              </button>
+            </div>
+          )}
+          {!changed && sn.trust !== 'verified' && (
             <button
               type="button"
               data-testid="mark-verified"
@@ -63,19 +83,21 @@ export function SafetyView({ m, contact, version, nav }: Props) {
               Mark as verified
             </button>
           )}
-          <form
-            class="card"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void act(() => m.verifyScanned(contact, scan.trim()));
-            }}
-          >
-            <label>
-              Or paste {contact}'s scanned safety-number data
-              <input name="scan" value={scan} onInput={(e) => setScan(e.currentTarget.value)} />
-            </label>
-            <button type="submit">Verify scanned data</button>
-          </form>
+          {!changed && (
+            <form
+              class="card"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void act(() => m.verifyScanned(contact, scan.trim()));
+              }}
+            >
+              <label>
+                Or paste {contact}'s scanned safety-number data
+                <input name="scan" value={scan} onInput={(e) => setScan(e.currentTarget.value)} />
+              </label>
+              <button type="submit">Verify scanned data</button>
+            </form>
+          )}
         </>
       )}
       {error && (
