@@ -80,12 +80,15 @@ void describe('safety numbers and locking in Chromium', () => {
     await screenshot(a, '06-safety-number');
   });
 
-  void it('derived the passphrase key (KEK) as a non-extractable WebCrypto key, and shows the relay', async () => {
+  void it('derived the passphrase key (KEK) as a non-extractable WebCrypto key, and shows the relay read-only', async () => {
     await nav(a, 'Settings');
     const info = a.getByTestId('key-info');
     assert.equal(await info.getAttribute('data-extractable'), 'false');
     assert.match(await info.innerText(), /AES-GCM in WebCrypto, non-extractable/);
     assert.equal(await a.getByTestId('relay-url').innerText(), relay.url);
+    // Read-only, with the reason (the CSP allows only this origin; storage is per origin).
+    assert.match(await a.getByTestId('relay-url-why').innerText(), /can only use the relay that served it/);
+    assert.equal(await a.getByTestId('settings-view').locator('input, textarea').count(), 0);
     await screenshot(a, '07-settings');
   });
 

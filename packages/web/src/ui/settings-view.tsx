@@ -1,7 +1,9 @@
-// Settings: the relay this account lives on, the build hash, how the wrapping key is held, lock.
+// Settings: the relay this account lives on (read-only, see relay-url.ts), the build hash, how the
+// keys are held, lock.
 import type { Messenger } from '@sotto/client';
 import { lastKekInfo } from '../platform/key-wrapper.js';
 import type { BuildInfo } from './build-info.js';
+import { OTHER_RELAY_TEXT } from './relay-url.js';
 
 interface Props {
   m: Messenger;
@@ -16,7 +18,15 @@ export function SettingsView({ m, build, onLock }: Props) {
       <h2>Settings</h2>
       <dl>
         <dt>Relay</dt>
-        <dd data-testid="relay-url">{m.relayUrl}</dd>
+        <dd>
+          <span class="mono" data-testid="relay-url">
+            {m.relayUrl}
+          </span>{' '}
+          (read-only)
+          <p class="muted" data-testid="relay-url-why">
+            {OTHER_RELAY_TEXT} Your address, which your contacts hold, names this relay too.
+          </p>
+        </dd>
         <dt>Account</dt>
         <dd>
           {m.accountId} · device {m.deviceId}
@@ -37,7 +47,6 @@ export function SettingsView({ m, build, onLock }: Props) {
         trustworthy as the server that serves its code; the sotto command-line client is the higher-assurance
         option.
       </p>
-      <p class="muted">The relay is fixed when the account is created (a new relay means a new account).</p>
       <button type="button" onClick={onLock}>
         Lock now
       </button>

@@ -1,8 +1,9 @@
-// Create account: optional username, passphrase twice, relay URL (defaults to the serving origin).
+// Create account: optional username, passphrase twice, relay URL (the serving origin; see relay-url.ts).
 import { useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { createMessenger } from '../platform/messenger-factory.js';
 import { errorText } from './error-text.js';
+import { checkRelayUrl } from './relay-url.js';
 
 const MIN_PASSPHRASE = 8;
 
@@ -19,10 +20,12 @@ export function SetupScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
     if (pass.length < MIN_PASSPHRASE)
       return setError(`Use a passphrase of at least ${MIN_PASSPHRASE} characters.`);
     if (pass !== pass2) return setError('The passphrases do not match.');
+    const relayUrl = checkRelayUrl(relay, location.origin);
+    if (!relayUrl.ok) return setError(relayUrl.error);
     setBusy(true);
     setError('');
     try {
-      onOpen(await createMessenger(pass, relay.trim(), username.trim() || undefined));
+      onOpen(await createMessenger(pass, relayUrl.url, username.trim() || undefined));
     } catch (e) {
       setError(errorText(e));
       setBusy(false);

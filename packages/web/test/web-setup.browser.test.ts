@@ -1,0 +1,83 @@
+/**
+ * Account setup's relay field in real Chromium: the web client only uses the relay that served it
+ * (CSP connect-src and per-origin IndexedDB), so another relay's URL is refused with the reason
+ * before anything is contacted, and a malformed URL is a clear error. Nothing is created.
+ */
+import { strict as assert } from 'node:assert';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  ensureBuilt,
+  launchChromium,
+  recordRequests,
+  screenshot,
+  startWebRelay,
+  WAIT_MS,
+  type WebRelay,
+} from './helpers/browser.js';
+
+let relay: WebRelay;
+let browser: Browser;
+let page: Page;
+let requests: string[];
+let other: Server;
+let otherUrl: string;
+let otherHits = 0;
+
+before(async () => {
+  ensureBuilt();
+  relay = await startWebRelay();
+  // "Another relay": a loopback listener that counts every request it gets.
+  other = createServer((_req, res) => {
+    otherHits++;
+    res.end();
+  });
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+  browser = await launchChromium();
+  const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
+  requests = recordRequests(ctx);
+  page = await ctx.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+});
+
+after(async () => {
+  await browser?.close();
+  await relay?.close();
+  await new Promise((r) => other?.close(r));
+});
+
+async function trySetup(relayUrl: string): Promise<string> {
+  await page.goto(`${relay.url}/`);
+  await page.getByTestId('setup-screen').waitFor();
+  assert.equal(await page.locator('input[name=relay]').inputValue(), relay.url, 'defaults to the origin');
+  await page.locator('input[name=passphrase]').fill('grace passphrase 1');
+  await page.locator('input[name=passphrase2]').fill('grace passphrase 1');
+  await page.locator('input[name=relay]').fill(relayUrl);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const err = page.getByTestId('error');
+  await err.waitFor();
+  return err.innerText();
+}
+
+void describe('account setup: the relay is the origin that served the app', () => {
+  void it('refuses another relay with the reason, without contacting it', async () => {
+    const text = await trySetup(otherUrl);
+    assert.match(text, /can only use the relay that served it/);
+    assert.match(text, /sotto command-line client/);
+    await screenshot(page, '00-setup-other-relay-refused');
+    assert.equal(otherHits, 0);
+    assert.deepEqual(
+      requests.filter((u) => u.startsWith(otherUrl)),
+      [],
+    );
+    assert.equal(await page.getByTestId('setup-screen').count(), 1, 'still on setup: nothing created');
+  });
+
+  void it('says a malformed relay URL is not a URL', async () => {
+    assert.match(await trySetup('relay dot example'), /not a valid URL/);
+    assert.match(await trySetup(`${relay.url}/some/path`), /no path, query or login/);
+  });
+});
