@@ -124,4 +124,42 @@ void describe('sotto relay (executable)', () => {
     assert.ok(!r.stdout.includes('pa55word'), r.stdout);
     assert.match(r.stdout, /databaseUrl\s+"postgres:\/\/REDACTED:REDACTED@db\.example\/sotto"\s+# env/);
   });
+
+  void it('takes --database and --bus (issue 8 spelling) and still accepts --database-url/--bus-url', async () => {
+    const args = ['--json', 'relay', '--print-config'];
+    const db = 'postgres://sotto:pa55word@db.example/sotto';
+    const bus = 'redis://:t0ken@10.0.0.5:6379';
+    type Printed = { config: Record<string, unknown>; sources: Record<string, string> };
+    const now = await sotto([...args, '--database', db, '--bus', bus]).done;
+    assert.equal(now.code, 0, now.stderr);
+    const printed = JSON.parse(now.stdout) as Printed;
+    assert.equal(printed.config['databaseUrl'], 'postgres://REDACTED:REDACTED@db.example/sotto');
+    assert.equal(printed.config['busUrl'], 'redis://:REDACTED@10.0.0.5:6379');
+    assert.equal(printed.sources['databaseUrl'], 'flag');
+    assert.equal(printed.sources['busUrl'], 'flag');
+    assert.ok(!now.stdout.includes('pa55word') && !now.stdout.includes('t0ken'), now.stdout);
+
+    const old = await sotto([...args, '--database-url', db, '--bus-url', bus]).done;
+    assert.equal(old.code, 0, old.stderr);
+    assert.deepEqual(JSON.parse(old.stdout), printed);
+
+    const both = await sotto(['relay', '--print-config', '--database', db, '--database-url', db]).done;
+    assert.equal(both.code, 2);
+    assert.match(
+      both.stderr,
+      /^error: --database-url is the old spelling of --database: give only one of them\n$/,
+    );
+
+    const bad = await sotto(['relay', '--database', 'mysql://db/x', '--data', join(tempDir(), 'd')]).done;
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /invalid databaseUrl \(from flag --database\)/);
+  });
+
+  void it('--help documents --database and --bus, not the old spellings', async () => {
+    const r = await sotto(['relay', '--help']).done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /--database <value>\s+PostgreSQL URL/);
+    assert.match(r.stdout, /--bus <value>\s+delivery-hint bus/);
+    assert.doesNotMatch(r.stdout, /--database-url|--bus-url/);
+  });
 });

@@ -9,8 +9,8 @@ const DAY = 24 * 60 * 60;
 const count = (max: number) => z.number().int().min(1).max(max);
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
-/** A URL string reserved for the scale-out adapters; validated, never dialled by this version. */
-const reservedUrl = (schemes: readonly string[]) =>
+/** A URL string for the scale-out adapters (issue 8), checked for an allowed scheme. */
+const serviceUrl = (schemes: readonly string[]) =>
   z.string().refine((s) => URL.canParse(s) && schemes.includes(new URL(s).protocol), {
     message: `expected a URL with scheme ${schemes.join(' or ')}`,
   });
@@ -76,9 +76,9 @@ export const relayConfigShape = {
   /** Optional directory of static files served at / (the web client). */
   webRoot: z.string().min(1).optional(),
   /** Scale-out (issue 8): PostgreSQL URL; when set, the relay stores everything there instead of SQLite. */
-  databaseUrl: reservedUrl(['postgres:', 'postgresql:']).optional(),
+  databaseUrl: serviceUrl(['postgres:', 'postgresql:']).optional(),
   /** Scale-out (issue 8): delivery-hint bus, redis:// (pub/sub) or postgres:// (LISTEN/NOTIFY); default: LISTEN/NOTIFY on databaseUrl, else in-process. */
-  busUrl: reservedUrl(['redis:', 'rediss:', 'postgres:', 'postgresql:']).optional(),
+  busUrl: serviceUrl(['redis:', 'rediss:', 'postgres:', 'postgresql:']).optional(),
 } as const;
 
 export const relayConfigSchema = z.strictObject(relayConfigShape);
@@ -126,11 +126,26 @@ export function envNameFor(key: RelayConfigKey): string {
   return 'SOTTO_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
 }
 
-/** The long flag naming a key: `maxFrameBytes` → `max-frame-bytes`; `dataDir` is `--data` (issue 3). */
+/** Keys whose flag is not the kebab-case key: the spellings the issues ask for. */
+const FLAG_NAMES: Partial<Record<RelayConfigKey, string>> = {
+  dataDir: 'data', // issue 3: `sotto relay --data DIR`
+  databaseUrl: 'database', // issue 8: `sotto relay --database postgres://…`
+  busUrl: 'bus', // issue 8: `[--bus redis://…]`
+};
+
+/** The long flag naming a key: `maxFrameBytes` → `max-frame-bytes`; see FLAG_NAMES for the others. */
 export function flagNameFor(key: RelayConfigKey): string {
-  if (key === 'dataDir') return 'data';
-  return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  return FLAG_NAMES[key] ?? key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
+
+/**
+ * Older flag spellings still accepted (hidden from --help): `--database-url` and `--bus-url` were the
+ * first names of the scale-out flags, and scripts written against them keep working.
+ */
+export const RELAY_FLAG_ALIASES: Readonly<Partial<Record<RelayConfigKey, readonly string[]>>> = {
+  databaseUrl: ['database-url'],
+  busUrl: ['bus-url'],
+};
 
 /** The defaults alone, validated (a config with nothing set). */
 export function defaultRelayConfig(): RelayConfig {

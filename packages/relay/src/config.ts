@@ -3,6 +3,7 @@ export {
   LOG_LEVELS,
   RELAY_CONFIG_URL_KEYS,
   RELAY_CONFIG_KEYS,
+  RELAY_FLAG_ALIASES,
   defaultRelayConfig,
   envNameFor,
   flagNameFor,

@@ -10,6 +10,8 @@ import {
   REDACTED,
   defaultRelayConfig,
   envNameFor,
+  flagNameFor,
+  RELAY_FLAG_ALIASES,
   loadRelayConfig,
   redactConfig,
   redactUrl,
@@ -123,6 +125,23 @@ void describe('loadRelayConfig()', () => {
   void it('maps every key to a SOTTO_ environment variable', () => {
     assert.equal(envNameFor('maxFrameBytes'), 'SOTTO_MAX_FRAME_BYTES');
     for (const key of RELAY_CONFIG_KEYS) assert.match(envNameFor(key), /^SOTTO_[A-Z_]+$/);
+  });
+
+  void it('names the scale-out flags as issue 8 spells them, keeping the old spellings as aliases', () => {
+    assert.equal(flagNameFor('databaseUrl'), 'database');
+    assert.equal(flagNameFor('busUrl'), 'bus');
+    assert.equal(flagNameFor('dataDir'), 'data');
+    assert.equal(flagNameFor('maxFrameBytes'), 'max-frame-bytes');
+    assert.deepEqual(RELAY_FLAG_ALIASES.databaseUrl, ['database-url']);
+    assert.deepEqual(RELAY_FLAG_ALIASES.busUrl, ['bus-url']);
+    const flags = RELAY_CONFIG_KEYS.map(flagNameFor);
+    const aliases = Object.values(RELAY_FLAG_ALIASES).flat();
+    assert.equal(new Set([...flags, ...aliases]).size, flags.length + aliases.length, 'no flag named twice');
+    expectConfigError(
+      () => loadRelayConfig({ flags: { databaseUrl: 'mysql://x/y' } }),
+      'InvalidConfigValue',
+      'flag --database)',
+    );
   });
 
   void it('accepts port 0 for tests and optional scale-out URLs', () => {

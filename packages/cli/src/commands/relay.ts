@@ -5,6 +5,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import {
   RELAY_CONFIG_KEYS,
+  RELAY_FLAG_ALIASES,
   defaultRelayConfig,
   envNameFor,
   flagNameFor,
@@ -27,7 +28,9 @@ export const relayCommand: CliCommand = {
   register(program: Command, ctx: CliContext) {
     const cmd = program
       .command('relay')
-      .description('run a Sotto relay (HTTP + WebSocket, SQLite store) in the foreground')
+      .description(
+        'run a Sotto relay (HTTP + WebSocket; SQLite store, or PostgreSQL with --database) in the foreground',
+      )
       .option('--config <file>', 'JSON config file (env SOTTO_CONFIG)')
       .option('--print-config', 'print the effective configuration, credentials redacted, and exit')
       .option(
@@ -36,6 +39,7 @@ export const relayCommand: CliCommand = {
         String(DEFAULT_SHUTDOWN_GRACE_SECONDS),
       );
     const attrs = new Map<RelayConfigKey, string>();
+    const aliases: { key: RelayConfigKey; attr: string; flag: string }[] = [];
     const defaults = defaultRelayConfig();
     for (const key of RELAY_CONFIG_KEYS) {
       const placeholder = relayConfigKinds[key] === 'int' ? '<n>' : key.endsWith('Dir') ? '<dir>' : '<value>';
@@ -44,6 +48,11 @@ export const relayCommand: CliCommand = {
       const option = new Option(`--${flagNameFor(key)} ${placeholder}`, help);
       attrs.set(key, option.attributeName());
       cmd.addOption(option);
+      for (const alias of RELAY_FLAG_ALIASES[key] ?? []) {
+        const hidden = new Option(`--${alias} ${placeholder}`).hideHelp();
+        aliases.push({ key, attr: hidden.attributeName(), flag: alias });
+        cmd.addOption(hidden);
+      }
     }
     cmd.addHelpText(
       'after',
@@ -54,6 +63,17 @@ export const relayCommand: CliCommand = {
       const opts = self.opts<Record<string, unknown>>();
       const flags: Partial<Record<RelayConfigKey, unknown>> = {};
       for (const [key, attr] of attrs) if (opts[attr] !== undefined) flags[key] = opts[attr];
+      for (const { key, attr, flag } of aliases) {
+        if (opts[attr] === undefined) continue;
+        if (flags[key] !== undefined) {
+          throw new CliError(
+            'InvalidFlag',
+            `--${flag} is the old spelling of --${flagNameFor(key)}: give only one of them`,
+            ExitCode.Usage,
+          );
+        }
+        flags[key] = opts[attr];
+      }
       const resolved = resolveRelayConfig({
         flags,
         env: ctx.io.env,
