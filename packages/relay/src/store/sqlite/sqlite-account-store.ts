@@ -15,6 +15,7 @@ import { StoreError } from '../store-error.js';
 import { normalizeUsername } from '../username.js';
 import { asRow, bytes, int, text, textOrNull } from './row-checks.js';
 import type { SqliteHandle } from './sqlite-handle.js';
+import { DeviceListCache } from './device-list-cache.js';
 
 const DEVICE_COLS = 'account_id, device_id, registration_id, secret_hash, created_at';
 
@@ -39,7 +40,9 @@ function isConstraint(err: unknown, code: string): boolean {
 }
 
 export function sqliteAccountStore(h: SqliteHandle): AccountStore {
+  const deviceLists = new DeviceListCache(h);
   const insertDevice = (accountId: string, deviceId: number, d: NewDevice, now: number): void => {
+    deviceLists.invalidate();
     const info = h
       .stmt(
         'INSERT INTO device (account_id, device_id, registration_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -167,10 +170,15 @@ export function sqliteAccountStore(h: SqliteHandle): AccountStore {
     listDevices(accountId) {
       return h.call(() => {
         checkAccountId(accountId);
-        return h
-          .stmt(`SELECT ${DEVICE_COLS} FROM device WHERE account_id = ? ORDER BY device_id`)
-          .all(accountId)
-          .map(deviceRow);
+        let devices = deviceLists.get(accountId);
+        if (devices === undefined) {
+          devices = h
+            .stmt(`SELECT ${DEVICE_COLS} FROM device WHERE account_id = ? ORDER BY device_id`)
+            .all(accountId)
+            .map((v) => Object.freeze(deviceRow(v)));
+          deviceLists.set(accountId, devices);
+        }
+        return [...devices];
       });
     },
 
@@ -179,6 +187,7 @@ export function sqliteAccountStore(h: SqliteHandle): AccountStore {
         checkAccountId(accountId);
         checkDeviceId(deviceId);
         checkString(secretHash, 'secretHash', MAX_SECRET_HASH_CHARS);
+        deviceLists.invalidate();
         const info = h
           .stmt('UPDATE device SET secret_hash = ? WHERE account_id = ? AND device_id = ?')
           .run(secretHash, accountId, deviceId);
@@ -191,6 +200,7 @@ export function sqliteAccountStore(h: SqliteHandle): AccountStore {
         checkAccountId(accountId);
         checkDeviceId(deviceId);
         // ON DELETE CASCADE removes the device's keys, queue counter and queued envelopes with it.
+        deviceLists.invalidate();
         const info = h
           .stmt('DELETE FROM device WHERE account_id = ? AND device_id = ?')
           .run(accountId, deviceId);
