@@ -1,15 +1,42 @@
 // The benchmark's ceiling: a bare `ws` forwarder with no storage, no auth check and no limits. It
 // speaks the same frames (decoded and encoded with the same codec) so the relay/forwarder ratio
-// measures what durability, validation and bookkeeping cost. Run as a child process; prints
-// {"url": "..."} on stdout once listening.
+// measures what durability, validation and bookkeeping cost. Like the relay, it coalesces the frames a
+// socket is sent in one event-loop turn into one write (cork until the turn's ticks are done), so the
+// ratio does not credit the relay for a transport trick the ceiling lacks. Run as a child process;
+// prints {"url": "..."} on stdout once listening.
+import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { decodeFrame, encodeFrame } from '@sotto/wire';
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-const devices = new Map<string, { ws: WebSocket; seq: number }>();
 
-wss.on('connection', (ws) => {
+/** A connection: its WebSocket, the TCP socket under it, and whether that socket is corked now. */
+class Peer {
+  seq = 0;
+  private corked = false;
+  constructor(
+    readonly ws: WebSocket,
+    private readonly socket: Socket,
+  ) {}
+
+  send(bytes: Uint8Array): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.ws.send(bytes);
+  }
+}
+
+const devices = new Map<string, Peer>();
+
+wss.on('connection', (ws, req) => {
+  const self = new Peer(ws, req.socket);
   let key: string | null = null;
   ws.on('message', (data: Buffer) => {
     let frame;
@@ -22,8 +49,8 @@ wss.on('connection', (ws) => {
     switch (frame.type) {
       case 'auth':
         key = `${frame.accountId}.${frame.deviceId}`;
-        devices.set(key, { ws, seq: 0 });
-        ws.send(encodeFrame({ type: 'authOk', serverTime: Date.now() }));
+        devices.set(key, self);
+        self.send(encodeFrame({ type: 'authOk', serverTime: Date.now() }));
         return;
       case 'submit': {
         const { accountId: senderAccountId, deviceId: senderDeviceId } = parseKey(key);
@@ -31,7 +58,7 @@ wss.on('connection', (ws) => {
           const target = devices.get(`${frame.recipient}.${e.deviceId}`);
           if (!target) continue;
           target.seq += 1;
-          target.ws.send(
+          target.send(
             encodeFrame({
               type: 'deliver',
               seq: target.seq,
@@ -44,7 +71,7 @@ wss.on('connection', (ws) => {
             }),
           );
         }
-        ws.send(
+        self.send(
           encodeFrame({
             type: 'submitResult',
             requestId: frame.requestId,
@@ -58,7 +85,7 @@ wss.on('connection', (ws) => {
         return;
       }
       case 'ping':
-        ws.send(encodeFrame({ type: 'pong', nonce: frame.nonce }));
+        self.send(encodeFrame({ type: 'pong', nonce: frame.nonce }));
         return;
       default:
         return; // acks need no bookkeeping without storage

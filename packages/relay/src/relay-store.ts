@@ -53,6 +53,12 @@ export interface EnvelopeToStore {
 
 export type EnqueueOutcome = 'stored' | 'duplicate' | 'queueFull' | 'deviceNotFound';
 
+/** One envelope's fate; `seq` is set when it was stored (or already was: a duplicate). */
+export interface EnqueueResultRow {
+  outcome: EnqueueOutcome;
+  seq: number | null;
+}
+
 export interface StoredEnvelope {
   seq: number;
   envelopeId: Uint8Array;
@@ -100,7 +106,7 @@ export interface RelayStore {
    * Durably stores (group commit) before resolving; one outcome per envelope, in order. The per-device
    * queue cap is the store's configuration.
    */
-  enqueue(recipientAccountId: string, envelopes: EnvelopeToStore[]): Promise<EnqueueOutcome[]>;
+  enqueue(recipientAccountId: string, envelopes: EnvelopeToStore[]): Promise<EnqueueResultRow[]>;
   fetch(accountId: string, deviceId: number, afterSeq: number, limit: number): Promise<StoredEnvelope[]>;
   ack(accountId: string, deviceId: number, upTo: number, seqs: number[]): Promise<number>;
   sweepExpired(now: number): Promise<number>;

@@ -57,7 +57,7 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
     },
     async enqueue(recipientAccountId, envelopes) {
       const results = await writer.submitAll(envelopes.map((e) => ({ accountId: recipientAccountId, ...e })));
-      return results.map((r) => r.outcome);
+      return results.map((r) => ({ outcome: r.outcome, seq: r.seq }));
     },
     async fetch(accountId, deviceId, afterSeq, limit) {
       return (await s.mailbox.fetch(accountId, deviceId, afterSeq, limit)).map((e) => ({

@@ -2,7 +2,7 @@
 // directly; a device with no socket here gets a bus hint instead, so the node holding its socket
 // drains it from the database. While a device is connected here, this node subscribes to its hints.
 // After a bus outage (`resync`) every local device is woken, since hints may have been lost.
-import type { DeviceRef } from '../mailbox/mailbox.js';
+import type { DeviceRef, QueuedEnvelope } from '../mailbox/mailbox.js';
 import { deviceKey } from '../mailbox/mailbox.js';
 import { DeviceHub } from '../ws/device-hub.js';
 import type { Subscriber } from '../ws/device-hub.js';
@@ -39,8 +39,8 @@ export class BusDeviceHub extends DeviceHub {
   }
 
   /** Called after the commit: wake the local socket, else hint the node that holds it. */
-  override notify(device: DeviceRef): void {
-    if (this.local.has(deviceKey(device))) super.notify(device);
+  override notify(device: DeviceRef, committed?: QueuedEnvelope): void {
+    if (this.local.has(deviceKey(device))) super.notify(device, committed);
     else void this.bus.publish(device);
   }
 

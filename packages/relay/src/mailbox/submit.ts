@@ -64,10 +64,25 @@ export function createMailbox(o: MailboxOptions): Mailbox {
       const outcomes = await o.store.enqueue(recipientAccountId, rows);
       const result = empty();
       envelopes.forEach((e, i) => {
-        const outcome = outcomes[i];
+        const outcome = outcomes[i]?.outcome;
+        const seq = outcomes[i]?.seq;
         if (outcome === 'stored') {
           o.metrics.envelopesAccepted.inc();
-          o.hub.notify({ accountId: recipientAccountId, deviceId: e.deviceId });
+          const row = rows[i]!;
+          o.hub.notify(
+            { accountId: recipientAccountId, deviceId: e.deviceId },
+            typeof seq !== 'number'
+              ? undefined
+              : {
+                  seq,
+                  envelopeId: row.envelopeId,
+                  senderAccountId: row.senderAccountId,
+                  senderDeviceId: row.senderDeviceId,
+                  serverTimestamp: row.serverTimestamp,
+                  envelopeType: row.envelopeType,
+                  content: row.content,
+                },
+          );
         }
         const status =
           outcome === 'queueFull'

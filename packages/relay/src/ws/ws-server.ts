@@ -36,9 +36,14 @@ export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ctx.metrics.wsConnections.inc();
-      const session = new WsSession(ws, ctx, (s) => {
-        if (sessions.delete(s)) ctx.metrics.wsConnections.dec();
-      });
+      const session = new WsSession(
+        ws,
+        ctx,
+        (s) => {
+          if (sessions.delete(s)) ctx.metrics.wsConnections.dec();
+        },
+        req.socket,
+      );
       sessions.add(session);
     });
   });

@@ -15,7 +15,7 @@ import type { RelayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RelayMetrics } from '../metrics.js';
 import { TokenBucket } from '../rate-limit.js';
-import type { DeviceRef, Mailbox } from '../mailbox/mailbox.js';
+import type { DeviceRef, Mailbox, QueuedEnvelope } from '../mailbox/mailbox.js';
 import type { DeviceHub, Subscriber } from './device-hub.js';
 import type { AuthOutcome } from '../auth/device-authenticator.js';
 
@@ -43,6 +43,12 @@ const HARD_CAP_SLACK = 2 * (MAX_ENVELOPE_CONTENT_BYTES + 1024);
 
 type State = 'awaitingAuth' | 'authenticating' | 'open' | 'closed';
 
+/** The part of the TCP socket under the WebSocket that lets a burst of frames leave in one write. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 export class WsSession implements Subscriber {
   private state: State = 'awaitingAuth';
   private device: DeviceRef | null = null;
@@ -52,6 +58,13 @@ export class WsSession implements Subscriber {
   private readonly inFlight = new Set<number>();
   private pumping = false;
   private dirty = false;
+  /**
+   * True unless the last read of the store found nothing beyond lastPushedSeq and every commit since
+   * was pushed directly: while false, a wake carrying the next envelope needs no store read, and an
+   * ack needs no read either.
+   */
+  private backlog = true;
+  private corked = false;
   private drained = false;
   private lastSeen: number;
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
@@ -64,6 +77,7 @@ export class WsSession implements Subscriber {
     private readonly ws: WebSocket,
     private readonly ctx: SessionContext,
     private readonly onEnd: (s: WsSession) => void,
+    private readonly socket?: Corkable,
   ) {
     const rate = ctx.config.submitsPerConnectionPerSecond;
     this.bucket = new TokenBucket(rate, rate / 1000, ctx.now);
@@ -177,14 +191,33 @@ export class WsSession implements Subscriber {
     await this.ctx.mailbox.ack(this.device!, upTo, seqs);
     for (const s of this.inFlight) if (s <= upTo) this.inFlight.delete(s);
     for (const s of seqs) this.inFlight.delete(s);
-    await this.pump();
+    if (this.backlog) await this.pump();
   }
 
   // ---------- outbound ----------
 
-  /** Hub: new envelopes committed for this device. */
-  wake(): void {
+  /** Hub: new envelopes committed for this device (`committed`: one of them, just stored here). */
+  wake(committed?: QueuedEnvelope): void {
+    if (committed !== undefined && this.pushCommitted(committed)) return;
+    this.backlog = true;
     this.guard(this.pump());
+  }
+
+  /**
+   * Pushes an envelope this process just committed without reading it back, when that cannot change
+   * what the device sees: the session is caught up (nothing older is waiting in the store), no read is
+   * running, and it is the very next seq. Anything else falls back to the store (returns false).
+   */
+  private pushCommitted(e: QueuedEnvelope): boolean {
+    if (this.state !== 'open' || this.pumping || this.backlog) return false;
+    if (e.seq <= this.lastPushedSeq) return true; // a store read already pushed it
+    if (e.seq !== this.lastPushedSeq + 1) return false;
+    if (this.inFlight.size >= this.ctx.inFlightWindow || this.outboundFull()) return false;
+    this.send({ type: 'deliver', ...e });
+    this.inFlight.add(e.seq);
+    this.lastPushedSeq = e.seq;
+    this.ctx.metrics.envelopesDelivered.inc(1);
+    return true;
   }
 
   /** Hub: the same device connected again elsewhere. */
@@ -230,6 +263,9 @@ export class WsSession implements Subscriber {
             break;
           }
           if (batch.length < room) {
+            // Everything committed before this read is pushed; later commits arrive as wakes (and a
+            // wake during this read set `dirty`, so the loop reads again).
+            if (!this.dirty) this.backlog = false;
             if (!this.drained && this.state === 'open') {
               this.drained = true;
               this.send({ type: 'queueEmpty' });
@@ -273,6 +309,15 @@ export class WsSession implements Subscriber {
 
   private send(f: ServerFrame): void {
     if (this.ws.readyState !== OPEN) return;
+    // Frames sent in one turn (a batch's results, its pushes) leave in one write, not one each.
+    if (this.socket && !this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket?.uncork();
+      });
+    }
     this.ws.send(encodeFrame(f));
     // Answers (not pushes) can still pile up behind a client that submits without reading: hard cap.
     if (this.ws.bufferedAmount > 2 * this.ctx.config.maxBufferedBytesPerConnection + HARD_CAP_SLACK) {

@@ -5,7 +5,7 @@ import type {
   AccountRecord,
   ClaimedKeys,
   DeviceRecord,
-  EnqueueOutcome,
+  EnqueueResultRow,
   EnvelopeToStore,
   KeyCounts,
   NewDevice,
@@ -153,15 +153,15 @@ export class MemoryRelayStore implements RelayStore {
     };
   }
 
-  async enqueue(accountId: string, envs: EnvelopeToStore[]): Promise<EnqueueOutcome[]> {
+  async enqueue(accountId: string, envs: EnvelopeToStore[]): Promise<EnqueueResultRow[]> {
     const cap = this.queueCap;
     await new Promise((r) => setImmediate(r));
     return envs.map((e) => {
       const d = this.dev(accountId, e.deviceId);
-      if (!d) return 'stored';
+      if (!d) return { outcome: 'deviceNotFound', seq: null };
       const idHex = hex(e.envelopeId);
-      for (const q of d.queue.values()) if (q.idHex === idHex) return 'duplicate';
-      if (d.queue.size >= cap) return 'queueFull';
+      for (const q of d.queue.values()) if (q.idHex === idHex) return { outcome: 'duplicate', seq: q.seq };
+      if (d.queue.size >= cap) return { outcome: 'queueFull', seq: null };
       const seq = ++d.lastSeq;
       d.queue.set(seq, {
         seq,
@@ -174,7 +174,7 @@ export class MemoryRelayStore implements RelayStore {
         content: e.content,
         expiresAt: e.expiresAt,
       });
-      return 'stored';
+      return { outcome: 'stored', seq };
     });
   }
 
