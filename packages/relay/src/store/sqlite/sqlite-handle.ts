@@ -5,6 +5,8 @@ import { StoreError } from '../store-error.js';
 
 export class SqliteHandle {
   private closed = false;
+  /** The connection's current `PRAGMA synchronous` (the store opens with FULL). */
+  private synchronous: 'FULL' | 'NORMAL' = 'FULL';
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(readonly db: BetterSqlite3.Database) {}
@@ -29,8 +31,20 @@ export class SqliteHandle {
     }
   }
 
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction (takes the write lock up front: no upgrade deadlocks). */
-  tx<T>(fn: () => T): T {
+  /**
+   * Runs `fn` in a BEGIN IMMEDIATE transaction (takes the write lock up front: no upgrade deadlocks).
+   * `synced` (the default): the COMMIT is fsynced before this returns. `relaxed`: WAL with
+   * synchronous=NORMAL, so the commit survives a crash of the process but may be rolled back by a
+   * power failure until the next synced commit or checkpoint (each fsync of the WAL covers every frame
+   * before it). Only for writes whose loss is harmless and self-healing: deleting acknowledged
+   * envelopes (a lost delete means a redelivery, which clients deduplicate), never for storing one.
+   */
+  tx<T>(fn: () => T, durability: 'synced' | 'relaxed' = 'synced'): T {
+    const want = durability === 'synced' ? 'FULL' : 'NORMAL';
+    if (want !== this.synchronous && !this.db.inTransaction) {
+      this.db.pragma(`synchronous = ${want}`);
+      this.synchronous = want;
+    }
     return this.db.transaction(fn).immediate();
   }
 

@@ -1,7 +1,8 @@
 // MailboxStore on SQLite: per-device FIFO keyed (dev, seq), seq allocated from device_queue inside the
 // enqueue transaction, unique (dev, envelope_id) for idempotent retries, `queued` kept in step for the
 // cap. enqueueMany is one IMMEDIATE transaction; with synchronous=FULL its COMMIT is synced before the
-// Promise resolves, so "acknowledged" always means "on disk".
+// Promise resolves, so "acknowledged" always means "on disk". Acks (deletes) commit with
+// synchronous=NORMAL: they survive a process crash, and the next synced commit makes them durable.
 import type { AckRequest, EnqueueItem, EnqueueResult, MailboxStore, StoredEnvelope } from '../ports.js';
 import { ENVELOPE_ID_BYTES, checkAccountId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
 import { asRow, bytes, int, text } from './row-checks.js';
@@ -163,14 +164,15 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
     ack(accountId, deviceId, request) {
       return h.call(() => {
         checkAck(accountId, deviceId, request);
-        return h.tx(() => ackInTx(accountId, deviceId, request));
+        return h.tx(() => ackInTx(accountId, deviceId, request), 'relaxed');
       });
     },
 
     ackMany(items) {
       return h.call(() => {
         items.forEach((it) => checkAck(it.accountId, it.deviceId, it.request));
-        return h.tx(() => items.map((it) => ackInTx(it.accountId, it.deviceId, it.request)));
+        // Relaxed durability: a delete lost to a power failure is a redelivery, never a loss.
+        return h.tx(() => items.map((it) => ackInTx(it.accountId, it.deviceId, it.request)), 'relaxed');
       });
     },
 
