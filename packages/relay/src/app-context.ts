@@ -4,7 +4,7 @@ import type { DeviceAuthenticator } from './auth/device-authenticator.js';
 import type { Logger } from './logger.js';
 import type { Mailbox } from './mailbox/mailbox.js';
 import type { RelayMetrics } from './metrics.js';
-import type { KeyedRateLimiter } from './rate-limit.js';
+import type { RateLimiter } from './rate-limit-port.js';
 import type { RelayStore } from './relay-store.js';
 
 export interface AppContext {
@@ -15,8 +15,10 @@ export interface AppContext {
   metrics: RelayMetrics;
   auth: DeviceAuthenticator;
   mailbox: Mailbox;
-  claimsByRequester: KeyedRateLimiter;
-  claimsByTarget: KeyedRateLimiter;
+  /** Bundle claims per requesting device; shared by all nodes when the store is PostgreSQL. */
+  claimsByRequester: RateLimiter;
+  /** Bundle claims per target account, all requesters together; shared likewise. */
+  claimsByTarget: RateLimiter;
   /** Called after a device is removed (drop its live connection). */
   onDeviceRemoved: (accountId: string, deviceId: number) => void;
 }

@@ -1,5 +1,7 @@
 // Token buckets: a single bucket (per connection) and a keyed set (per requester / per target) whose
-// idle entries are dropped so an attacker cannot grow memory by using many keys.
+// idle entries are dropped so an attacker cannot grow memory by using many keys; and the in-memory
+// adapter of the rate-limit port (one node; the PostgreSQL adapter shares buckets between nodes).
+import type { RateLimitStore, RateLimiter } from './rate-limit-port.js';
 
 export class TokenBucket {
   private tokens: number;
@@ -59,6 +61,36 @@ export class KeyedRateLimiter {
     const t = this.now();
     if (t - this.lastSweep < 60_000) return;
     this.lastSweep = t;
-    for (const [k, b] of this.buckets) if (b.isFull()) this.buckets.delete(k);
+    this.dropFull();
   }
+
+  /** Drops every bucket that has refilled completely; returns how many. */
+  dropFull(): number {
+    let dropped = 0;
+    for (const [k, b] of this.buckets) {
+      if (b.isFull()) {
+        this.buckets.delete(k);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+}
+
+/** The rate-limit port in this process's memory: right for one node (SQLite), per node otherwise. */
+export function memoryRateLimits(): RateLimitStore {
+  // One set of buckets per scope, as the shared adapter has: asking twice for a scope gives the same.
+  const scopes = new Map<string, KeyedRateLimiter>();
+  return {
+    limiter(scope: string, perMinute: number, now: () => number): RateLimiter {
+      let keyed = scopes.get(scope);
+      if (keyed === undefined) {
+        keyed = new KeyedRateLimiter(perMinute, now);
+        scopes.set(scope, keyed);
+      }
+      const buckets = keyed;
+      return { take: (key) => Promise.resolve(buckets.take(key)) };
+    },
+    sweep: () => Promise.resolve([...scopes.values()].reduce((n, k) => n + k.dropFull(), 0)),
+  };
 }

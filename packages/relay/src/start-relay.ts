@@ -14,7 +14,7 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { createMailbox } from './mailbox/submit.js';
 import { createMetrics } from './metrics.js';
-import { KeyedRateLimiter } from './rate-limit.js';
+import { memoryRateLimits } from './rate-limit.js';
 import type { RelayStore } from './relay-store.js';
 import { openRelayStore } from './store-adapter.js';
 import type { Stores } from './store-adapter.js';
@@ -25,6 +25,7 @@ import { BusDeviceHub } from './bus/bus-device-hub.js';
 import { openDeliveryBus } from './bus/open-bus.js';
 import type { DeliveryBus } from './bus/ports.js';
 import { openPostgresStore } from './store/postgres/open-postgres-store.js';
+import type { PostgresRelayStores } from './store/postgres/open-postgres-store.js';
 
 export interface RelayDeps {
   /** Injected clock (ms since epoch) for TTLs, timestamps and rate limits. */
@@ -67,6 +68,8 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     deps.store ??
     (config.databaseUrl !== undefined ? await openPostgresStore(config.databaseUrl) : undefined);
   const store = deps.relayStore ?? (await openRelayStore(config, ports));
+  // Claim limits live with the store: in the database, shared by every node, when it is PostgreSQL.
+  const rateLimits = (ports as Partial<PostgresRelayStores> | undefined)?.rateLimits ?? memoryRateLimits();
   const ownBus = deps.bus === undefined;
   const bus = deps.bus ?? (await openDeliveryBus(config.busUrl ?? config.databaseUrl));
   const hub: DeviceHub = new BusDeviceHub(bus);
@@ -90,8 +93,8 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     metrics,
     auth,
     mailbox,
-    claimsByRequester: new KeyedRateLimiter(config.bundleClaimsPerRequesterPerMinute, now),
-    claimsByTarget: new KeyedRateLimiter(config.bundleClaimsPerTargetPerMinute, now),
+    claimsByRequester: rateLimits.limiter('claims-requester', config.bundleClaimsPerRequesterPerMinute, now),
+    claimsByTarget: rateLimits.limiter('claims-target', config.bundleClaimsPerTargetPerMinute, now),
     onDeviceRemoved: (accountId, deviceId) => hub.disconnect({ accountId, deviceId }),
   };
 

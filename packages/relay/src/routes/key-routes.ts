@@ -73,7 +73,7 @@ export function addKeyRoutes(r: Router, ctx: AppContext): void {
     const accountId = accountIdParam(p['accountId']);
     const which = p['deviceId'] === '*' ? '*' : deviceIdParam(p['deviceId']);
     // Two buckets stop prekey draining: one per claimer, one per target (however many claimers).
-    if (!ctx.claimsByRequester.take(deviceKey(me)) || !ctx.claimsByTarget.take(accountId)) {
+    if (!(await ctx.claimsByRequester.take(deviceKey(me))) || !(await ctx.claimsByTarget.take(accountId))) {
       throw new RelayHttpError('RateLimited');
     }
     const account = await ctx.store.getAccount(accountId);

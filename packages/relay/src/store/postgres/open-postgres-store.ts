@@ -9,6 +9,8 @@ import { pgAttachmentStore } from './pg-attachment-store.js';
 import { PgHandle } from './pg-handle.js';
 import { pgKeyStore } from './pg-key-store.js';
 import { pgMailboxStore } from './pg-mailbox-store.js';
+import { pgRateLimitStore } from './pg-rate-limit-store.js';
+import type { RateLimitStore } from '../../rate-limit-port.js';
 
 export interface PostgresStoreOptions {
   /** Connections in this node's pool (default 10). */
@@ -27,6 +29,8 @@ const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 export interface PostgresRelayStores extends RelayStores {
   /** The schema version in force. */
   readonly schemaVersion: number;
+  /** Rate-limit buckets in the database, shared by every node on it (migration 002). */
+  readonly rateLimits: RateLimitStore;
 }
 
 /** Wraps a port so that every method rejects with StoreError('Closed') once the store is closed. */
@@ -72,6 +76,7 @@ export async function openPostgresStore(
       keys: guarded(h, pgKeyStore(h)),
       mailbox: guarded(h, pgMailboxStore(h)),
       attachments: guarded(h, pgAttachmentStore(h)),
+      rateLimits: pgRateLimitStore(h),
       async healthCheck() {
         if (h.isClosed) return false;
         try {
