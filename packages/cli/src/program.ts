@@ -14,6 +14,8 @@ export function buildProgram(io: CliIO, commands: readonly CliCommand[]): Comman
     .version(CLI_VERSION, '-V, --version', 'print the version')
     .option('--debug', 'show stack traces and internal details on errors', false)
     .option('--json', 'machine-readable output (JSON on stdout)', false)
+    // Also accepted after a messenger command's name; given in both places, the later one wins.
+    .option('--home <dir>', 'state directory of the messenger commands (env SOTTO_HOME)')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { COMMANDS, CliError, ExitCode, runCli } from '../src/index.js';
 import type { CliCommand } from '../src/index.js';
 import { fakeIO } from './fake-io.js';
+import { homeDir, withHome } from '../src/commands/messenger-session.js';
 
 const run = async (argv: string[], env: Record<string, string> = {}, commands = COMMANDS) => {
   const io = fakeIO(env);
@@ -21,6 +22,25 @@ const failing = (err: unknown): CliCommand => ({
 });
 
 void describe('sotto (program)', () => {
+  void it('takes --home before or after the command name (the one after wins)', async () => {
+    const seen: string[] = [];
+    const probe: CliCommand = {
+      register(program: Command, ctx) {
+        withHome(program.command('probe')).action((_opts, cmd: Command) => {
+          seen.push(homeDir(ctx, cmd));
+        });
+      },
+    };
+    for (const argv of [
+      ['--home', '/tmp/a', 'probe'],
+      ['probe', '--home', '/tmp/b'],
+      ['--home', '/tmp/a', 'probe', '--home', '/tmp/c'],
+    ]) {
+      assert.equal((await run(argv, {}, [probe])).code, ExitCode.Ok);
+    }
+    assert.deepEqual(seen, ['/tmp/a', '/tmp/b', '/tmp/c']);
+  });
+
   void it('prints help and exits 0 with --help, listing the relay command and the exit codes', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, ExitCode.Ok);
