@@ -4,9 +4,9 @@ import { Messenger } from '../src/messenger/messenger.js';
 import {
   baseOptions,
   eventually,
-  interceptingWebSocket,
   newUser,
   nextEvent,
+  startHostileTestRelay,
   startTestRelay,
   type TestRelay,
   tracked,
@@ -67,30 +67,37 @@ void describe('receiving is crash-safe and idempotent', () => {
   });
 
   void it('an envelope the relay delivers twice is shown once', async () => {
-    const alice = await newUser(relay.url);
-    const duplicating = interceptingWebSocket((f) => (f.type === 'deliver' ? [f, f] : [f]));
-    const bob = await newUser(relay.url, undefined, { WebSocket: duplicating });
-    await alice.m.connect();
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
-    const shown: string[] = [];
-    bob.m.on('message', (e) => shown.push(e.entry.text));
-    await bob.m.connect();
-    await (
-      await alice.m.send('bob', 'first')
-    ).accepted;
-    await (
-      await alice.m.send('bob', 'second')
-    ).accepted;
-    await eventually(() => shown.length === 2);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(shown, ['first', 'second']);
-    assert.deepEqual(
-      (await bob.m.history('alice', 10)).map((h) => h.text),
-      ['first', 'second'],
-    );
-    await alice.m.close();
-    await bob.m.close();
+    const hostile = await startHostileTestRelay();
+    try {
+      const alice = await newUser(hostile.url);
+      const bob = await newUser(hostile.url);
+      hostile.hostile.toClient((f, c) =>
+        f.type === 'deliver' && c.accountId === bob.m.accountId ? [f, f] : [f],
+      );
+      await alice.m.connect();
+      await alice.m.addContact('bob', bob.m.address);
+      await bob.m.addContact('alice', alice.m.address);
+      const shown: string[] = [];
+      bob.m.on('message', (e) => shown.push(e.entry.text));
+      await bob.m.connect();
+      await (
+        await alice.m.send('bob', 'first')
+      ).accepted;
+      await (
+        await alice.m.send('bob', 'second')
+      ).accepted;
+      await eventually(() => shown.length === 2);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(shown, ['first', 'second']);
+      assert.deepEqual(
+        (await bob.m.history('alice', 10)).map((h) => h.text),
+        ['first', 'second'],
+      );
+      await alice.m.close();
+      await bob.m.close();
+    } finally {
+      await hostile.close();
+    }
   });
 
   void it('a storage failure while receiving is not acked, and the message arrives after reconnect', async () => {

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { decodeFrame, encodeFrame, type Frame, type WebSocketCtor } from '@sotto/wire';
+import type { WebSocketCtor } from '@sotto/wire';
+import { startHostileRelay, type HostileRelay } from '@sotto/testkit/hostile-relay';
 import {
   createScryptHasher,
   relayConfigSchema,
@@ -49,9 +50,44 @@ export async function startTestRelay(dir = mkdtempSync(join(tmpdir(), 'sotto-rel
     url: relay.url,
     dir,
     close: async () => {
-      await Promise.allSettled([...live].map((m) => m.close()));
-      live.clear();
+      await closeTracked();
       await relay.close();
+    },
+  };
+}
+
+async function closeTracked(): Promise<void> {
+  await Promise.allSettled([...live].map((m) => m.close()));
+  live.clear();
+}
+
+export interface HostileTestRelay extends TestRelay {
+  /** The intercepting proxy clients talk to (`url` is its address); rules are set per test. */
+  hostile: HostileRelay;
+  /** Clears every rule (call between tests sharing one proxy). */
+  honest(): void;
+}
+
+/**
+ * A real relay behind @sotto/testkit's hostile proxy: every client made with `url` talks to the
+ * relay only through the proxy, which a test turns hostile with rules (issue 7).
+ */
+export async function startHostileTestRelay(): Promise<HostileTestRelay> {
+  const real = await startTestRelay();
+  const hostile = await startHostileRelay(real.url);
+  return {
+    ...real,
+    url: hostile.url,
+    hostile,
+    honest: () => {
+      hostile.toClient(null);
+      hostile.toRelay(null);
+      hostile.bundles(null);
+    },
+    close: async () => {
+      await closeTracked();
+      await hostile.close();
+      await real.relay.close();
     },
   };
 }
@@ -112,53 +148,4 @@ export async function newUser(relayUrl: string, username?: string, extra: Partia
     }),
   );
   return { m, store };
-}
-
-/**
- * A WebSocket constructor whose incoming frames pass through `transform` first (a hostile or
- * flaky relay in the middle): return [] to drop, [f, f] to duplicate, a changed frame to tamper.
- */
-export function interceptingWebSocket(transform: (frame: Frame) => Frame[]): WebSocketCtor {
-  const Real = WebSocket;
-  return class Intercepting {
-    private readonly inner: WebSocket;
-    constructor(url: string) {
-      this.inner = new Real(url);
-    }
-    get binaryType(): string {
-      return this.inner.binaryType;
-    }
-    set binaryType(v: string) {
-      this.inner.binaryType = v as 'arraybuffer';
-    }
-    get readyState(): number {
-      return this.inner.readyState;
-    }
-    get bufferedAmount(): number {
-      return this.inner.bufferedAmount;
-    }
-    set onopen(f: ((ev: unknown) => void) | null) {
-      this.inner.onopen = f;
-    }
-    set onclose(f: ((ev: { code: number; reason: string }) => void) | null) {
-      this.inner.onclose = f;
-    }
-    set onerror(f: ((ev: unknown) => void) | null) {
-      this.inner.onerror = f;
-    }
-    set onmessage(f: ((ev: { data: unknown }) => void) | null) {
-      this.inner.onmessage = f
-        ? (ev) => {
-            const bytes = new Uint8Array(ev.data as ArrayBuffer);
-            for (const out of transform(decodeFrame(bytes))) f({ data: encodeFrame(out) });
-          }
-        : null;
-    }
-    send(data: Uint8Array): void {
-      this.inner.send(data);
-    }
-    close(code?: number, reason?: string): void {
-      this.inner.close(code, reason);
-    }
-  };
 }

@@ -2,55 +2,40 @@
 // UNVERIFIED contact, a bundle whose signed prekey signature is broken, exact duplicate deliveries,
 // and a forged "receipt". The secure outcome: a visible state change or a typed error, never a
 // silent switch, never a message shown twice, never a false "delivered".
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import type { FetchLike } from '@sotto/wire';
+import {
+  breakSignedPreKeySignature,
+  falselyAccepted,
+  forgedDeliver,
+  substituteIdentityKey,
+  substituteSignedPreKey,
+} from '@sotto/testkit/hostile-relay';
 import { MessengerError } from '../src/messenger/errors.js';
 import type { MessengerEvents } from '../src/messenger/events.js';
 import {
   eventually,
-  interceptingWebSocket,
   newUser,
   nextEvent,
-  startTestRelay,
-  type TestRelay,
+  startHostileTestRelay,
+  type HostileTestRelay,
 } from './messenger-harness.js';
 
-let relay: TestRelay;
+let relay: HostileTestRelay;
 before(async () => {
-  relay = await startTestRelay();
+  relay = await startHostileTestRelay();
 });
+afterEach(() => relay.honest());
 after(async () => {
   await relay.close();
 });
-
-type Bundle = { identityKey: string; devices: { signedPreKey: { signature: string } }[] };
-
-/** A fetch that rewrites every prekey bundle the relay serves with `edit`. */
-function bundleRewriter(edit: (b: Bundle) => void): FetchLike {
-  return async (url, init) => {
-    const res = await fetch(url, init);
-    if (!/\/v1\/keys\/[0-9a-f-]{36}\//.test(url)) return res;
-    const body = (await res.json()) as Bundle;
-    edit(body);
-    return {
-      status: res.status,
-      headers: res.headers,
-      json: () => Promise.resolve(body),
-      arrayBuffer: () => Promise.reject(new Error('unused')),
-    };
-  };
-}
 
 void describe('a hostile relay (bundles, duplicates, receipts)', () => {
   void it('a substituted identity key for an UNVERIFIED contact: "changed" state, a different safety number, no silent switch', async () => {
     const bob = await newUser(relay.url, 'bob_h1');
     const mitm = (await newUser(relay.url)).m;
-    const alice = await newUser(relay.url, undefined, {
-      fetch: bundleRewriter((b) => {
-        b.identityKey = Buffer.from(mitm.identityKey).toString('base64');
-      }),
-    });
+    const alice = await newUser(relay.url);
+    relay.hostile.bundles(substituteIdentityKey(mitm.identityKey));
     await alice.m.addContact('bob', '@bob_h1');
     await bob.m.addContact('alice', alice.m.address);
     assert.equal((await alice.m.contact('bob')).trust, 'unverified');
@@ -79,15 +64,8 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
 
   void it('a bundle whose signed prekey signature is broken is refused with a typed BadBundle error and never sent', async () => {
     const bob = await newUser(relay.url);
-    const alice = await newUser(relay.url, undefined, {
-      fetch: bundleRewriter((b) => {
-        for (const d of b.devices) {
-          const sig = Buffer.from(d.signedPreKey.signature, 'base64');
-          sig[5]! ^= 0x01;
-          d.signedPreKey.signature = sig.toString('base64');
-        }
-      }),
-    });
+    const alice = await newUser(relay.url);
+    relay.hostile.bundles(breakSignedPreKeySignature());
     await alice.m.addContact('bob', bob.m.address);
     await bob.m.addContact('alice', alice.m.address);
     const shown: string[] = [];
@@ -117,9 +95,11 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
   });
 
   void it('an envelope delivered twice under the same id is shown once', async () => {
-    const ws = interceptingWebSocket((f) => (f.type === 'deliver' ? [f, f] : [f]));
     const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url, undefined, { WebSocket: ws });
+    const bob = await newUser(relay.url);
+    relay.hostile.toClient((f, conn) =>
+      f.type === 'deliver' && conn.accountId === bob.m.accountId ? [f, f] : [f],
+    );
     await alice.m.addContact('bob', bob.m.address);
     await bob.m.addContact('alice', alice.m.address);
     const shown: string[] = [];
@@ -148,24 +128,12 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
     const bob = await newUser(relay.url);
     // Bob never connects: nothing is ever really delivered. The relay injects a fake envelope "from
     // bob" into alice's stream after each real frame it would send her.
-    const ws = interceptingWebSocket((f) => {
-      if (f.type !== 'submitResult') return [f];
+    const alice = await newUser(relay.url);
+    relay.hostile.toClient((f, conn) => {
+      if (f.type !== 'submitResult' || conn.accountId !== alice.m.accountId) return [f];
       forged++;
-      return [
-        f,
-        {
-          type: 'deliver',
-          seq: 1_000_000 + forged,
-          envelopeId: Uint8Array.from({ length: 16 }, (_, i) => i + forged),
-          senderAccountId: bob.m.accountId,
-          senderDeviceId: 1,
-          serverTimestamp: Date.now(),
-          envelopeType: 2,
-          content: Uint8Array.from({ length: 120 }, (_, i) => (i * 7 + forged) & 0xff),
-        },
-      ];
+      return [f, forgedDeliver(bob.m.accountId, 1_000_000 + forged)];
     });
-    const alice = await newUser(relay.url, undefined, { WebSocket: ws });
     await alice.m.addContact('bob', bob.m.address);
     const errors: MessengerEvents['error'][] = [];
     alice.m.on('error', (e) => errors.push(e));
@@ -183,5 +151,70 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
     );
     await alice.m.close();
     await bob.m.close();
+  });
+  void it('a submit the relay swallows but answers "Accepted" stays "sent", never "delivered", and is never shown', async () => {
+    const alice = await newUser(relay.url);
+    const bob = await newUser(relay.url);
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    // The relay drops alice's first submit and answers for it itself (a false claim of acceptance).
+    let swallowed = 0;
+    relay.hostile.toRelay((f, conn) => {
+      if (f.type !== 'submit' || conn.accountId !== alice.m.accountId || swallowed > 0) return [f];
+      swallowed++;
+      conn.toClient(falselyAccepted(f));
+      return [];
+    });
+    const shown: string[] = [];
+    bob.m.on('message', (e) => shown.push(e.entry.text));
+    await alice.m.connect();
+    await bob.m.connect();
+    await (
+      await alice.m.send('bob', 'swallowed')
+    ).accepted;
+    await (
+      await alice.m.send('bob', 'through')
+    ).accepted;
+    await eventually(() => shown.length === 1);
+    await eventually(async () => (await alice.m.history('bob', 10))[1]!.state === 'delivered');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(swallowed, 1);
+    assert.deepEqual(shown, ['through']);
+    assert.deepEqual(
+      (await alice.m.history('bob', 10)).map((h) => [h.text, h.state]),
+      [
+        ['swallowed', 'sent'],
+        ['through', 'delivered'],
+      ],
+    );
+    await alice.m.close();
+    await bob.m.close();
+  });
+
+  void it("a substituted signed prekey (the relay's own key under the real signature) is refused with BadBundle", async () => {
+    const bob = await newUser(relay.url);
+    const mitm = (await newUser(relay.url)).m;
+    const alice = await newUser(relay.url);
+    relay.hostile.bundles(substituteSignedPreKey(mitm.identityKey));
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    const shown: string[] = [];
+    bob.m.on('message', (e) => shown.push(e.entry.text));
+    await bob.m.connect();
+    await alice.m.connect();
+    const errors: MessengerEvents['error'][] = [];
+    alice.m.on('error', (e) => errors.push(e));
+    await alice.m.send('bob', 'over a substituted prekey');
+    await eventually(() => errors.length >= 1);
+    assert.ok(
+      errors.every((e) => e.code === 'BadBundle'),
+      `typed BadBundle, got ${errors.map((e) => e.code).join()}`,
+    );
+    assert.equal((await alice.m.history('bob', 10))[0]!.state, 'sending', 'never marked sent');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(shown, []);
+    await alice.m.close();
+    await bob.m.close();
+    await mitm.close();
   });
 });

@@ -1,40 +1,47 @@
 // A relay that attacks the client: tampered, downgraded and relabelled envelopes, substituted
-// identity keys in bundles. The secure outcome in every case: a typed error, nothing shown, no crash.
-import { after, before, describe, it } from 'node:test';
+// identity keys in bundles, replays, reordering, delays and drops. Every client talks to a real relay
+// through @sotto/testkit's hostile proxy. The secure outcome in every case: a typed error, nothing
+// shown, no crash, and later messages still decrypt.
+import { after, afterEach, before, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import type { DeliverFrame, FetchLike, Frame } from '@sotto/wire';
+import type { DeliverFrame, Frame } from '@sotto/wire';
+import {
+  downgradeVersion,
+  extend,
+  firstDelivers,
+  flipBit,
+  forgeSender,
+  holdBack,
+  onDeliver,
+  replayAs,
+  substituteIdentityKey,
+  truncate,
+  type FrameRule,
+} from '@sotto/testkit/hostile-relay';
 import { MessengerError } from '../src/messenger/errors.js';
 import type { MessengerEvents } from '../src/messenger/events.js';
 import {
   eventually,
-  interceptingWebSocket,
   newUser,
   nextEvent,
-  startTestRelay,
-  type TestRelay,
+  startHostileTestRelay,
+  type HostileTestRelay,
 } from './messenger-harness.js';
 
-let relay: TestRelay;
+let relay: HostileTestRelay;
 before(async () => {
-  relay = await startTestRelay();
+  relay = await startHostileTestRelay();
 });
+afterEach(() => relay.honest());
 after(async () => {
   await relay.close();
 });
 
-/** Applies `attack` to the first `count` DELIVER frames, passes everything else through. */
-function attackFirst(count: number, attack: (d: DeliverFrame) => DeliverFrame) {
-  let n = 0;
-  return interceptingWebSocket((f: Frame) => {
-    if (f.type !== 'deliver' || n >= count) return [f];
-    n++;
-    return [attack(f)];
-  });
-}
-
-async function pair(bobWs: ReturnType<typeof interceptingWebSocket>) {
+/** Alice and bob, contacts of each other; `attack(bobId)` is the proxy's rule for frames to clients. */
+async function pair(attack: (bobAccountId: string) => FrameRule) {
   const alice = await newUser(relay.url);
-  const bob = await newUser(relay.url, undefined, { WebSocket: bobWs });
+  const bob = await newUser(relay.url);
+  relay.hostile.toClient(attack(bob.m.accountId));
   await alice.m.connect();
   await alice.m.addContact('bob', bob.m.address);
   await bob.m.addContact('alice', alice.m.address);
@@ -46,23 +53,24 @@ async function pair(bobWs: ReturnType<typeof interceptingWebSocket>) {
   return { alice, bob, errors, shown };
 }
 
+const send = async (
+  m: { send(to: string, text: string): Promise<{ accepted: Promise<unknown> }> },
+  to: string,
+  text: string,
+) => {
+  await (
+    await m.send(to, text)
+  ).accepted;
+};
+
 void describe('a hostile relay', () => {
   void it('flipped bits in a ciphertext: rejected with a typed error, not shown; later messages still decrypt', async () => {
-    const ws = attackFirst(1, (d) => {
-      const content = d.content.slice();
-      content[content.length - 3]! ^= 0x01;
-      return { ...d, content };
-    });
-    const { alice, bob, errors, shown } = await pair(ws);
-    await (
-      await alice.m.send('bob', 'tampered')
-    ).accepted;
+    const { alice, bob, errors, shown } = await pair((bobId) => firstDelivers(bobId, 1, (d) => [flipBit(d)]));
+    await send(alice.m, 'bob', 'tampered');
     await eventually(() => errors.length === 1);
     assert.equal(errors[0]!.code, 'DecryptFailed');
     assert.ok(errors[0]!.reason, 'the protocol reason is reported');
-    await (
-      await alice.m.send('bob', 'intact')
-    ).accepted;
+    await send(alice.m, 'bob', 'intact');
     await eventually(() => shown.length === 1);
     assert.deepEqual(shown, ['intact']);
     assert.deepEqual(
@@ -74,26 +82,14 @@ void describe('a hostile relay', () => {
   });
 
   void it('truncated and extended ciphertexts are rejected', async () => {
-    let n = 0;
-    const ws = interceptingWebSocket((f) => {
-      if (f.type !== 'deliver') return [f];
-      n++;
-      if (n === 1) return [{ ...f, content: f.content.subarray(0, f.content.length - 5) }];
-      if (n === 2) return [{ ...f, content: Uint8Array.of(...f.content, 1, 2, 3) }];
-      return [f];
-    });
-    const { alice, bob, errors, shown } = await pair(ws);
-    await (
-      await alice.m.send('bob', 'one')
-    ).accepted;
-    await (
-      await alice.m.send('bob', 'two')
-    ).accepted;
+    const { alice, bob, errors, shown } = await pair((bobId) =>
+      onDeliver(bobId, (d, n) => [n === 1 ? truncate(d, 5) : n === 2 ? extend(d) : d]),
+    );
+    await send(alice.m, 'bob', 'one');
+    await send(alice.m, 'bob', 'two');
     await eventually(() => errors.length === 2);
     assert.ok(errors.every((e) => e.code === 'DecryptFailed'));
-    await (
-      await alice.m.send('bob', 'three')
-    ).accepted;
+    await send(alice.m, 'bob', 'three');
     await eventually(() => shown.length === 1);
     assert.deepEqual(shown, ['three']);
     await alice.m.close();
@@ -101,15 +97,11 @@ void describe('a hostile relay', () => {
   });
 
   void it('a downgraded message version is rejected', async () => {
-    const ws = attackFirst(1, (d) => {
-      const content = d.content.slice();
-      content[0] = (2 << 4) | 2; // version 2 (pre-PQXDH, pre-Kyber)
-      return { ...d, content };
-    });
-    const { alice, bob, errors, shown } = await pair(ws);
-    await (
-      await alice.m.send('bob', 'downgraded')
-    ).accepted;
+    // Version 2 is pre-PQXDH, pre-Kyber.
+    const { alice, bob, errors, shown } = await pair((bobId) =>
+      firstDelivers(bobId, 1, (d) => [downgradeVersion(d, 2)]),
+    );
+    await send(alice.m, 'bob', 'downgraded');
     await eventually(() => errors.length === 1);
     assert.equal(errors[0]!.code, 'DecryptFailed');
     assert.match(errors[0]!.reason ?? '', /Version|InvalidMessage/);
@@ -120,9 +112,9 @@ void describe('a hostile relay', () => {
 
   void it('a forged sender (envelope relabelled as from another contact) is rejected, not attributed', async () => {
     const carol = await newUser(relay.url);
-    const ws = attackFirst(1, (d) => ({ ...d, senderAccountId: carol.m.accountId }));
     const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url, undefined, { WebSocket: ws });
+    const bob = await newUser(relay.url);
+    relay.hostile.toClient(firstDelivers(bob.m.accountId, 1, (d) => [forgeSender(d, carol.m.accountId)]));
     await alice.m.addContact('bob', bob.m.address);
     await bob.m.addContact('alice', alice.m.address);
     await bob.m.addContact('carol', carol.m.address);
@@ -130,9 +122,7 @@ void describe('a hostile relay', () => {
     bob.m.on('error', (e) => errors.push(e));
     await alice.m.connect();
     await bob.m.connect();
-    await (
-      await alice.m.send('bob', 'who am i')
-    ).accepted;
+    await send(alice.m, 'bob', 'who am i');
     await eventually(() => errors.length === 1);
     assert.equal(errors[0]!.code, 'DecryptFailed');
     assert.equal((await bob.m.history('carol', 10)).length, 0);
@@ -143,11 +133,10 @@ void describe('a hostile relay', () => {
   });
 
   void it('an envelope type the client does not know is rejected', async () => {
-    const ws = attackFirst(1, (d) => ({ ...d, envelopeType: 99 }));
-    const { alice, bob, errors, shown } = await pair(ws);
-    await (
-      await alice.m.send('bob', 'odd type')
-    ).accepted;
+    const { alice, bob, errors, shown } = await pair((bobId) =>
+      firstDelivers(bobId, 1, (d) => [{ ...d, envelopeType: 99 }]),
+    );
+    await send(alice.m, 'bob', 'odd type');
     await eventually(() => errors.length === 1);
     assert.equal(errors[0]!.code, 'DecryptFailed');
     assert.deepEqual(shown, []);
@@ -158,19 +147,8 @@ void describe('a hostile relay', () => {
   void it('a substituted identity key in a bundle: sending refused with IdentityChanged, verified contact flagged', async () => {
     const bob = await newUser(relay.url);
     const mitm = (await newUser(relay.url)).m; // a key the relay controls
-    const evil: FetchLike = async (url, init) => {
-      const res = await fetch(url, init);
-      if (!/\/v1\/keys\/[0-9a-f-]{36}\//.test(url)) return res;
-      const body = (await res.json()) as { identityKey: string };
-      body.identityKey = Buffer.from(mitm.identityKey).toString('base64');
-      return {
-        status: res.status,
-        headers: res.headers,
-        json: () => Promise.resolve(body),
-        arrayBuffer: () => Promise.reject(new Error('unused')),
-      };
-    };
-    const alice = await newUser(relay.url, undefined, { fetch: evil });
+    relay.hostile.bundles(substituteIdentityKey(mitm.identityKey));
+    const alice = await newUser(relay.url);
     await alice.m.addContact('bob', bob.m.address);
     await alice.m.connect();
     const changed = nextEvent(alice.m, 'identityChanged');
@@ -188,23 +166,18 @@ void describe('a hostile relay', () => {
 
   void it('a replayed envelope under a fresh envelope id is rejected, never shown twice', async () => {
     let first: DeliverFrame | undefined;
-    const ws = interceptingWebSocket((f) => {
-      if (f.type !== 'deliver') return [f];
-      if (!first) {
-        first = f;
-        return [f];
-      }
-      const replay = { ...first, seq: f.seq, envelopeId: f.envelopeId.map((b) => b ^ 0xff) };
-      return [f, replay];
-    });
-    const { alice, bob, errors, shown } = await pair(ws);
-    await (
-      await alice.m.send('bob', 'once')
-    ).accepted;
+    const { alice, bob, errors, shown } = await pair((bobId) =>
+      onDeliver(bobId, (d) => {
+        if (!first) {
+          first = d;
+          return [d];
+        }
+        return [d, replayAs(first, d.seq)];
+      }),
+    );
+    await send(alice.m, 'bob', 'once');
     await eventually(() => shown.length === 1);
-    await (
-      await alice.m.send('bob', 'twice?')
-    ).accepted;
+    await send(alice.m, 'bob', 'twice?');
     await eventually(() => shown.length === 2 && errors.length === 1);
     assert.deepEqual(shown, ['once', 'twice?']);
     assert.equal(errors[0]!.code, 'DecryptFailed');
@@ -214,24 +187,18 @@ void describe('a hostile relay', () => {
   });
 
   void it('reordered envelopes all decrypt and history keeps the sending order', async () => {
-    let held: Frame | undefined;
-    const ws = interceptingWebSocket((f) => {
-      if (f.type !== 'deliver') return [f];
-      if (!held) {
-        held = f;
-        return [];
-      }
-      const out = [f, held];
-      held = { type: 'pong', nonce: 0 };
-      return out;
-    });
-    const { alice, bob, shown } = await pair(ws);
-    await (
-      await alice.m.send('bob', 'first')
-    ).accepted;
-    await (
-      await alice.m.send('bob', 'second')
-    ).accepted;
+    let held: DeliverFrame | undefined;
+    const { alice, bob, shown } = await pair((bobId) =>
+      onDeliver(bobId, (d, n) => {
+        if (n === 1) {
+          held = d;
+          return [];
+        }
+        return n === 2 ? [d, held!] : [d];
+      }),
+    );
+    await send(alice.m, 'bob', 'first');
+    await send(alice.m, 'bob', 'second');
     await eventually(() => shown.length === 2);
     assert.deepEqual(shown, ['second', 'first'], 'delivered out of order');
     assert.deepEqual(
@@ -242,22 +209,54 @@ void describe('a hostile relay', () => {
     await bob.m.close();
   });
 
+  void it('delayed envelopes (held back while the ratchet moves on, then released) all decrypt, in sending order in history', async () => {
+    // The relay holds alice's 2nd and 3rd messages while the conversation continues both ways, so
+    // both sides step their ratchets past the chain those two were sent on; then it releases them.
+    let hold = false;
+    let delay: ReturnType<typeof holdBack> | undefined;
+    const { alice, bob, errors, shown } = await pair((bobId) => {
+      delay = holdBack(bobId, () => hold);
+      return delay.rule;
+    });
+    const aliceSaw: string[] = [];
+    alice.m.on('message', (e) => aliceSaw.push(e.entry.text));
+    await send(alice.m, 'bob', 'a1');
+    await eventually(() => shown.length === 1);
+    await send(bob.m, 'alice', 'b1');
+    await eventually(() => aliceSaw.length === 1);
+    // Alice's receipt for b1 is an envelope to bob too: let it through before holding.
+    await eventually(async () => (await bob.m.history('alice', 10))[1]!.state === 'delivered');
+    hold = true;
+    await send(alice.m, 'bob', 'a2');
+    await send(alice.m, 'bob', 'a3');
+    await eventually(() => delay!.held === 2);
+    hold = false;
+    await send(alice.m, 'bob', 'a4');
+    await eventually(() => shown.length === 2);
+    await send(bob.m, 'alice', 'b2');
+    await eventually(() => aliceSaw.length === 2);
+    await send(alice.m, 'bob', 'a5');
+    await eventually(() => shown.length === 3);
+    assert.deepEqual(shown, ['a1', 'a4', 'a5'], 'nothing held arrived early');
+    delay!.release();
+    await eventually(() => shown.length === 5);
+    assert.deepEqual(shown.slice(3), ['a2', 'a3']);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      (await bob.m.history('alice', 10)).map((h) => h.text),
+      ['a1', 'b1', 'a2', 'a3', 'a4', 'b2', 'a5'],
+    );
+    await eventually(async () =>
+      (await alice.m.history('bob', 10)).every((h) => h.direction !== 'out' || h.state === 'delivered'),
+    );
+    await alice.m.close();
+    await bob.m.close();
+  });
+
   void it('a dropped envelope corrupts nothing: later messages decrypt, and the sender never sees "delivered" for it', async () => {
-    const ws = attackFirst(1, () => ({ type: 'pong', nonce: 0 }) as unknown as DeliverFrame);
-    const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url, undefined, { WebSocket: ws });
-    await alice.m.connect();
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
-    const shown: string[] = [];
-    bob.m.on('message', (e) => shown.push(e.entry.text));
-    await bob.m.connect();
-    await (
-      await alice.m.send('bob', 'lost')
-    ).accepted;
-    await (
-      await alice.m.send('bob', 'kept')
-    ).accepted;
+    const { alice, bob, shown } = await pair((bobId) => firstDelivers(bobId, 1, () => []));
+    await send(alice.m, 'bob', 'lost');
+    await send(alice.m, 'bob', 'kept');
     await eventually(() => shown.length === 1);
     assert.deepEqual(shown, ['kept']);
     await eventually(async () => (await alice.m.history('bob', 10))[1]!.state === 'delivered');
@@ -274,34 +273,28 @@ void describe('a hostile relay', () => {
     let seed = 0x5eed;
     const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const FUZZ = 40;
-    let done = false;
-    const ws = interceptingWebSocket((f) => {
-      if (f.type !== 'deliver' || done) return [f];
-      done = true;
-      const out: Frame[] = [];
-      for (let i = 0; i < FUZZ; i++) {
-        const content =
-          i % 2 === 0
-            ? Uint8Array.from({ length: Math.floor(rnd() * 300) }, () => Math.floor(rnd() * 256))
-            : f.content.map((b, j) =>
-                j === Math.floor(rnd() * f.content.length) ? b ^ (1 + Math.floor(rnd() * 255)) : b,
-              );
-        const envelopeId = Uint8Array.from({ length: 16 }, () => Math.floor(rnd() * 256));
-        out.push({ ...f, content, envelopeId, envelopeType: rnd() < 0.5 ? 2 : 3 });
-      }
-      out.push(f);
-      return out;
-    });
-    const { alice, bob, errors, shown } = await pair(ws);
-    await (
-      await alice.m.send('bob', 'real one')
-    ).accepted;
+    const { alice, bob, errors, shown } = await pair((bobId) =>
+      firstDelivers(bobId, 1, (f) => {
+        const out: Frame[] = [];
+        for (let i = 0; i < FUZZ; i++) {
+          const content =
+            i % 2 === 0
+              ? Uint8Array.from({ length: Math.floor(rnd() * 300) }, () => Math.floor(rnd() * 256))
+              : f.content.map((b, j) =>
+                  j === Math.floor(rnd() * f.content.length) ? b ^ (1 + Math.floor(rnd() * 255)) : b,
+                );
+          const envelopeId = Uint8Array.from({ length: 16 }, () => Math.floor(rnd() * 256));
+          out.push({ ...f, content, envelopeId, envelopeType: rnd() < 0.5 ? 2 : 3 });
+        }
+        out.push(f);
+        return out;
+      }),
+    );
+    await send(alice.m, 'bob', 'real one');
     await eventually(() => shown.length === 1 && errors.length === FUZZ, 20_000);
     assert.deepEqual(shown, ['real one']);
     assert.ok(errors.every((e) => e.code === 'DecryptFailed' && typeof e.reason === 'string'));
-    await (
-      await alice.m.send('bob', 'and after')
-    ).accepted;
+    await send(alice.m, 'bob', 'and after');
     await eventually(() => shown.length === 2);
     await alice.m.close();
     await bob.m.close();
