@@ -89,6 +89,9 @@ const signedFromJson = (k: { keyId: number; publicKey: string; signature: string
   signature: unb64(k.signature),
 });
 
+/** Pause before the one retry of a request that got no answer. */
+const RETRY_DELAY_MS = 100;
+
 /** `Authorization: Basic base64("<accountId>.<deviceId>:<base64 secret>")` */
 export function basicAuthHeader(c: Credentials): string {
   return 'Basic ' + toBase64(new TextEncoder().encode(`${c.accountId}.${c.deviceId}:${toBase64(c.secret)}`));
@@ -140,15 +143,22 @@ export class RelayClient {
       headers['content-type'] = 'application/octet-stream';
       body = opts.bytes;
     }
-    let res: FetchResponseLike;
-    try {
-      res = await this.fetchImpl(this.url + path, {
-        method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-      });
-    } catch {
-      throw new RelayError('NetworkError', `${method} ${path}: relay unreachable`);
+    let res: FetchResponseLike | undefined;
+    // A request that never got an answer is sent once more, unless it is a POST: GET/PUT/DELETE are
+    // safe to repeat here (PUT /v1/messages is deduplicated by envelope id), and the usual cause is a
+    // pooled keep-alive connection the server closed just as it was reused, or a moment of overload.
+    const attempts = method === 'POST' ? 1 : 2;
+    for (let attempt = 1; res === undefined; attempt++) {
+      try {
+        res = await this.fetchImpl(this.url + path, {
+          method,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+        });
+      } catch {
+        if (attempt >= attempts) throw new RelayError('NetworkError', `${method} ${path}: relay unreachable`);
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      }
     }
     const ok = res.status >= 200 && res.status < 300;
     if (!ok && !(opts.accept ?? []).includes(res.status)) await throwFor(res, method, path);

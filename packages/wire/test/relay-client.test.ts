@@ -24,7 +24,41 @@ function fakeFetch(status: number, body: unknown, seen: { url?: string; init?: u
   };
 }
 
+/** Throws (no answer) the first `failures` times, then answers like fakeFetch. */
+function flakyFetch(failures: number, calls: string[]): FetchLike {
+  const ok = fakeFetch(200, { accountId: creds.accountId, deviceId: 2, username: null, devices: [1, 2] });
+  return (url, init) => {
+    calls.push(String((init as { method?: string } | undefined)?.method));
+    return calls.length <= failures ? Promise.reject(new TypeError('fetch failed')) : ok(url, init);
+  };
+}
+
 void describe('RelayClient', () => {
+  void it('sends a GET once more when the first attempt got no answer, but never repeats a POST', async () => {
+    const calls: string[] = [];
+    const c = new RelayClient({ url: 'http://x', fetch: flakyFetch(1, calls), credentials: creds });
+    assert.equal((await c.whoami()).deviceId, 2);
+    assert.deepEqual(calls, ['GET', 'GET']);
+
+    const twice: string[] = [];
+    const down = new RelayClient({ url: 'http://x', fetch: flakyFetch(2, twice), credentials: creds });
+    await assert.rejects(down.whoami(), (e) => RelayError.is(e, 'NetworkError'));
+    assert.deepEqual(twice, ['GET', 'GET'], 'one retry only');
+
+    const posts: string[] = [];
+    const anon = new RelayClient({ url: 'http://x', fetch: flakyFetch(1, posts) });
+    await assert.rejects(
+      anon.register({
+        identityKey: new Uint8Array(33),
+        registrationId: 1,
+        deviceSecret: new Uint8Array(32),
+        signature: new Uint8Array(64),
+      }),
+      (e) => RelayError.is(e, 'NetworkError'),
+    );
+    assert.deepEqual(posts, ['POST'], 'a POST may have been applied: not repeated');
+  });
+
   void it('sends Basic credentials as <account>.<device>:<base64 secret>, never in the URL', async () => {
     const seen: { url?: string; init?: unknown }[] = [];
     const c = new RelayClient({
