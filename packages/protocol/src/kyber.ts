@@ -113,9 +113,12 @@ function preparedKey(ek: Uint8Array): KEMPrepared {
   return fresh;
 }
 
-/** Kyber r3's final KDF: SHAKE256(key || SHA3-256(c), 32). */
-function kyberKdf(key: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-  return shake256.create({ dkLen: 32 }).update(key).update(sha3_256(ciphertext)).digest();
+/**
+ * Kyber r3's final KDF: SHAKE256(key || H(c), 32) with H = SHA3-256. Takes H(c) rather than c so
+ * decapsulation, which runs the KDF twice on the same ciphertext, hashes the 1568 bytes once.
+ */
+function kyberKdf(key: Uint8Array, ciphertextHash: Uint8Array): Uint8Array {
+  return shake256.create({ dkLen: 32 }).update(key).update(ciphertextHash).digest();
 }
 
 /** Constant-time select: `flag` is 0 or 1 (1 picks `b`). */
@@ -147,7 +150,7 @@ function encapsulateRaw(
     if (m !== random32) zeroize(m);
   }
   if (type === KEM_TYPE_MLKEM1024) return { ss: out.sharedSecret.slice(), ct: out.cipherText };
-  const ss = kyberKdf(out.sharedSecret, out.cipherText);
+  const ss = kyberKdf(out.sharedSecret, sha3_256(out.cipherText));
   zeroize(out.sharedSecret);
   return { ss, ct: out.cipherText };
 }
@@ -163,8 +166,9 @@ function decapsulateRaw(type: KemKeyType, sk: Uint8Array, ct: Uint8Array): Uint8
   const z = sk.subarray(Z_OFFSET);
   const mlkemRejection = shake256.create({ dkLen: 32 }).update(z).update(ct).digest();
   const rejected = ctEqual(kbar, mlkemRejection);
-  const accept = kyberKdf(kbar, ct);
-  const reject = kyberKdf(z, ct);
+  const ctHash = sha3_256(ct);
+  const accept = kyberKdf(kbar, ctHash);
+  const reject = kyberKdf(z, ctHash);
   const ss = select(accept, reject, rejected);
   zeroize(kbar, mlkemRejection, accept, reject);
   return ss;
