@@ -16,7 +16,7 @@
  * `formatAddress(parseAddress(s)) === s` for every canonical address.
  */
 import { AddressError } from './address-errors.js';
-import { fromBase64Url, toBase64Url } from './state/codec.js';
+import { fromBase64Url, toBase64Url } from './base64url.js';
 
 export const ADDRESS_SCHEME = 'sotto:';
 export const IDENTITY_KEY_BYTES = 33;

@@ -1,5 +1,4 @@
 export * from './storage/index.js';
-export * from './state/index.js';
 export * from './address-errors.js';
 export * from './address.js';
 export * from './qr.js';

@@ -21,7 +21,7 @@ import {
   type RelayConnection,
   type WebSocketCtor,
 } from '@sotto/wire';
-import { fromBase64Url } from '../state/codec.js';
+import { fromBase64Url } from '../base64url.js';
 import { EncryptedStore, type EncryptedStoreOptions } from '../storage/encrypted-store.js';
 import { StorageError } from '../storage/errors.js';
 import type { StorageBackend } from '../storage/backend.js';

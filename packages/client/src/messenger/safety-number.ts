@@ -7,7 +7,7 @@
  */
 import { Fingerprint, PublicKey } from '@sotto/protocol';
 import { uuidToBytes } from '@sotto/wire';
-import { toBase64Url } from '../state/codec.js';
+import { toBase64Url } from '../base64url.js';
 import { MessengerError } from './errors.js';
 
 export const FINGERPRINT_VERSION = 2;
