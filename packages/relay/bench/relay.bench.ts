@@ -1,13 +1,22 @@
-// The relay benchmark (../../shared/BENCH.md): `npm run bench -w @sotto/relay [-- --json]`.
+// The relay benchmark (../../shared/BENCH.md): `npm run bench -w @sotto/relay [-- --json] [-- --quick]`.
 //   durable-e2e            msgs/s send → durable commit → push → ack → delete, 100 sender/receiver
 //                          pairs, bounded in-flight window; baseline: a bare `ws` forwarder (no storage)
 //                          in the same run, interleaved rounds; p50/p99 latency at half the peak load.
+//   durable-e2e-postgres   the same through one relay node on PostgreSQL (issue 8).
+//   durable-e2e-2nodes     the same through two relay nodes sharing PostgreSQL and a Redis bus, senders
+//                          on node 1 and receivers on node 2: every message crosses the bus.
 //   idle-connection-bytes  relay process memory per idle authenticated WebSocket at 10,000.
 // Servers run as child processes: the clients must not share (or be measured in) the relay's heap.
-// Progress goes to stderr; with --json stdout carries exactly one JSON object.
+// PostgreSQL (durable settings: fsync and synchronous_commit on) and redis-server are throwaway
+// instances on loopback from @sotto/testkit, started only when a result needs them, removed at the end.
+// `--quick` is a smoke run (few pairs, short rounds) that checks the bench works, not a measurement.
+// `--only NAME[,NAME]` runs some results. Progress goes to stderr; with --json stdout carries exactly
+// one JSON object.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPostgres, startRedis } from '@sotto/testkit/servers';
+import type { PostgresServer, RedisServer } from '@sotto/testkit/servers';
 import { spawnTs } from '../test/fixtures/child-process.js';
 import type { SpawnedChild } from '../test/fixtures/child-process.js';
 import { registerMany } from '../test/fixtures/accounts.js';
@@ -24,13 +33,16 @@ const num = (name: string, dflt: number) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-const PAIRS = num('--pairs', 100);
+const QUICK = args.includes('--quick');
+const PAIRS = num('--pairs', QUICK ? 10 : 100);
 const WINDOW = num('--window', 8);
-const ROUNDS = num('--rounds', 7);
-const MEASURE_MS = num('--measure-ms', 2000);
-const WARMUP_MS = 300;
-const IDLE_CONNECTIONS = num('--connections', 10_000);
-const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const ROUNDS = num('--rounds', QUICK ? 2 : 7);
+const MEASURE_MS = num('--measure-ms', QUICK ? 400 : 2000);
+const WARMUP_MS = QUICK ? 100 : 300;
+const LATENCY_MS = QUICK ? 600 : 3000;
+const IDLE_CONNECTIONS = num('--connections', QUICK ? 300 : 10_000);
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]?.split(',') : undefined;
+const wanted = (name: string) => ONLY === undefined || ONLY.includes(name);
 const CONTENT_BYTES = 400; // SCALE.md's message size
 
 const here = (p: string) => new URL(p, import.meta.url).pathname;
@@ -115,47 +127,108 @@ async function connectAll(
   return sockets;
 }
 
-async function durableE2e(): Promise<Result> {
-  progress(`durable-e2e: ${PAIRS} pairs, window ${WINDOW} per pair, ${ROUNDS} rounds of ${MEASURE_MS} ms`);
+/** Where a durable-e2e run sends: senders connect to one node, receivers to another (or the same). */
+interface Topology {
+  readonly senders: SpawnedChild;
+  readonly receivers: SpawnedChild;
+  /** Every relay process (CPU per message is their sum). */
+  readonly nodes: readonly SpawnedChild[];
+  /** Extra fields for the result (what the topology is). */
+  readonly describe: Record<string, unknown>;
+}
+
+/** The default durable-e2e: one relay child on SQLite. */
+async function sqliteTopology(): Promise<Topology> {
   // --profile DIR: V8 CPU profile of the relay child (written when it exits), to find hot paths.
   const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
   const relay = await startRelayChild(
     {},
     profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
   );
+  return { senders: relay, receivers: relay, nodes: [relay], describe: { store: 'sqlite' } };
+}
+
+/** One relay node on a fresh database of the bench's PostgreSQL (LISTEN/NOTIFY bus, unused here). */
+async function postgresTopology(pg: PostgresServer): Promise<Topology> {
+  const relay = await startRelayChild({ databaseUrl: await pg.createDatabase() });
+  return {
+    senders: relay,
+    receivers: relay,
+    nodes: [relay],
+    describe: { store: 'postgresql', postgres: 'fsync=on synchronous_commit=on (loopback, same machine)' },
+  };
+}
+
+/** Two relay nodes on one fresh database and one Redis bus; senders on node 1, receivers on node 2. */
+async function twoNodeTopology(pg: PostgresServer, redis: RedisServer): Promise<Topology> {
+  const shared = { databaseUrl: await pg.createDatabase(), busUrl: redis.url };
+  const node1 = await startRelayChild(shared);
+  const node2 = await startRelayChild(shared);
+  return {
+    senders: node1,
+    receivers: node2,
+    nodes: [node1, node2],
+    describe: {
+      store: 'postgresql',
+      bus: 'redis pub/sub',
+      nodes: 2,
+      postgres: 'fsync=on synchronous_commit=on (loopback, same machine)',
+    },
+  };
+}
+
+async function durableE2e(name: string, topo: Topology): Promise<Result> {
+  progress(`${name}: ${PAIRS} pairs, window ${WINDOW} per pair, ${ROUNDS} rounds of ${MEASURE_MS} ms`);
   const forwarder = await spawnTs(here('./bare-forwarder.ts'), []);
   children.push(forwarder);
 
-  const devices = await registerMany(relay.url, PAIRS * 2, 16);
-  const relaySockets = await connectAll(relay.url, devices, 32);
-  const fwdSockets = await connectAll(forwarder.url, devices, 32);
-  const pairsOf = (sockets: BenchSocket[]): Pair[] =>
+  // Accounts live in the (shared) store: registering through the senders' node is enough.
+  const devices = await registerMany(topo.senders.url, PAIRS * 2, 16);
+  const senders = devices.filter((_, i) => i % 2 === 0);
+  const receivers = devices.filter((_, i) => i % 2 === 1);
+  const relaySenders = await connectAll(topo.senders.url, senders, 32);
+  const relayReceivers = await connectAll(topo.receivers.url, receivers, 32);
+  const fwdSenders = await connectAll(forwarder.url, senders, 32);
+  const fwdReceivers = await connectAll(forwarder.url, receivers, 32);
+  const pairsOf = (from: BenchSocket[], to: BenchSocket[]): Pair[] =>
     Array.from({ length: PAIRS }, (_, i) => ({
-      sender: sockets[2 * i]!,
-      receiver: sockets[2 * i + 1]!,
-      recipientAccountId: devices[2 * i + 1]!.accountId,
-      recipientRegistrationId: devices[2 * i + 1]!.registrationId,
+      sender: from[i]!,
+      receiver: to[i]!,
+      recipientAccountId: receivers[i]!.accountId,
+      recipientRegistrationId: receivers[i]!.registrationId,
     }));
-  const onRelay = new LoadDriver(pairsOf(relaySockets), CONTENT_BYTES);
-  const onForwarder = new LoadDriver(pairsOf(fwdSockets), CONTENT_BYTES);
+  const onRelay = new LoadDriver(pairsOf(relaySenders, relayReceivers), CONTENT_BYTES);
+  const onForwarder = new LoadDriver(pairsOf(fwdSenders, fwdReceivers), CONTENT_BYTES);
 
   const relayRates: number[] = [];
   const fwdRates: number[] = [];
   const ratios: number[] = [];
   const peakLatencies: number[] = [];
   let errors = 0;
-  // Warm both (JIT, SQLite page cache) before the measured rounds.
+  // Warm both (JIT, SQLite page cache / PostgreSQL buffers) before the measured rounds.
   await onRelay.closedLoop(WINDOW, 0, 500);
   await onForwarder.closedLoop(WINDOW, 0, 500);
   // CPU per delivered message (µs, user+system) of each server: less sensitive than msgs/s to other
-  // load on a shared machine, and it says where the relay spends more than the forwarder.
+  // load on a shared machine, and it says where the relay spends more than the forwarder. For the
+  // relay it is the sum over its node processes (PostgreSQL's and Redis's own CPU is not included).
   const relayCpu: number[] = [];
   const fwdCpu: number[] = [];
-  const measured = async (child: SpawnedChild, driver: LoadDriver, cpu: number[]): Promise<PhaseResult> => {
-    const c0 = await child.request<{ user: number; system: number }>({ op: 'cpu' });
+  const cpuOf = async (procs: readonly SpawnedChild[]) => {
+    let us = 0;
+    for (const p of procs) {
+      const c = await p.request<{ user: number; system: number }>({ op: 'cpu' });
+      us += c.user + c.system;
+    }
+    return us;
+  };
+  const measured = async (
+    procs: readonly SpawnedChild[],
+    driver: LoadDriver,
+    cpu: number[],
+  ): Promise<PhaseResult> => {
+    const c0 = await cpuOf(procs);
     const res = await driver.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
-    const c1 = await child.request<{ user: number; system: number }>({ op: 'cpu' });
-    cpu.push((c1.user - c0.user + c1.system - c0.system) / res.total);
+    cpu.push(((await cpuOf(procs)) - c0) / res.total);
     return res;
   };
   for (let r = 0; r < ROUNDS; r++) {
@@ -163,11 +236,11 @@ async function durableE2e(): Promise<Result> {
     let b: PhaseResult;
     // Interleave A B / B A so drift (other load on the machine) hits both sides alike.
     if (r % 2 === 0) {
-      a = await measured(relay, onRelay, relayCpu);
-      b = await measured(forwarder, onForwarder, fwdCpu);
+      a = await measured(topo.nodes, onRelay, relayCpu);
+      b = await measured([forwarder], onForwarder, fwdCpu);
     } else {
-      b = await measured(forwarder, onForwarder, fwdCpu);
-      a = await measured(relay, onRelay, relayCpu);
+      b = await measured([forwarder], onForwarder, fwdCpu);
+      a = await measured(topo.nodes, onRelay, relayCpu);
     }
     errors += a.errors + b.errors;
     relayRates.push(a.rate);
@@ -181,12 +254,12 @@ async function durableE2e(): Promise<Result> {
   const peak = median(relayRates);
   const halfLoad = Math.round(peak / 2);
   progress(`  latency at half of peak load: ${halfLoad} msgs/s open loop`);
-  const half = await onRelay.openLoop(halfLoad, WARMUP_MS, 3000, WINDOW * 8);
-  const halfFwd = await onForwarder.openLoop(halfLoad, WARMUP_MS, 3000, WINDOW * 8);
+  const half = await onRelay.openLoop(halfLoad, WARMUP_MS, LATENCY_MS, WINDOW * 8);
+  const halfFwd = await onForwarder.openLoop(halfLoad, WARMUP_MS, LATENCY_MS, WINDOW * 8);
   errors += half.errors + halfFwd.errors;
-  for (const s of [...relaySockets, ...fwdSockets]) s.terminate();
+  for (const s of [...relaySenders, ...relayReceivers, ...fwdSenders, ...fwdReceivers]) s.terminate();
   return {
-    name: 'durable-e2e',
+    name,
     unit: 'msgs/s',
     value: Math.round(peak),
     baseline_name: 'bare ws forwarder (same frames, no storage)',
@@ -207,6 +280,8 @@ async function durableE2e(): Promise<Result> {
     window_per_pair: WINDOW,
     content_bytes: CONTENT_BYTES,
     submit_errors: errors,
+    ...topo.describe,
+    ...(QUICK ? { quick: true } : {}),
   };
 }
 
@@ -283,16 +358,35 @@ function printTable(results: Result[]): void {
 async function main(): Promise<void> {
   const started = performance.now();
   const results: Result[] = [];
-  try {
-    if (ONLY === undefined || ONLY === 'durable-e2e') results.push(await durableE2e());
+  let pg: PostgresServer | undefined;
+  let redis: RedisServer | undefined;
+  const stopChildren = async () => {
     for (const c of children.splice(0)) {
       c.proc.kill('SIGTERM');
       await c.exited;
     }
-    if (ONLY === undefined || ONLY === 'idle-connection-bytes') results.push(await idleConnectionBytes());
+  };
+  try {
+    if (wanted('durable-e2e')) results.push(await durableE2e('durable-e2e', await sqliteTopology()));
+    await stopChildren();
+    if (wanted('durable-e2e-postgres') || wanted('durable-e2e-2nodes')) {
+      progress('starting a throwaway PostgreSQL (durable settings) and redis-server on loopback');
+      pg = await startPostgres({ durable: true });
+      if (wanted('durable-e2e-2nodes')) redis = await startRedis();
+    }
+    if (pg && wanted('durable-e2e-postgres')) {
+      results.push(await durableE2e('durable-e2e-postgres', await postgresTopology(pg)));
+      await stopChildren();
+    }
+    if (pg && redis && wanted('durable-e2e-2nodes')) {
+      results.push(await durableE2e('durable-e2e-2nodes', await twoNodeTopology(pg, redis)));
+      await stopChildren();
+    }
+    if (wanted('idle-connection-bytes')) results.push(await idleConnectionBytes());
   } finally {
     for (const c of children) c.proc.kill('SIGKILL');
     await Promise.all(children.map((c) => c.exited));
+    await Promise.all([pg?.dispose(), redis?.dispose()]);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   progress(`done in ${Math.round((performance.now() - started) / 1000)} s`);

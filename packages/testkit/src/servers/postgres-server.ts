@@ -1,6 +1,7 @@
 // A throwaway PostgreSQL for tests: initdb into a temp dir (trust auth, loopback only, a unix socket in
-// the same dir), started as a child process, stopped and deleted at the end. fsync is off: the data is
-// thrown away, and durability is PostgreSQL's job, not what these tests measure.
+// the same dir), started as a child process, stopped and deleted at the end. fsync is off unless
+// asked for (`durable`): the data is thrown away, and durability is PostgreSQL's job, not what the
+// tests measure.
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,12 +87,23 @@ function run(cmd: string, args: string[], as: RunAs, input?: string): Promise<st
 
 let dbCounter = 0;
 
+export interface StartPostgresOptions {
+  /**
+   * Keep PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes on): a COMMIT is
+   * on disk before it returns. For benchmarks that measure durable delivery; tests leave it off.
+   */
+  readonly durable?: boolean;
+}
+
 /**
  * Starts a throwaway PostgreSQL on a free loopback port below 32768. Throws ServerError('BinaryMissing')
  * with install instructions if the binaries are not there.
  * @example const pg = await startPostgres(); const url = await pg.createDatabase(); … await pg.dispose();
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
+  const speed = options.durable
+    ? []
+    : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const bin = findPostgresBin();
   const as = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'sotto-pg-'));
@@ -122,12 +134,7 @@ export async function startPostgres(): Promise<PostgresServer> {
         String(port),
         '-k',
         dir,
-        '-c',
-        'fsync=off',
-        '-c',
-        'synchronous_commit=off',
-        '-c',
-        'full_page_writes=off',
+        ...speed,
         '-c',
         'max_connections=200',
         '-c',
