@@ -80,11 +80,19 @@ void describe('safety numbers and locking in Chromium', () => {
     await screenshot(a, '06-safety-number');
   });
 
-  void it('derived the passphrase key (KEK) as a non-extractable WebCrypto key, and shows the relay read-only', async () => {
+  void it('holds the store keys (and derived the KEK) as non-extractable WebCrypto keys; shows the relay read-only', async () => {
     await nav(a, 'Settings');
     const info = a.getByTestId('key-info');
     assert.equal(await info.getAttribute('data-extractable'), 'false');
-    assert.match(await info.innerText(), /AES-GCM in WebCrypto, non-extractable/);
+    assert.match(await info.innerText(), /AES-GCM in WebCrypto, non-extractable \(encrypt\)/);
+    // The store's keys while unlocked: non-extractable CryptoKeys, not bytes in page memory.
+    const held = a.getByTestId('held-keys');
+    assert.equal(await held.getAttribute('data-extractable'), 'false');
+    assert.match(
+      await held.innerText(),
+      /record key: AES-GCM in WebCrypto, non-extractable \(encrypt, decrypt\)/,
+    );
+    assert.match(await held.innerText(), /blinding key: HMAC in WebCrypto, non-extractable \(sign\)/);
     assert.equal(await a.getByTestId('relay-url').innerText(), relay.url);
     // Read-only, with the reason (the CSP allows only this origin; storage is per origin).
     assert.match(await a.getByTestId('relay-url-why').innerText(), /can only use the relay that served it/);
@@ -101,6 +109,13 @@ void describe('safety numbers and locking in Chromium', () => {
     await screenshot(a, '08-unlock-wrong-passphrase');
     await unlock(a, PASS_A);
     await a.getByTestId('main-screen').waitFor();
+    // Unlocking unwrapped the data key inside WebCrypto (a KEK that can only unwrap) into new keys.
+    await nav(a, 'Settings');
+    assert.match(
+      await a.getByTestId('key-info').innerText(),
+      /AES-GCM in WebCrypto, non-extractable \(unwrapKey\)/,
+    );
+    assert.equal(await a.getByTestId('held-keys').getAttribute('data-extractable'), 'false');
     await openConversation(a, 'bob');
     for (const text of ['hello bob, from alice', 'hi alice! bob here']) await messageShown(a, text);
     await a.getByTestId('open-safety').click();

@@ -41,8 +41,11 @@ function storageFailure(e: unknown): never {
   throw new MessengerError('StorageFailed', 'local storage failed', { cause: e });
 }
 
+/** The part of `EncryptedStore` used here (the browser passes its WebCrypto-keyed equivalent). */
+export type EncryptedKvStore = Pick<EncryptedStore, 'get' | 'scan' | 'batch' | 'close'>;
+
 export class EncryptedKv implements KvStore {
-  constructor(readonly store: EncryptedStore) {}
+  constructor(readonly store: EncryptedKvStore) {}
 
   async get(key: string): Promise<Uint8Array | undefined> {
     try {

@@ -18,6 +18,7 @@ export { systemClock, systemRandomness } from './environment.js';
 export type { KvStore, KvReader, KvWrite } from './kv.js';
 export { MemoryKv } from './kv.js';
 export { EncryptedKv } from './encrypted-kv.js';
+export type { EncryptedKvStore } from './encrypted-kv.js';
 export { encodeContent, decodeContent, MAX_TEXT_BYTES } from './content.js';
 export type { Content, TextContent, ReceiptContent, SentContent } from './content.js';
 export { FINGERPRINT_ITERATIONS, FINGERPRINT_VERSION } from './safety-number.js';

@@ -1,7 +1,14 @@
 /**
  * What an adapter under test provides to the client-store conformance suite.
  */
-import type { EncryptedStore, EncryptedStoreOptions, StorageBackend } from '@sotto/client';
+import type {
+  EncryptedStoreOptions,
+  ScanOptions,
+  StorageBackend,
+  StoreEntry,
+  StoreKey,
+  StoreOp,
+} from '@sotto/client';
 
 export interface BackendHarness {
   /** Adapter name for test titles. */
@@ -19,14 +26,34 @@ export interface BackendHarness {
   cleanup(): Promise<void>;
 }
 
+/**
+ * What the suite uses of an encrypted store: `EncryptedStore` (@sotto/client), or an equivalent
+ * with the same format whose keys live elsewhere (the browser's WebCrypto store, whose `encodeKey`
+ * is asynchronous).
+ */
+export interface EncryptedStoreLike {
+  get(table: string, key: StoreKey): Promise<Uint8Array | undefined>;
+  put(table: string, key: StoreKey, value: Uint8Array): Promise<void>;
+  delete(table: string, key: StoreKey): Promise<void>;
+  batch(ops: readonly StoreOp[]): Promise<void>;
+  scan(table: string, prefix?: StoreKey, options?: ScanOptions): Promise<StoreEntry[]>;
+  encodeKey(table: string, key: StoreKey): Uint8Array | Promise<Uint8Array>;
+  changePassphrase(newPassphrase: string): Promise<void>;
+  lock(): void;
+}
+
 /** The encrypted store's constructor surface, injected so testkit needs no runtime dependency. */
 export interface EncryptedStoreClass {
   create(
     backend: StorageBackend,
     passphrase: string,
     options?: EncryptedStoreOptions,
-  ): Promise<EncryptedStore>;
-  open(backend: StorageBackend, passphrase: string, options?: EncryptedStoreOptions): Promise<EncryptedStore>;
+  ): Promise<EncryptedStoreLike>;
+  open(
+    backend: StorageBackend,
+    passphrase: string,
+    options?: EncryptedStoreOptions,
+  ): Promise<EncryptedStoreLike>;
 }
 
 export type HarnessFactory = () => Promise<BackendHarness>;

@@ -1,12 +1,15 @@
 /**
- * Builds a `Messenger` for the browser: IndexedDB for storage, the WebCrypto key wrapper for the KEK,
- * the page's own WebSocket and fetch. The protocol's CryptoProvider is synchronous, so per-message
- * primitives use @sotto/protocol's default portable (noble) provider (see docs/web.md).
+ * Builds a `Messenger` for the browser: IndexedDB for storage, encrypted by `WebCryptoStore` (every
+ * store key a non-extractable CryptoKey), adapted to the Messenger's async `KvStore` port by the
+ * client's `EncryptedKv`; the page's own WebSocket and fetch. The protocol's CryptoProvider is
+ * synchronous, so per-message primitives use @sotto/protocol's default portable (noble) provider
+ * (see docs/web.md).
  */
-import { EncryptedStore, Messenger } from '@sotto/client';
+import { EncryptedKv, Messenger, MessengerError, StorageError } from '@sotto/client';
 import type { FetchLike, WebSocketCtor } from '@sotto/wire';
 import { IdbBackend } from './idb-backend.js';
-import { browserKeyWrapper, forgetKekInfo } from './key-wrapper.js';
+import { setSessionStore } from './session-keys.js';
+import { WebCryptoStore } from './webcrypto-store.js';
 
 export const DB_NAME = 'sotto';
 
@@ -14,7 +17,7 @@ export const DB_NAME = 'sotto';
 export async function hasAccount(dbName = DB_NAME): Promise<boolean> {
   const backend = await IdbBackend.open(dbName);
   try {
-    return await EncryptedStore.isInitialized(backend);
+    return await WebCryptoStore.isInitialized(backend);
   } finally {
     await backend.close();
   }
@@ -24,41 +27,69 @@ function platform() {
   return {
     WebSocket: globalThis.WebSocket as unknown as WebSocketCtor,
     fetch: globalThis.fetch.bind(globalThis) as unknown as FetchLike,
-    storeOptions: { keyWrapper: browserKeyWrapper },
   };
 }
 
-/** Creates the account on `relayUrl`. On failure the backend is closed and the error rethrown. */
-export async function createMessenger(
+/** The same typed errors `Messenger` gives when it opens a store itself. */
+function storeFailure(e: unknown): MessengerError {
+  if (MessengerError.is(e)) return e;
+  if (StorageError.is(e, 'WrongPassphrase'))
+    return new MessengerError('WrongPassphrase', 'wrong passphrase', { cause: e });
+  if (StorageError.is(e, 'NotInitialized'))
+    return new MessengerError('NoAccount', 'no account here', { cause: e });
+  if (StorageError.is(e, 'AlreadyInitialized'))
+    return new MessengerError('AccountExists', 'an account already exists here', { cause: e });
+  return new MessengerError('StorageFailed', 'cannot open local state', { cause: e });
+}
+
+async function withStore(
+  dbName: string,
+  unlock: (backend: IdbBackend) => Promise<WebCryptoStore>,
+  start: (kv: EncryptedKv) => Promise<Messenger>,
+): Promise<Messenger> {
+  const backend = await IdbBackend.open(dbName);
+  let store: WebCryptoStore;
+  try {
+    store = await unlock(backend);
+  } catch (e) {
+    await backend.close();
+    throw storeFailure(e);
+  }
+  try {
+    const m = await start(new EncryptedKv(store));
+    setSessionStore(store);
+    return m;
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Creates the account on `relayUrl`. On failure the store is closed and the error rethrown. */
+export function createMessenger(
   passphrase: string,
   relayUrl: string,
   username: string | undefined,
   dbName = DB_NAME,
 ): Promise<Messenger> {
-  const backend = await IdbBackend.open(dbName);
-  try {
-    return await Messenger.create({
-      backend,
-      passphrase,
-      relayUrl,
-      ...(username !== undefined && username !== '' ? { username } : {}),
-      ...platform(),
-    });
-  } catch (e) {
-    forgetKekInfo();
-    await backend.close();
-    throw e;
-  }
+  return withStore(
+    dbName,
+    (backend) => WebCryptoStore.create(backend, passphrase),
+    (store) =>
+      Messenger.create({
+        store,
+        relayUrl,
+        ...(username !== undefined && username !== '' ? { username } : {}),
+        ...platform(),
+      }),
+  );
 }
 
 /** Unlocks the existing account. A wrong passphrase throws `MessengerError('WrongPassphrase')`. */
-export async function openMessenger(passphrase: string, dbName = DB_NAME): Promise<Messenger> {
-  const backend = await IdbBackend.open(dbName);
-  try {
-    return await Messenger.open({ backend, passphrase, ...platform() });
-  } catch (e) {
-    forgetKekInfo();
-    await backend.close();
-    throw e;
-  }
+export function openMessenger(passphrase: string, dbName = DB_NAME): Promise<Messenger> {
+  return withStore(
+    dbName,
+    (backend) => WebCryptoStore.open(backend, passphrase),
+    (store) => Messenger.open({ store, ...platform() }),
+  );
 }

@@ -1,11 +1,12 @@
 /**
- * Top level: loading → create account | unlock → the unlocked app. Locking (or a reload) drops the
- * Messenger and the held KEK; the next unlock derives it again from the passphrase.
+ * Top level: loading → create account | unlock → the unlocked app. Locking (or a reload) closes the
+ * Messenger and its store, dropping the held keys; the next unlock derives them again from the
+ * passphrase.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { hasAccount } from '../platform/messenger-factory.js';
-import { forgetKekInfo } from '../platform/key-wrapper.js';
+import { forgetSession } from '../platform/session-keys.js';
 import { loadBuildInfo, type BuildInfo } from './build-info.js';
 import { SetupScreen } from './setup-screen.js';
 import { UnlockScreen } from './unlock-screen.js';
@@ -28,7 +29,7 @@ export function App() {
   const opened = (m: Messenger) => setPhase({ kind: 'open', m });
   const lock = async (m: Messenger) => {
     await m.close().catch(() => undefined);
-    forgetKekInfo();
+    forgetSession();
     setPhase({ kind: 'locked' });
   };
 

@@ -1,7 +1,8 @@
 // Settings: the relay this account lives on (read-only, see relay-url.ts), the build hash, how the
 // keys are held, lock.
 import type { Messenger } from '@sotto/client';
-import { lastKekInfo } from '../platform/key-wrapper.js';
+import { sessionKeyInfo } from '../platform/session-keys.js';
+import type { KeyInfo } from '../platform/store-keys.js';
 import type { BuildInfo } from './build-info.js';
 import { OTHER_RELAY_TEXT } from './relay-url.js';
 
@@ -12,7 +13,7 @@ interface Props {
 }
 
 export function SettingsView({ m, build, onLock }: Props) {
-  const key = lastKekInfo();
+  const keys = sessionKeyInfo();
   return (
     <section data-testid="settings-view">
       <h2>Settings</h2>
@@ -36,10 +37,30 @@ export function SettingsView({ m, build, onLock }: Props) {
           {build?.sha256 ?? 'unknown'}
         </dd>
         <dt>Passphrase key (KEK)</dt>
-        <dd data-testid="key-info" data-extractable={String(key?.extractable)}>
-          {key === undefined
+        <dd data-testid="key-info" data-extractable={String(keys?.kek.extractable)}>
+          {keys === undefined
             ? 'not derived'
-            : `${key.algorithm} in WebCrypto, ${key.extractable ? 'EXTRACTABLE' : 'non-extractable'} (${key.usages.join(', ')}); used to unwrap the data key, then dropped`}
+            : `${describe(keys.kek)}; used once to unwrap the data key inside WebCrypto, then dropped`}
+        </dd>
+        <dt>Keys held while unlocked</dt>
+        <dd
+          data-testid="held-keys"
+          data-extractable={String(
+            keys === undefined ? undefined : keys.record.extractable || keys.blind.extractable,
+          )}
+        >
+          {keys === undefined ? (
+            'none'
+          ) : (
+            <>
+              record key: {describe(keys.record)}
+              <br />
+              blinding key: {describe(keys.blind)}
+              <br />
+              The data key itself is never in page memory on unlock; it is unwrapped inside WebCrypto, used to
+              derive these two, and dropped.
+            </>
+          )}
         </dd>
       </dl>
       <p class="muted">
@@ -52,4 +73,8 @@ export function SettingsView({ m, build, onLock }: Props) {
       </button>
     </section>
   );
+}
+
+function describe(k: KeyInfo): string {
+  return `${k.algorithm} in WebCrypto, ${k.extractable ? 'EXTRACTABLE' : 'non-extractable'} (${k.usages.join(', ')})`;
 }
