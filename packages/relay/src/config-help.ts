@@ -16,6 +16,8 @@ export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
   submitsPerConnectionPerSecond: 'envelope submits per WebSocket connection per second',
   maxBufferedBytesPerConnection: 'bytes queued to a slow WebSocket before pushes to it stop',
   maxConnections: 'concurrent WebSocket connections before new ones are refused',
+  maxUnauthenticatedPerIp:
+    'WebSockets from one IP address not yet authenticated before more from it are refused (behind a reverse proxy all clients share its address)',
   authTimeoutSeconds: 'seconds a new WebSocket has to authenticate',
   idleTimeoutSeconds: 'seconds of silence (no frames, no pongs) before a connection is closed',
   logLevel: 'log verbosity: debug, info, warn, error or silent',

@@ -67,6 +67,8 @@ export const relayConfigShape = {
     .default(8 * MIB),
   /** Concurrent WebSocket connections before new ones are refused. */
   maxConnections: count(10_000_000).default(100_000),
+  /** WebSockets from one IP address that have not authenticated yet, before more from it are refused. */
+  maxUnauthenticatedPerIp: count(10_000_000).default(256),
   /** A WebSocket must authenticate within this many seconds of opening. */
   authTimeoutSeconds: seconds(1, 3600).default(10),
   /** A connection silent this long (no frames, no pongs) is closed; pings go out at a third of it. */
@@ -107,6 +109,7 @@ export const relayConfigKinds: Readonly<Record<RelayConfigKey, ConfigKind>> = {
   submitsPerConnectionPerSecond: 'int',
   maxBufferedBytesPerConnection: 'int',
   maxConnections: 'int',
+  maxUnauthenticatedPerIp: 'int',
   authTimeoutSeconds: 'int',
   idleTimeoutSeconds: 'int',
   logLevel: 'enum',

@@ -72,6 +72,8 @@ export class WsSession implements Subscriber {
   private rateStrikes = 0;
   /** Set while pushes wait for the outbound buffer to drain. */
   private drainTimer: ReturnType<typeof setInterval> | null = null;
+  /** Called once when AUTH succeeds (the server's count of unauthenticated sockets per IP). */
+  onAuthenticated: (() => void) | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -165,6 +167,7 @@ export class WsSession implements Subscriber {
       return this.fail('Unauthorized');
     }
     this.state = 'open';
+    this.onAuthenticated?.();
     this.device = { accountId: f.accountId, deviceId: f.deviceId };
     this.ctx.metrics.wsAuthenticated.inc();
     this.send({ type: 'authOk', serverTime: this.ctx.now() });
