@@ -40,7 +40,11 @@ export function SettingsView({ m, build, onLock }: Props) {
         <dd data-testid="key-info" data-extractable={String(keys?.kek.extractable)}>
           {keys === undefined
             ? 'not derived'
-            : `${describe(keys.kek)}; used once to unwrap the data key inside WebCrypto, then dropped`}
+            : `${describe(keys.kek)}; used once to ${
+                keys.kek.usages.includes('unwrapKey')
+                  ? 'unwrap the data key inside WebCrypto'
+                  : 'wrap the new data key'
+              }, then dropped`}
         </dd>
         <dt>Keys held while unlocked</dt>
         <dd

@@ -3,7 +3,7 @@
  * a real relay on 127.0.0.1:0 serving a built web root, and helpers that wait on conditions (never
  * on the clock).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -82,7 +82,13 @@ export function recordRequests(ctx: BrowserContext): string[] {
   return seen;
 }
 
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Saves `test-artifacts/web/NAME.png` (gitignored) and fails unless a real PNG was written. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  if (!readFileSync(path).subarray(0, 8).equals(PNG_MAGIC))
+    throw new Error(`screenshot ${path} is not a PNG`);
 }
