@@ -13,6 +13,7 @@ import type { CryptoProvider } from './crypto-provider.js';
 import { expectBytes } from './bytes.js';
 import { defaultCrypto } from './default-crypto.js';
 import { ProtocolError } from './errors.js';
+import { isTorsionFreeProjective } from './torsion-check.js';
 
 export const CURVE_PUBLIC_KEY_LENGTH = 33;
 export const CURVE_PRIVATE_KEY_LENGTH = 32;
@@ -236,9 +237,12 @@ export function isCanonicalPublicKey(publicKey: Uint8Array): boolean {
   if (u >= P) return false; // also catches the top bit: 2^255 > p
   if (u === P - 1n) return false; // u = −1 has no Edwards image
   const y = Fp.mul(Fp.sub(u, Fp.ONE), Fp.inv(Fp.add(u, Fp.ONE)));
+  let point: InstanceType<typeof Point>;
   try {
-    return Point.fromBytes(numberToBytesLE(y, 32)).isTorsionFree();
+    point = Point.fromBytes(numberToBytesLE(y, 32));
   } catch {
     return false; // not on the curve (u is on the twist)
   }
+  // [L]P = O, as noble's `point.isTorsionFree()` but with less CPU (torsion-check.ts).
+  return isTorsionFreeProjective(point.X, point.Y, point.Z);
 }
