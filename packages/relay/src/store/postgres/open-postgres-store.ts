@@ -22,6 +22,8 @@ export interface PostgresStoreOptions {
    * letters, digits and _ only. Lets several relays, or test runs, share one database.
    */
   schema?: string;
+  /** How often refilled rate-limit buckets are deleted (default 60 s; tests shorten it). */
+  rateLimitSweepMs?: number;
 }
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -70,13 +72,14 @@ export async function openPostgresStore(
   );
   try {
     const schemaVersion = await migratePostgres(h);
+    const rateLimits = pgRateLimitStore(h, options.rateLimitSweepMs);
     return {
       schemaVersion,
       accounts: guarded(h, pgAccountStore(h)),
       keys: guarded(h, pgKeyStore(h)),
       mailbox: guarded(h, pgMailboxStore(h)),
       attachments: guarded(h, pgAttachmentStore(h)),
-      rateLimits: pgRateLimitStore(h),
+      rateLimits,
       async healthCheck() {
         if (h.isClosed) return false;
         try {
@@ -85,7 +88,10 @@ export async function openPostgresStore(
           return false;
         }
       },
-      close: () => h.close(),
+      close: () => {
+        rateLimits.stop();
+        return h.close();
+      },
     };
   } catch (err) {
     await h.close();

@@ -9,7 +9,7 @@ import type { PgHandle } from './pg-handle.js';
 
 /** Rows deleted per sweep statement (the sweep repeats until fewer come back). */
 const SWEEP_BATCH = 1000;
-/** How often one node sweeps on its own, piggy-backed on a hit. */
+/** How often each node sweeps refilled buckets. */
 const SWEEP_EVERY_MS = 60_000;
 
 // $1 scope, $2 key, $3 capacity, $4 now (ms), $5 refill per ms. `b` is the row before this hit.
@@ -32,8 +32,13 @@ DELETE FROM rate_limit_bucket WHERE ctid = ANY (ARRAY(
   SELECT ctid FROM rate_limit_bucket WHERE full_at <= $1 LIMIT ${SWEEP_BATCH}))
 RETURNING 1 AS gone`;
 
-export function pgRateLimitStore(h: PgHandle): RateLimitStore {
-  let lastSweep = -Infinity;
+/** The port, plus `stop()` for the store's close (ends the sweep timer). */
+export interface PgRateLimitStore extends RateLimitStore {
+  stop(): void;
+}
+
+export function pgRateLimitStore(h: PgHandle, sweepEveryMs = SWEEP_EVERY_MS): PgRateLimitStore {
+  let clock: () => number = Date.now;
   const sweep = async (now: number): Promise<number> => {
     let total = 0;
     for (;;) {
@@ -42,21 +47,30 @@ export function pgRateLimitStore(h: PgHandle): RateLimitStore {
       if (gone < SWEEP_BATCH) return total;
     }
   };
+  // Rows of refilled buckets go within a minute whether or not claims keep coming (they name who
+  // claimed recently; keep them no longer than the limit needs). A failed sweep is retried next time.
+  const timer = setInterval(() => {
+    if (!h.isClosed) sweep(clock()).catch(() => undefined);
+  }, sweepEveryMs);
+  timer.unref();
   return {
     limiter(scope: string, perMinute: number, now: () => number): RateLimiter {
+      clock = now;
       const refillPerMs = perMinute / 60_000;
       return {
         async take(key) {
-          const t = now();
-          if (t - lastSweep >= SWEEP_EVERY_MS) {
-            lastSweep = t;
-            await sweep(t);
-          }
-          const rows = await h.query<{ granted: boolean }>(HIT_SQL, [scope, key, perMinute, t, refillPerMs]);
+          const rows = await h.query<{ granted: boolean }>(HIT_SQL, [
+            scope,
+            key,
+            perMinute,
+            now(),
+            refillPerMs,
+          ]);
           return rows[0]?.granted === true;
         },
       };
     },
     sweep,
+    stop: () => clearInterval(timer),
   };
 }
