@@ -112,6 +112,16 @@ async function ackInTx(c: Queryable, items: readonly AckItem[]): Promise<number[
   return counts;
 }
 
+/**
+ * Acks commit without waiting for the WAL flush (`synchronous_commit = off` for this transaction
+ * only): the server may lose the last of them in a crash of PostgreSQL itself, which means a
+ * redelivery that clients deduplicate, never a lost message. Enqueues always wait for the flush.
+ */
+async function relaxedAckInTx(c: Queryable, items: readonly AckItem[]): Promise<number[]> {
+  await c.query('SET LOCAL synchronous_commit TO OFF');
+  return ackInTx(c, items);
+}
+
 export function pgMailboxStore(h: PgHandle): MailboxStore {
   return {
     async enqueueMany(items, options) {
@@ -198,14 +208,14 @@ export function pgMailboxStore(h: PgHandle): MailboxStore {
 
     async ack(accountId, deviceId, request) {
       checkAck(accountId, deviceId, request);
-      const [n] = await h.tx((c) => ackInTx(c, [{ accountId, deviceId, request }]));
+      const [n] = await h.tx((c) => relaxedAckInTx(c, [{ accountId, deviceId, request }]));
       return n ?? 0;
     },
 
     async ackMany(items) {
       items.forEach((it) => checkAck(it.accountId, it.deviceId, it.request));
       if (items.length === 0) return [];
-      return h.tx((c) => ackInTx(c, items));
+      return h.tx((c) => relaxedAckInTx(c, items));
     },
 
     async queuedCount(accountId, deviceId) {
