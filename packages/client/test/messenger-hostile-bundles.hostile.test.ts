@@ -9,6 +9,7 @@ import {
   falselyAccepted,
   forgedDeliver,
   substituteIdentityKey,
+  substituteOneTimePreKey,
   substituteSignedPreKey,
 } from '@sotto/testkit/hostile-relay';
 import { MessengerError } from '../src/messenger/errors.js';
@@ -213,6 +214,34 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
     assert.equal((await alice.m.history('bob', 10))[0]!.state, 'sending', 'never marked sent');
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(shown, []);
+    await alice.m.close();
+    await bob.m.close();
+    await mitm.close();
+  });
+  void it('a substituted one-time prekey (unsigned, so the sender cannot tell): the recipient rejects the message with a typed error, never shows it, and it never shows "delivered"', async () => {
+    const bob = await newUser(relay.url);
+    const mitm = (await newUser(relay.url)).m;
+    const alice = await newUser(relay.url);
+    relay.hostile.bundles(substituteOneTimePreKey(mitm.identityKey));
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    const shown: string[] = [];
+    const errors: MessengerEvents['error'][] = [];
+    bob.m.on('message', (e) => shown.push(e.entry.text));
+    bob.m.on('error', (e) => errors.push(e));
+    await bob.m.connect();
+    await alice.m.connect();
+    await (
+      await alice.m.send('bob', 'over a substituted one-time prekey')
+    ).accepted;
+    await eventually(() => errors.length >= 1);
+    assert.ok(
+      errors.every((e) => e.code === 'DecryptFailed'),
+      errors.map((e) => e.code).join(),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(shown, []);
+    assert.equal((await alice.m.history('bob', 10))[0]!.state, 'sent');
     await alice.m.close();
     await bob.m.close();
     await mitm.close();
