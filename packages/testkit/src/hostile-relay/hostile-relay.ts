@@ -100,6 +100,7 @@ export async function startHostileRelay(upstreamUrl: string): Promise<HostileRel
           rule(body, { accountId: bundle[1]!, device: bundle[2]! });
           const out = Buffer.from(JSON.stringify(body));
           const headers = { ...upRes.headers, 'content-length': String(out.length) };
+          delete headers['transfer-encoding']; // the body is re-sent whole, with its length
           res.writeHead(200, headers);
           res.end(out);
         });
