@@ -5,6 +5,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import {
+  breakKyberPreKeySignature,
   breakSignedPreKeySignature,
   falselyAccepted,
   forgedDeliver,
@@ -245,5 +246,29 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
     await alice.m.close();
     await bob.m.close();
     await mitm.close();
+  });
+  void it('a bundle whose Kyber prekey signature is broken is refused with BadBundle and never sent', async () => {
+    const bob = await newUser(relay.url);
+    const alice = await newUser(relay.url);
+    relay.hostile.bundles(breakKyberPreKeySignature());
+    await alice.m.addContact('bob', bob.m.address);
+    await bob.m.addContact('alice', alice.m.address);
+    const shown: string[] = [];
+    bob.m.on('message', (e) => shown.push(e.entry.text));
+    await bob.m.connect();
+    await alice.m.connect();
+    const errors: MessengerEvents['error'][] = [];
+    alice.m.on('error', (e) => errors.push(e));
+    await alice.m.send('bob', 'over a forged Kyber prekey');
+    await eventually(() => errors.length >= 1);
+    assert.ok(
+      errors.every((e) => e.code === 'BadBundle'),
+      `typed BadBundle, got ${errors.map((e) => e.code).join()}`,
+    );
+    assert.equal((await alice.m.history('bob', 10))[0]!.state, 'sending', 'never marked sent');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(shown, []);
+    await alice.m.close();
+    await bob.m.close();
   });
 });
