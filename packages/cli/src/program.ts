@@ -22,7 +22,8 @@ export function buildProgram(io: CliIO, commands: readonly CliCommand[]): Comman
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
-      outputError: (s, write) => write(s),
+      // Errors are one line (docs/cli.md): commander puts its "(Did you mean …?)" on a second one.
+      outputError: (s, write) => write(s.trim().replace(/\s*\n\s*/g, ' ') + '\n'),
     });
   program.addHelpText(
     'after',

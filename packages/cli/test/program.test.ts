@@ -55,6 +55,7 @@ void describe('sotto (program)', () => {
   });
 
   void it('exits 2 with one line for an unknown command or option', async () => {
+    // '--bogus' is close to '--bus': commander's suggestion stays on the same line.
     for (const argv of [['frobnicate'], ['relay', '--bogus'], ['--nope']]) {
       const r = await run(argv);
       assert.equal(r.code, ExitCode.Usage, argv.join(' '));
@@ -136,7 +137,8 @@ void describe('sotto relay (without starting a server)', () => {
       [['--port', '65536'], /--port/],
       [['--max-frame-bytes', '12abc'], /--max-frame-bytes/],
       [['--log-level', 'shout'], /--log-level/],
-      [['--database-url', 'mysql://x'], /--database-url/],
+      [['--database', 'mysql://x'], /--database/],
+      [['--database-url', 'mysql://x'], /--database/], // the old spelling, reported by its new name
     ];
     for (const [flags, pattern] of cases) {
       const r = await run(['relay', ...flags, '--print-config']);
