@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -160,6 +161,25 @@ async function metric(nodeUrl: string, name: string): Promise<number> {
   return Number(m[1]);
 }
 
+/** How many times redis-server ran `command` (INFO commandstats, over a raw RESP connection). */
+function redisCalls(port: number, command: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: '127.0.0.1', port });
+    let buf = '';
+    sock.setEncoding('utf8');
+    sock.once('error', reject);
+    sock.on('data', (chunk: string) => {
+      buf += chunk;
+      const head = /^\$(\d+)\r\n/.exec(buf);
+      if (!head || Buffer.byteLength(buf) < head[0].length + Number(head[1]) + 2) return;
+      sock.end();
+      const m = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(buf);
+      resolve(m ? Number(m[1]) : 0);
+    });
+    sock.write('INFO commandstats\r\n');
+  });
+}
+
 /** The environment of a process the guide starts: ours without SOTTO_* settings, plus `extra`. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -274,13 +294,10 @@ async function followStepByStep(block: string): Promise<Deployment> {
   assert.ok(env['SOTTO_BUS_URL'], 'the guide exports SOTTO_BUS_URL');
   assert.equal(nodes.length, 2, 'the guide starts two nodes');
   assert.ok(flagForm, 'the guide shows the flag form of `sotto relay`');
-  for (const n of nodes) {
-    const [, url] = await n.proc.waitFor(/listening on (http:\/\/\S+)/, `relay node for port ${n.guidePort}`);
-    n.url = url!;
-  }
 
   // The flag form, without the environment, must resolve to the same configuration as the env form
   // for the same port (host: the guide's env form names it, the flag form relies on the default).
+  // Asked while the nodes start.
   const { args: flagArgs, guidePort } = await relayArgs(flagForm);
   const envNode = nodes.find((n) => n.guidePort === guidePort);
   assert.ok(envNode, `the flag form uses the port of one of the nodes (${guidePort})`);
@@ -289,7 +306,13 @@ async function followStepByStep(block: string): Promise<Deployment> {
       cwd: nodeHome,
       env: cleanEnv(withEnv),
     });
-  const [flagOut, envOut] = await Promise.all([printConfig(flagArgs, {}), printConfig(envNode.args, env)]);
+  const configs = Promise.all([printConfig(flagArgs, {}), printConfig(envNode.args, env)]);
+  configs.catch(() => undefined); // awaited below; a node failing to start is the error to report
+  for (const n of nodes) {
+    const [, url] = await n.proc.waitFor(/listening on (http:\/\/\S+)/, `relay node for port ${n.guidePort}`);
+    n.url = url!;
+  }
+  const [flagOut, envOut] = await configs;
   const flagConfig = JSON.parse(flagOut.stdout) as Record<string, unknown>;
   const envConfig = JSON.parse(envOut.stdout) as Record<string, unknown>;
   return { pg, redis, env, nodes, flagConfig, envConfig };
@@ -464,6 +487,7 @@ void describe('docs/deployment.md followed from scratch (loopback)', () => {
     const aliceNode = 1 - bobNode;
     const acceptedBefore = await accepted();
     const pushedBefore = await pushed();
+    const publishedBefore = await redisCalls(d.redis.port, 'publish');
     await ok(alice, ['send', 'bob', 'hello bob, from the node next door']);
     const [, fromAlice] = await bobLive.waitFor(/^(\{.*"from":"alice".*\})$/m, "alice's message live at bob");
     assert.equal((JSON.parse(fromAlice!) as { text: string }).text, 'hello bob, from the node next door');
@@ -472,6 +496,10 @@ void describe('docs/deployment.md followed from scratch (loopback)', () => {
       "alice's submit was accepted on the other node",
     );
     assert.ok((await pushed())[bobNode]! > pushedBefore[bobNode]!, "bob's node pushed it to bob");
+    assert.ok(
+      (await redisCalls(d.redis.port, 'publish')) > publishedBefore,
+      "alice's node told bob's through the guide's Redis bus",
+    );
 
     // 5. The other way: alice listens (least_conn puts her on the idle node), bob stops and replies.
     const aliceLive = liveInbox(alice);
