@@ -108,7 +108,10 @@ export interface RelayStore {
    */
   enqueue(recipientAccountId: string, envelopes: EnvelopeToStore[]): Promise<EnqueueResultRow[]>;
   fetch(accountId: string, deviceId: number, afterSeq: number, limit: number): Promise<StoredEnvelope[]>;
+  /** Applied in a later group commit (resolves then); see flushAcks. */
   ack(accountId: string, deviceId: number, upTo: number, seqs: number[]): Promise<number>;
+  /** Applies every ack received so far (a reconnecting device should not be sent what it acked). */
+  flushAcks(): Promise<void>;
   sweepExpired(now: number): Promise<number>;
   // attachments
   putAttachment(

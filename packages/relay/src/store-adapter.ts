@@ -16,10 +16,14 @@ const SWEEP_BATCH = 1000;
  * submit arriving in one event-loop turn shares one synced transaction, and each submit is answered
  * only after the commit holding its envelopes.
  */
+/** How long an ack may wait to share a transaction with others: ≤ this much redelivery after a crash. */
+const ACK_DELAY_MS = 20;
+
 export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStore {
   const writer = new MailboxWriter(s.mailbox, { queueCap });
-  // Acks are group-committed too: one ackMany transaction per event-loop turn, for every device.
-  const acks = new AckBatcher((items) => s.mailbox.ackMany(items));
+  // Acks are group-committed too: one ackMany transaction for every device's acks of the last
+  // ACK_DELAY_MS (nobody waits for them; see ack-batcher.ts).
+  const acks = new AckBatcher((items) => s.mailbox.ackMany(items), 4096, ACK_DELAY_MS);
   return {
     createAccount: (accountId, identityKey, device, now) =>
       s.accounts.createAccount(accountId, identityKey, device, now),
@@ -70,6 +74,7 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
         content: e.content,
       }));
     },
+    flushAcks: () => acks.flush(),
     ack(accountId, deviceId, upTo, seqs) {
       const request = { ...(upTo > 0 ? { upToSeq: upTo } : {}), seqs };
       return acks.ack({ accountId, deviceId, request });

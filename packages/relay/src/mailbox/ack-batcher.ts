@@ -1,16 +1,23 @@
-// Group commit for acks, like the MailboxWriter for enqueues: acks arriving in one event-loop turn are
-// applied by ONE ackMany transaction (one fsync for many devices), each caller resolved after it.
-// One batch in flight at a time; later acks form the next batch.
+// Group commit for acks, like the MailboxWriter for enqueues: acks are applied by ONE ackMany
+// transaction for many devices, each caller resolved after it. One batch in flight at a time; later
+// acks form the next batch.
+//
+// Unlike enqueues, nobody waits for an ack: the session frees its push window as soon as the ACK
+// frame arrives. So a batch may also wait `delayMs` to gather more acks (fewer commits at moderate
+// load, where a batch per event-loop turn would hold a handful). An ack not yet applied when the
+// relay dies only means the envelope is delivered again, and clients deduplicate by envelope id.
 import type { AckItem } from '../store/index.js';
 
 export class AckBatcher {
   private queue: { item: AckItem; resolve: (n: number) => void; reject: (e: Error) => void }[] = [];
-  private scheduled = false;
+  private scheduled: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | null = null;
   private inFlight: Promise<void> | null = null;
 
   constructor(
     private readonly ackMany: (items: readonly AckItem[]) => Promise<number[]>,
     private readonly maxBatch = 4096,
+    /** How long the first ack of a batch may wait for more (0: the end of this event-loop turn). */
+    private readonly delayMs = 0,
   ) {}
 
   ack(item: AckItem): Promise<number> {
@@ -22,6 +29,7 @@ export class AckBatcher {
 
   /** Resolves once every ack submitted so far is applied. */
   async flush(): Promise<void> {
+    this.cancelScheduled();
     while (this.inFlight || this.queue.length > 0) {
       if (this.inFlight) await this.inFlight;
       else this.start();
@@ -29,12 +37,25 @@ export class AckBatcher {
   }
 
   private kick(): void {
-    if (this.inFlight || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
+    if (this.inFlight) return; // the running batch schedules the next one when it settles
+    if (this.queue.length >= this.maxBatch) {
+      this.cancelScheduled();
+      this.start();
+      return;
+    }
+    if (this.scheduled) return;
+    const run = () => {
+      this.scheduled = null;
       if (!this.inFlight && this.queue.length > 0) this.start();
-    });
+    };
+    this.scheduled = this.delayMs > 0 ? setTimeout(run, this.delayMs) : setImmediate(run);
+  }
+
+  private cancelScheduled(): void {
+    if (this.scheduled === null) return;
+    clearTimeout(this.scheduled as ReturnType<typeof setTimeout>);
+    clearImmediate(this.scheduled as ReturnType<typeof setImmediate>);
+    this.scheduled = null;
   }
 
   private start(): void {

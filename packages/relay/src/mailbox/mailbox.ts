@@ -23,8 +23,10 @@ export interface Mailbox {
   submit(sender: DeviceRef, recipientAccountId: string, envelopes: SubmitEnvelope[]): Promise<SubmitResult>;
   /** Envelopes for one device with seq > afterSeq, in seq order, at most `limit`. */
   fetch(device: DeviceRef, afterSeq: number, limit: number): Promise<QueuedEnvelope[]>;
-  /** Deletes the device's envelopes with seq <= upTo or seq in `seqs`. */
+  /** Deletes the device's envelopes with seq <= upTo or seq in `seqs` (in a later group commit). */
   ack(device: DeviceRef, upTo: number, seqs: number[]): Promise<void>;
+  /** Resolves once every ack received so far is applied. */
+  flushAcks(): Promise<void>;
 }
 
 export function deviceKey(d: DeviceRef): string {

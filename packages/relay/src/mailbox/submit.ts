@@ -100,6 +100,8 @@ export function createMailbox(o: MailboxOptions): Mailbox {
       return o.store.fetch(device.accountId, device.deviceId, afterSeq, limit);
     },
 
+    flushAcks: () => o.store.flushAcks(),
+
     async ack(device: DeviceRef, upTo: number, seqs: number[]): Promise<void> {
       const n = await o.store.ack(device.accountId, device.deviceId, upTo, seqs);
       o.metrics.envelopesAcked.inc(n);

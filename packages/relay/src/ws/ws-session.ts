@@ -171,6 +171,10 @@ export class WsSession implements Subscriber {
     this.device = { accountId: f.accountId, deviceId: f.deviceId };
     this.ctx.metrics.wsAuthenticated.inc();
     this.send({ type: 'authOk', serverTime: this.ctx.now() });
+    // Acks from an earlier connection may still wait for their group commit: apply them first, so
+    // the drain does not send again what the device already acknowledged.
+    await this.ctx.mailbox.flushAcks();
+    if (this.state !== 'open') return;
     // Subscribe first, then drain: an envelope committed between the two is seen by the drain.
     this.ctx.hub.subscribe(this.device, this);
     await this.pump();
@@ -191,10 +195,12 @@ export class WsSession implements Subscriber {
   }
 
   private async onAck(upTo: number, seqs: number[]): Promise<void> {
-    await this.ctx.mailbox.ack(this.device!, upTo, seqs);
+    // The window reopens now; the delete is group-committed a little later (ack-batcher.ts).
+    const applied = this.ctx.mailbox.ack(this.device!, upTo, seqs);
     for (const s of this.inFlight) if (s <= upTo) this.inFlight.delete(s);
     for (const s of seqs) this.inFlight.delete(s);
     if (this.backlog) await this.pump();
+    await applied;
   }
 
   // ---------- outbound ----------

@@ -193,6 +193,8 @@ export class MemoryRelayStore implements RelayStore {
       .map(({ expiresAt: _e, idHex: _i, ...rest }) => rest);
   }
 
+  async flushAcks(): Promise<void> {}
+
   async ack(accountId: string, deviceId: number, upTo: number, seqs: number[]) {
     const d = this.dev(accountId, deviceId);
     if (!d) return 0;

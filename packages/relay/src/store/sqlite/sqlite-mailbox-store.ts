@@ -106,23 +106,28 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
             return q;
           };
           const existing = h.stmt('SELECT seq FROM mailbox WHERE dev = ? AND envelope_id = ?');
+          // A retry hits UNIQUE (dev, envelope_id) and inserts nothing; only then is the old seq read
+          // (one statement per new envelope instead of a lookup before every insert).
           const insert = h.stmt(
             'INSERT INTO mailbox (dev, seq, envelope_id, sender_account_id, sender_device_id, server_timestamp, ' +
-              'envelope_type, content, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+              'envelope_type, content, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+              'ON CONFLICT (dev, envelope_id) DO NOTHING',
           );
+          const duplicateOf = (q: QueueState, it: EnqueueItem): EnqueueResult | null => {
+            const old: unknown = existing.get(q.dev, it.envelopeId);
+            return old === undefined ? null : { outcome: 'duplicate', seq: int(asRow(old), 'seq') };
+          };
           const results = items.map((it): EnqueueResult => {
             const q = stateOf(it);
             if (q === null) return { outcome: 'deviceNotFound', seq: null };
             const idHex = hex(it.envelopeId);
             const again = q.added.get(idHex);
             if (again !== undefined) return { outcome: 'duplicate', seq: again };
-            const old: unknown = existing.get(q.dev, it.envelopeId);
-            if (old !== undefined) return { outcome: 'duplicate', seq: int(asRow(old), 'seq') };
-            if (q.queued >= options.queueCap) return { outcome: 'queueFull', seq: null };
-            const seq = ++q.lastSeq;
-            q.queued++;
-            q.added.set(idHex, seq);
-            insert.run(
+            // A full queue still answers a retry of a queued envelope as the duplicate it is.
+            if (q.queued >= options.queueCap)
+              return duplicateOf(q, it) ?? { outcome: 'queueFull', seq: null };
+            const seq = q.lastSeq + 1;
+            const inserted = insert.run(
               q.dev,
               seq,
               it.envelopeId,
@@ -132,7 +137,11 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
               it.envelopeType,
               it.content,
               it.expiresAt,
-            );
+            ).changes;
+            if (inserted === 0) return duplicateOf(q, it) ?? { outcome: 'duplicate', seq: null };
+            q.lastSeq = seq;
+            q.queued++;
+            q.added.set(idHex, seq);
             return { outcome: 'stored', seq };
           });
           const save = h.stmt('UPDATE device_queue SET last_seq = ?, queued = queued + ? WHERE dev = ?');
