@@ -92,6 +92,9 @@ async function lockQueues(
 /** Deletes each device's acknowledged rows and adjusts its counter; inside a transaction. */
 async function ackInTx(c: Queryable, items: readonly AckItem[]): Promise<number[]> {
   const queues = await lockQueues(c, items);
+  const devs = items.map((it) => queues.get(key(it.accountId, it.deviceId))?.dev);
+  const known = devs.filter((d): d is number => d !== undefined);
+  if (new Set(known).size === known.length) return ackDistinctDevices(c, items, devs);
   const counts: number[] = [];
   for (const it of items) {
     const q = queues.get(key(it.accountId, it.deviceId));
@@ -110,6 +113,51 @@ async function ackInTx(c: Queryable, items: readonly AckItem[]): Promise<number[
     counts.push(n);
   }
   return counts;
+}
+
+/**
+ * The common case, every item for a different device: one statement deletes the acknowledged rows of
+ * all of them and adjusts their counters (a round trip per device would hold the queue locks, and
+ * block enqueues to those devices, for the whole batch).
+ */
+async function ackDistinctDevices(
+  c: Queryable,
+  items: readonly AckItem[],
+  devs: readonly (number | undefined)[],
+): Promise<number[]> {
+  const upDev: number[] = [];
+  const upTo: number[] = [];
+  const listDev: number[] = [];
+  const listSeq: number[] = [];
+  items.forEach((it, i) => {
+    const dev = devs[i];
+    if (dev === undefined) return;
+    upDev.push(dev);
+    upTo.push(it.request.upToSeq ?? 0);
+    for (const s of it.request.seqs ?? []) {
+      listDev.push(dev);
+      listSeq.push(s);
+    }
+  });
+  if (upDev.length === 0) return items.map(() => 0);
+  // A row matched by both the range and the list is deleted once; UNION counts it once.
+  const { rows } = await c.query(
+    'WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(dev, upto)), ' +
+      'l AS (SELECT * FROM unnest($3::bigint[], $4::bigint[]) AS t(dev, seq)), ' +
+      'd1 AS (DELETE FROM mailbox m USING r WHERE m.dev = r.dev AND m.seq <= r.upto RETURNING m.dev, m.seq), ' +
+      'd2 AS (DELETE FROM mailbox m USING l WHERE m.dev = l.dev AND m.seq = l.seq RETURNING m.dev, m.seq), ' +
+      'gone AS (SELECT dev, seq FROM d1 UNION SELECT dev, seq FROM d2), ' +
+      'n AS (SELECT dev, count(*)::integer AS n FROM gone GROUP BY dev), ' +
+      'u AS (UPDATE device_queue q SET queued = q.queued - n.n FROM n WHERE q.dev = n.dev RETURNING q.dev) ' +
+      'SELECT n.dev, n.n FROM n',
+    [upDev, upTo, listDev, listSeq],
+  );
+  const byDev = new Map<number, number>();
+  for (const v of rows) {
+    const r = asRow(v);
+    byDev.set(int(r, 'dev'), int(r, 'n'));
+  }
+  return devs.map((d) => (d === undefined ? 0 : (byDev.get(d) ?? 0)));
 }
 
 /**
