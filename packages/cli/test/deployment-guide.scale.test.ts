@@ -312,6 +312,8 @@ async function followStepByStep(block: string): Promise<Deployment> {
     const [, url] = await n.proc.waitFor(/listening on (http:\/\/\S+)/, `relay node for port ${n.guidePort}`);
     n.url = url!;
   }
+  // On PostgreSQL a node keeps nothing on local disk: no ./data directory appears where it runs.
+  assert.equal(existsSync(join(nodeHome, 'data')), false, 'no SQLite data directory with PostgreSQL');
   const [flagOut, envOut] = await configs;
   const flagConfig = JSON.parse(flagOut.stdout) as Record<string, unknown>;
   const envConfig = JSON.parse(envOut.stdout) as Record<string, unknown>;

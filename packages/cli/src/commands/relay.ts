@@ -84,7 +84,8 @@ export const relayCommand: CliCommand = {
         return;
       }
       const grace = parseGrace(opts['shutdownGrace']);
-      ensureDataDir(resolved.config.dataDir);
+      // The data directory holds only the SQLite database: with PostgreSQL there is nothing to put there.
+      if (resolved.config.databaseUrl === undefined) ensureDataDir(resolved.config.dataDir);
       const webRoot = resolved.config.webRoot ?? defaultWebRoot();
       const config = webRoot === undefined ? resolved.config : { ...resolved.config, webRoot };
       await serveUntilSignal(config, { io: ctx.io, json, graceSeconds: grace });
