@@ -4,6 +4,7 @@
 // The hostile proxy's `seen` log is exactly what the relay received and sent.
 import { after, afterEach, before, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { encodeFrame } from '@sotto/wire';
 import type { DeliverFrame, SubmitFrame } from '@sotto/wire';
 import { replayAs } from '@sotto/testkit/hostile-relay';
 import { Messenger } from '../src/messenger/messenger.js';
@@ -55,6 +56,50 @@ async function contacts() {
 }
 
 void describe('what the relay sees', () => {
+  void it('the frames on the wire carry no message text, link host or contact name', async () => {
+    const alice = await newUser(relay.url);
+    const bob = await newUser(relay.url);
+    const mark = relay.hostile.seen.length;
+    await alice.m.addContact('Zyzzyva Quintessa', bob.m.address);
+    await bob.m.addContact('Xanthippe Marlowe', alice.m.address);
+    await alice.m.connect();
+    await bob.m.connect();
+    const text = 'meet at the Quokka Pavilion, map: https://needle-host.example/route';
+    await (
+      await alice.m.send('Zyzzyva Quintessa', text)
+    ).accepted;
+    await eventually(async () => (await bob.m.history('Xanthippe Marlowe', 10)).length === 1);
+    await (
+      await bob.m.send('Xanthippe Marlowe', 'see you at the Quokka Pavilion')
+    ).accepted;
+    await eventually(async () => (await alice.m.history('Zyzzyva Quintessa', 10)).length === 2);
+    // Every frame both ways, as bytes on the wire (the proxy decoded them; the codec is canonical).
+    const wire = relay.hostile.seen.slice(mark).map((s) => Buffer.from(encodeFrame(s.frame)));
+    assert.ok(wire.length >= 4, 'frames were recorded');
+    const needles = ['Quokka Pavilion', 'needle-host', 'Zyzzyva', 'Xanthippe'];
+    const found = (frames: Buffer[], needle: string) =>
+      frames.some((b) => b.includes(needle, 0, 'utf8') || b.includes(needle, 0, 'utf16le'));
+    for (const n of needles) assert.equal(found(wire, n), false, `"${n}" is on the wire`);
+    // Control: the same scan finds the text in a frame that carries it in clear.
+    const clear = encodeFrame({
+      type: 'submit',
+      requestId: 1,
+      recipient: bob.m.accountId,
+      envelopes: [
+        {
+          deviceId: 1,
+          registrationId: 1,
+          envelopeId: new Uint8Array(16),
+          envelopeType: 1,
+          content: new TextEncoder().encode(text),
+        },
+      ],
+    });
+    assert.equal(found([Buffer.from(clear)], 'Quokka Pavilion'), true);
+    await alice.m.close();
+    await bob.m.close();
+  });
+
   void it('receipts travel as the same envelope type and padded size as short texts', async () => {
     const { alice, bob } = await contacts();
     const mark = relay.hostile.seen.length;
