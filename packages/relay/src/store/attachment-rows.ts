@@ -2,7 +2,7 @@
 // metadata and reject the same corrupt rows.
 import type { AttachmentMeta } from './ports.js';
 import { StoreError } from './store-error.js';
-import { asRow, int, intOrNull, text, textOrNull } from './sqlite/row-checks.js';
+import { asRow, int, intOrNull, text, textOrNull } from './row-checks.js';
 
 /** Decodes an attachment metadata row; an owner is both columns or neither. */
 export function attachmentMetaRow(v: unknown): AttachmentMeta {

@@ -9,7 +9,7 @@ import {
   checkBytes,
   checkInt,
 } from './guards.js';
-import { asRow, bytes, int } from './sqlite/row-checks.js';
+import { asRow, bytes, int } from './row-checks.js';
 
 const checkPreKey = (k: PreKeyRecord, what: string) => {
   checkInt(k.keyId, `${what}.keyId`, 1, MAX_KEY_ID);

@@ -1,10 +1,9 @@
 // AccountStore on PostgreSQL: the same semantics as the SQLite adapter (docs/relay-storage.md);
 // concurrency that SQLite's single writer gave for free is made explicit here: addDevice locks the
 // account row, and a username race lost at the UNIQUE index is reported as UsernameTaken.
-import type { AccountRecord, AccountStore, DeviceRecord, NewDevice } from '../ports.js';
+import type { AccountRecord, AccountStore, NewDevice } from '../ports.js';
 import {
   EC_KEY_BYTES,
-  MAX_REGISTRATION_ID,
   MAX_SECRET_HASH_CHARS,
   checkAccountId,
   checkBytes,
@@ -14,28 +13,13 @@ import {
 } from '../guards.js';
 import { StoreError } from '../store-error.js';
 import { normalizeUsername } from '../username.js';
-import { asRow, bytes, int, text, textOrNull } from '../sqlite/row-checks.js';
+import { asRow, bytes, int, text, textOrNull } from '../row-checks.js';
+import { checkNewDevice, deviceRow } from '../device-rows.js';
 import { buf, pgCode } from './pg-handle.js';
 import type { PgHandle, Queryable } from './pg-handle.js';
 
 const UNIQUE_VIOLATION = '23505';
 const DEVICE_COLS = 'account_id::text AS account_id, device_id, registration_id, secret_hash, created_at';
-
-function checkNewDevice(d: NewDevice): void {
-  checkInt(d.registrationId, 'registrationId', 1, MAX_REGISTRATION_ID);
-  checkString(d.secretHash, 'secretHash', MAX_SECRET_HASH_CHARS);
-}
-
-function deviceRow(v: unknown): DeviceRecord {
-  const r = asRow(v);
-  return {
-    accountId: text(r, 'account_id'),
-    deviceId: int(r, 'device_id'),
-    registrationId: int(r, 'registration_id'),
-    secretHash: text(r, 'secret_hash'),
-    createdAt: int(r, 'created_at'),
-  };
-}
 
 async function insertDevice(
   c: Queryable,

@@ -3,7 +3,7 @@
 import type { AttachmentStore } from '../ports.js';
 import { checkAccountId, checkAttachmentId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
 import { attachmentMetaRow } from '../attachment-rows.js';
-import { asRow, bytes, int } from '../sqlite/row-checks.js';
+import { asRow, bytes, int } from '../row-checks.js';
 import { buf } from './pg-handle.js';
 import type { PgHandle } from './pg-handle.js';
 

@@ -5,7 +5,7 @@
 import type { ClaimedBundle, KeyCounts, KeyStore } from '../ports.js';
 import { EC_KEY_BYTES, KYBER_KEY_BYTES, checkAccountId, checkDeviceId, checkInt } from '../guards.js';
 import { checkUpload, signedRow } from '../key-upload-checks.js';
-import { asRow, bytes, int } from '../sqlite/row-checks.js';
+import { asRow, bytes, int } from '../row-checks.js';
 import { Rollback, buf } from './pg-handle.js';
 import type { PgHandle, Queryable } from './pg-handle.js';
 

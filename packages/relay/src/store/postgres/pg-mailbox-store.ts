@@ -4,39 +4,12 @@
 // writes the counters back. Holding the counter row until COMMIT makes commit order = seq order per
 // device, so a reader never sees seq N+1 before seq N. Acks and the sweeper lock the same rows in the
 // same order.
-import type {
-  AckItem,
-  AckRequest,
-  EnqueueItem,
-  EnqueueResult,
-  MailboxStore,
-  StoredEnvelope,
-} from '../ports.js';
-import { ENVELOPE_ID_BYTES, checkAccountId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
-import { asRow, bytes, int, text } from '../sqlite/row-checks.js';
+import type { AckItem, EnqueueItem, EnqueueResult, MailboxStore, StoredEnvelope } from '../ports.js';
+import { ENVELOPE_ID_BYTES, checkAccountId, checkDeviceId, checkInt } from '../guards.js';
+import { asRow, bytes, int, text } from '../row-checks.js';
+import { checkAck, checkEnqueueItem } from '../mailbox-checks.js';
 import { buf } from './pg-handle.js';
 import type { PgHandle, Queryable } from './pg-handle.js';
-
-const MAX_CONTENT_BYTES = 1024 * 1024;
-
-function checkItem(it: EnqueueItem, i: number): void {
-  checkAccountId(it.accountId, `items[${i}].accountId`);
-  checkDeviceId(it.deviceId, `items[${i}].deviceId`);
-  checkBytes(it.envelopeId, `items[${i}].envelopeId`, ENVELOPE_ID_BYTES);
-  checkAccountId(it.senderAccountId, `items[${i}].senderAccountId`);
-  checkDeviceId(it.senderDeviceId, `items[${i}].senderDeviceId`);
-  checkInt(it.serverTimestamp, `items[${i}].serverTimestamp`);
-  checkInt(it.envelopeType, `items[${i}].envelopeType`, 0, 255);
-  checkBytes(it.content, `items[${i}].content`, 0, MAX_CONTENT_BYTES);
-  checkInt(it.expiresAt, `items[${i}].expiresAt`);
-}
-
-function checkAck(accountId: string, deviceId: number, request: AckRequest): void {
-  checkAccountId(accountId);
-  checkDeviceId(deviceId);
-  if (request.upToSeq !== undefined) checkInt(request.upToSeq, 'upToSeq');
-  (request.seqs ?? []).forEach((s, i) => checkInt(s, `seqs[${i}]`));
-}
 
 function envelopeRow(v: unknown): StoredEnvelope {
   const r = asRow(v);
@@ -173,7 +146,7 @@ async function relaxedAckInTx(c: Queryable, items: readonly AckItem[]): Promise<
 export function pgMailboxStore(h: PgHandle): MailboxStore {
   return {
     async enqueueMany(items, options) {
-      items.forEach(checkItem);
+      items.forEach(checkEnqueueItem);
       checkInt(options.queueCap, 'queueCap', 0);
       if (items.length === 0) return [];
       return h.tx(async (c) => {

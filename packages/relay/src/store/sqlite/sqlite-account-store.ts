@@ -1,9 +1,8 @@
 // AccountStore on SQLite: accounts with their first device created atomically, case-insensitive
 // unique usernames (UNIQUE on the normalised form), devices with lowest-free ids.
-import type { AccountRecord, AccountStore, DeviceRecord, NewDevice } from '../ports.js';
+import type { AccountRecord, AccountStore, NewDevice } from '../ports.js';
 import {
   EC_KEY_BYTES,
-  MAX_REGISTRATION_ID,
   MAX_SECRET_HASH_CHARS,
   checkAccountId,
   checkBytes,
@@ -13,27 +12,12 @@ import {
 } from '../guards.js';
 import { StoreError } from '../store-error.js';
 import { normalizeUsername } from '../username.js';
-import { asRow, bytes, int, text, textOrNull } from './row-checks.js';
+import { asRow, bytes, int, text, textOrNull } from '../row-checks.js';
+import { checkNewDevice, deviceRow } from '../device-rows.js';
 import type { SqliteHandle } from './sqlite-handle.js';
 import { DeviceListCache } from './device-list-cache.js';
 
 const DEVICE_COLS = 'account_id, device_id, registration_id, secret_hash, created_at';
-
-function checkNewDevice(d: NewDevice): void {
-  checkInt(d.registrationId, 'registrationId', 1, MAX_REGISTRATION_ID);
-  checkString(d.secretHash, 'secretHash', MAX_SECRET_HASH_CHARS);
-}
-
-function deviceRow(v: unknown): DeviceRecord {
-  const r = asRow(v);
-  return {
-    accountId: text(r, 'account_id'),
-    deviceId: int(r, 'device_id'),
-    registrationId: int(r, 'registration_id'),
-    secretHash: text(r, 'secret_hash'),
-    createdAt: int(r, 'created_at'),
-  };
-}
 
 function isConstraint(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;

@@ -5,7 +5,7 @@
 import type { AttachmentStore } from '../ports.js';
 import { checkAccountId, checkAttachmentId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
 import { attachmentMetaRow } from '../attachment-rows.js';
-import { asRow, bytes, int } from './row-checks.js';
+import { asRow, bytes, int } from '../row-checks.js';
 import type { SqliteHandle } from './sqlite-handle.js';
 
 export function sqliteAttachmentStore(h: SqliteHandle): AttachmentStore {

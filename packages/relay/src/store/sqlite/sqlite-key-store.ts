@@ -4,7 +4,7 @@
 import type { ClaimedBundle, KeyCounts, KeyStore } from '../ports.js';
 import { EC_KEY_BYTES, KYBER_KEY_BYTES, checkAccountId, checkDeviceId, checkInt } from '../guards.js';
 import { checkUpload, signedRow } from '../key-upload-checks.js';
-import { asRow, bytes, int } from './row-checks.js';
+import { asRow, bytes, int } from '../row-checks.js';
 import type { SqliteHandle } from './sqlite-handle.js';
 
 /** Thrown inside the upload transaction to roll it back. */

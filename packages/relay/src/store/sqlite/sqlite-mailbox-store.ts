@@ -4,24 +4,10 @@
 // Promise resolves, so "acknowledged" always means "on disk". Acks (deletes) commit with
 // synchronous=NORMAL: they survive a process crash, and the next synced commit makes them durable.
 import type { AckRequest, EnqueueItem, EnqueueResult, MailboxStore, StoredEnvelope } from '../ports.js';
-import { ENVELOPE_ID_BYTES, checkAccountId, checkBytes, checkDeviceId, checkInt } from '../guards.js';
-import { asRow, bytes, int, text } from './row-checks.js';
+import { ENVELOPE_ID_BYTES, checkAccountId, checkDeviceId, checkInt } from '../guards.js';
+import { asRow, bytes, int, text } from '../row-checks.js';
+import { checkAck, checkEnqueueItem } from '../mailbox-checks.js';
 import type { SqliteHandle } from './sqlite-handle.js';
-
-/** Bound on one envelope's content (wire allows 64 KiB; leave room without being unbounded). */
-const MAX_CONTENT_BYTES = 1024 * 1024;
-
-function checkItem(it: EnqueueItem, i: number): void {
-  checkAccountId(it.accountId, `items[${i}].accountId`);
-  checkDeviceId(it.deviceId, `items[${i}].deviceId`);
-  checkBytes(it.envelopeId, `items[${i}].envelopeId`, ENVELOPE_ID_BYTES);
-  checkAccountId(it.senderAccountId, `items[${i}].senderAccountId`);
-  checkDeviceId(it.senderDeviceId, `items[${i}].senderDeviceId`);
-  checkInt(it.serverTimestamp, `items[${i}].serverTimestamp`);
-  checkInt(it.envelopeType, `items[${i}].envelopeType`, 0, 255);
-  checkBytes(it.content, `items[${i}].content`, 0, MAX_CONTENT_BYTES);
-  checkInt(it.expiresAt, `items[${i}].expiresAt`);
-}
 
 function envelopeRow(v: unknown): StoredEnvelope {
   const r = asRow(v);
@@ -52,13 +38,6 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
     if (delta !== 0) h.stmt('UPDATE device_queue SET queued = queued + ? WHERE dev = ?').run(delta, dev);
   };
 
-  function checkAck(accountId: string, deviceId: number, request: AckRequest): void {
-    checkAccountId(accountId);
-    checkDeviceId(deviceId);
-    if (request.upToSeq !== undefined) checkInt(request.upToSeq, 'upToSeq');
-    (request.seqs ?? []).forEach((s, i) => checkInt(s, `seqs[${i}]`));
-  }
-
   /** Runs inside a transaction. Deletes are scoped by the acking device's own `dev`. */
   function ackInTx(accountId: string, deviceId: number, request: AckRequest): number {
     const dev = h.dev(accountId, deviceId);
@@ -76,7 +55,7 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
   return {
     enqueueMany(items, options) {
       return h.call(() => {
-        items.forEach(checkItem);
+        items.forEach(checkEnqueueItem);
         checkInt(options.queueCap, 'queueCap', 0);
         if (items.length === 0) return [];
         return h.tx(() => {

@@ -1,6 +1,6 @@
-// Strict, cheap validation of rows read back from SQLite: a row that is not what the schema promises
+// Strict, cheap validation of rows read back from SQLite or PostgreSQL: a row that is not what the schema promises
 // (corruption, a foreign writer) becomes StoreError('CorruptRow') instead of a wrong value downstream.
-import { StoreError } from '../store-error.js';
+import { StoreError } from './store-error.js';
 
 export type Row = Record<string, unknown>;
 
