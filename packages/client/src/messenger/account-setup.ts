@@ -9,19 +9,11 @@ import type { CryptoProvider } from '@sotto/protocol';
 import type { AccountRecord } from './account-record.js';
 import type { Clock, Randomness } from './environment.js';
 import { MessengerError } from './errors.js';
-import {
-  generateIdentity,
-  generateKyberPreKey,
-  generateRegistrationId,
-  generateSignedPreKey,
-  signWithIdentity,
-} from './key-material.js';
+import { storeAndPublishFirstKeys } from './first-keys.js';
+import { generateIdentity, generateRegistrationId, signWithIdentity } from './key-material.js';
 import type { KvStore } from './kv.js';
 import { LocalState } from './local-state.js';
-import { applyPlan } from './prekey-maintenance.js';
 import type { PreKeyPolicy } from './prekey-policy.js';
-import { planMaintenance } from './prekey-policy.js';
-import { protocolStores } from './protocol-stores.js';
 
 export interface CreateAccountInput {
   store: KvStore;
@@ -55,55 +47,17 @@ export async function createAccount(input: CreateAccountInput): Promise<AccountR
   } catch (e) {
     throw relayFailure(e);
   }
-  const now = clock.now();
-  const account: AccountRecord = {
-    relayUrl: relay.url,
-    accountId: created.accountId,
-    deviceId: created.deviceId,
+  return storeAndPublishFirstKeys({
+    store,
+    relay,
+    crypto,
+    policy: input.policy,
+    now: clock.now(),
+    created,
+    identity,
     registrationId,
     deviceSecret,
-    identityPublic: identity.publicKey,
-    identityPrivate: identity.privateKey,
-    username: null,
-    createdAt: now,
-    nextPreKeyId: 1,
-    nextSignedPreKeyId: 2,
-    nextKyberPreKeyId: 2,
-    signedPreKeyId: 1,
-    signedPreKeyAt: now,
-    lastResortKyberId: 1,
-    lastResortAt: now,
-    retired: [],
-  };
-  const state = new LocalState(store);
-  const stores = protocolStores(state, account);
-  const signed = generateSignedPreKey(1, identity.privateKey, now, crypto);
-  await stores.signedPreKey.saveSignedPreKey(1, signed);
-  const lastResort = generateKyberPreKey(1, identity.privateKey, now, crypto);
-  await stores.kyberPreKey.saveKyberPreKey(1, lastResort, { lastResort: true });
-  state.putAccount(account);
-  await state.commit();
-
-  // The relay holds nothing yet: the plan re-uploads both current keys and fills the pools.
-  const plan = planMaintenance(
-    account,
-    { preKeys: 0, kyberPreKeys: 0, signedPreKeyId: null, kyberLastResortId: null },
-    now,
-    input.policy,
-  );
-  const upload = await applyPlan({ store, crypto }, plan, now);
-  const authed = relay.withCredentials({
-    accountId: account.accountId,
-    deviceId: account.deviceId,
-    secret: deviceSecret,
   });
-  try {
-    if (upload) await authed.uploadKeys(upload);
-  } catch (e) {
-    // Not fatal: connect() checks the relay's counts and uploads again.
-    if (!RelayError.is(e)) throw e;
-  }
-  return account;
 }
 
 export function relayFailure(e: unknown): MessengerError {

@@ -14,17 +14,11 @@ import type { AccountRecord } from './account-record.js';
 import { relayFailure } from './account-setup.js';
 import type { Clock, Randomness } from './environment.js';
 import { MessengerError } from './errors.js';
-import {
-  generateKyberPreKey,
-  generateRegistrationId,
-  generateSignedPreKey,
-  signWithIdentity,
-} from './key-material.js';
+import { storeAndPublishFirstKeys } from './first-keys.js';
+import { generateRegistrationId, signWithIdentity } from './key-material.js';
 import type { KvStore } from './kv.js';
 import { LocalState } from './local-state.js';
-import { applyPlan } from './prekey-maintenance.js';
-import { planMaintenance, type PreKeyPolicy } from './prekey-policy.js';
-import { protocolStores } from './protocol-stores.js';
+import type { PreKeyPolicy } from './prekey-policy.js';
 import { RecordReader, bytesToHex, encodeRecord } from './record-codec.js';
 
 export interface DeviceLink {
@@ -86,49 +80,15 @@ export async function linkDevice(input: LinkDeviceInput): Promise<AccountRecord>
   } catch (e) {
     throw relayFailure(e);
   }
-  const now = clock.now();
-  const account: AccountRecord = {
-    relayUrl: relay.url,
-    accountId: created.accountId,
-    deviceId: created.deviceId,
+  return storeAndPublishFirstKeys({
+    store,
+    relay,
+    crypto,
+    policy: input.policy,
+    now: clock.now(),
+    created,
+    identity: { publicKey: link.identityPublic.slice(), privateKey: link.identityPrivate.slice() },
     registrationId,
     deviceSecret,
-    identityPublic: link.identityPublic.slice(),
-    identityPrivate: link.identityPrivate.slice(),
-    username: null,
-    createdAt: now,
-    nextPreKeyId: 1,
-    nextSignedPreKeyId: 2,
-    nextKyberPreKeyId: 2,
-    signedPreKeyId: 1,
-    signedPreKeyAt: now,
-    lastResortKyberId: 1,
-    lastResortAt: now,
-    retired: [],
-  };
-  const state = new LocalState(store);
-  const stores = protocolStores(state, account);
-  await stores.signedPreKey.saveSignedPreKey(
-    1,
-    generateSignedPreKey(1, account.identityPrivate, now, crypto),
-  );
-  await stores.kyberPreKey.saveKyberPreKey(1, generateKyberPreKey(1, account.identityPrivate, now, crypto), {
-    lastResort: true,
   });
-  state.putAccount(account);
-  await state.commit();
-  const plan = planMaintenance(
-    account,
-    { preKeys: 0, kyberPreKeys: 0, signedPreKeyId: null, kyberLastResortId: null },
-    now,
-    input.policy,
-  );
-  const upload = await applyPlan({ store, crypto }, plan, now);
-  if (upload) {
-    await relay
-      .withCredentials({ accountId: account.accountId, deviceId: account.deviceId, secret: deviceSecret })
-      .uploadKeys(upload)
-      .catch(() => undefined); // connect() re-checks the counts and uploads again
-  }
-  return account;
 }
