@@ -5,25 +5,16 @@
 // The leak is at the endpoint, so the relay's storage is expected to hold nothing: this control is
 // caught by hits alone (`leaksAt: 'endpoint'`). Loopback only, everywhere; only tests and
 // `audit self --control` construct it.
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Channel } from '../channel.js';
 import { SottoChannel } from '../channels/sotto-channel.js';
-import { isLoopbackHost } from './skype-like.js';
+import { loopbackHttp, probeLoopback } from './loopback-probe.js';
 
 export const SCANNING_CLIENT_USER_AGENT = 'Mozilla/5.0 (compatible; LinkReputationCheck/1.0; test-fixture)';
 const URL_RE = /https?:\/\/[^\s<>"']+/g;
 const MAX_BODY = 8 * 1024;
-
-function loopbackHttp(url: string): URL | undefined {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'http:' && isLoopbackHost(u.hostname) ? u : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The in-process "reputation service" on 127.0.0.1: POST /check with a URL → it GETs that URL. */
 export class ReputationService {
@@ -74,20 +65,7 @@ export class ReputationService {
       return Promise.resolve();
     }
     this.fetched.push(url);
-    return new Promise<void>((resolve) => {
-      const req = request(
-        u,
-        { method: 'GET', headers: { 'User-Agent': SCANNING_CLIENT_USER_AGENT }, timeout: 5000 },
-        (res) => {
-          res.resume();
-          res.on('end', resolve);
-          res.on('error', () => resolve());
-        },
-      );
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve());
-      req.end();
-    });
+    return probeLoopback(u, 'GET', SCANNING_CLIENT_USER_AGENT);
   }
 
   async idle(): Promise<void> {

@@ -4,7 +4,7 @@
 // must catch it, or the run proves nothing. It only ever probes loopback addresses and refuses
 // anything else, and nothing in a production configuration can reach it (only tests and
 // `audit self --control` construct it).
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
@@ -12,16 +12,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Channel } from '../channel.js';
 import { AuditError } from '../errors.js';
+import { isLoopbackHost, loopbackHttp, probeLoopback } from './loopback-probe.js';
 
 export const SKYPE_LIKE_USER_AGENT = 'Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5';
 const URL_RE = /https?:\/\/[^\s<>"']+/g;
 const MAX_BODY = 64 * 1024;
-
-/** Loopback only: 127.0.0.0/8, ::1, localhost. Everything else is refused. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
 
 export interface SkypeLikeOptions {
   readonly dataDir: string;
@@ -101,32 +96,13 @@ export class SkypeLikeServer {
 
   /** HEAD from the server, like 65.52.100.214 did; loopback http only. */
   probe(url: string): Promise<void> {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      this.refused.push(url);
-      return Promise.resolve();
-    }
-    if (u.protocol !== 'http:' || !isLoopbackHost(u.hostname)) {
+    const u = loopbackHttp(url);
+    if (u === undefined) {
       this.refused.push(url);
       return Promise.resolve();
     }
     this.probed.push(url);
-    return new Promise<void>((resolve) => {
-      const req = request(
-        u,
-        { method: 'HEAD', headers: { 'User-Agent': SKYPE_LIKE_USER_AGENT }, timeout: 5000 },
-        (res) => {
-          res.resume();
-          res.on('end', resolve);
-          res.on('error', () => resolve());
-        },
-      );
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve());
-      req.end();
-    });
+    return probeLoopback(u, 'HEAD', SKYPE_LIKE_USER_AGENT);
   }
 
   /** Resolves when every scheduled probe has run. */
