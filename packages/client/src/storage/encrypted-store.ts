@@ -25,8 +25,19 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { checkTable, type StorageBackend } from './backend.js';
-import { concatBytes, u64be, utf8, zeroise } from './bytes.js';
+import type { StorageBackend } from './backend.js';
+import {
+  BLIND_BYTES,
+  HEADER_KEY,
+  HEADER_TABLE,
+  RECORD_NONCE_BYTES,
+  checkUserTable,
+  keyPartInputs,
+  packRecord,
+  recordAad,
+  unpackRecord,
+} from './record-format.js';
+import { concatBytes, utf8, zeroise } from './bytes.js';
 import { StorageError } from './errors.js';
 import { decodeHeader, encodeHeader, encodeHeaderAad } from './header.js';
 import {
@@ -69,22 +80,6 @@ export interface EncryptedStoreOptions {
   random?: (length: number) => Uint8Array;
   /** How the KEK is held (default: raw bytes + noble; the browser passes a WebCrypto one). */
   keyWrapper?: KeyWrapperFactory;
-}
-
-/** Reserved table holding the plaintext header; user tables may not start with '_'. */
-const HEADER_TABLE = '_store';
-const HEADER_KEY = utf8('header');
-const RECORD_VERSION = 1;
-const RECORD_NONCE = 12;
-export const BLIND_BYTES = 16;
-const REC_DOMAIN = utf8('sotto-rec-v1');
-const BLIND_DOMAIN = utf8('sotto-blind-v1');
-
-function checkUserTable(table: string): string {
-  checkTable(table);
-  if (table.startsWith('_'))
-    throw new StorageError('InvalidArgument', 'tables starting with "_" are reserved');
-  return table;
 }
 
 export class EncryptedStore {
@@ -193,61 +188,28 @@ export class EncryptedStore {
 
   /** Encodes a structured key for `table` (blinding string/byte parts). Exposed for tests and cursors. */
   encodeKey(table: string, key: StoreKey): Uint8Array {
-    checkUserTable(table);
-    if (!Array.isArray(key)) throw new StorageError('InvalidArgument', '"key" expected an array of parts');
+    const inputs = keyPartInputs(table, key);
     const { blindKey } = this.keys();
-    const tableBytes = utf8(table);
-    const parts = key.map((part: KeyPart, i) => {
-      if (typeof part === 'number') {
-        if (!Number.isSafeInteger(part) || part < 0) {
-          throw new StorageError('InvalidArgument', 'numeric key parts must be non-negative safe integers');
-        }
-        return u64be(part);
-      }
-      let tag: number;
-      let bytes: Uint8Array;
-      if (typeof part === 'string') {
-        tag = 0x73; // 's'
-        bytes = utf8(part);
-      } else if (part instanceof Uint8Array) {
-        tag = 0x62; // 'b'
-        bytes = part;
-      } else {
-        throw new StorageError('InvalidArgument', 'key parts must be strings, numbers or bytes');
-      }
-      const mac = hmac(
-        sha256,
-        blindKey,
-        concatBytes(BLIND_DOMAIN, Uint8Array.of(tableBytes.length), tableBytes, Uint8Array.of(i, tag), bytes),
-      );
-      return mac.subarray(0, BLIND_BYTES);
-    });
-    return concatBytes(...parts);
-  }
-
-  private aad(table: string, storedKey: Uint8Array): Uint8Array {
-    const t = utf8(table);
-    return concatBytes(REC_DOMAIN, Uint8Array.of(RECORD_VERSION, t.length), t, storedKey);
+    return concatBytes(
+      ...inputs.map((p) =>
+        'clear' in p ? p.clear : hmac(sha256, blindKey, p.blind).subarray(0, BLIND_BYTES),
+      ),
+    );
   }
 
   private seal(table: string, storedKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
     if (!(plaintext instanceof Uint8Array))
       throw new StorageError('InvalidArgument', '"value" expected bytes');
     const { recordKey } = this.keys();
-    const nonce = this.random(RECORD_NONCE);
-    const ct = gcm(recordKey, nonce, this.aad(table, storedKey)).encrypt(plaintext);
-    return concatBytes(Uint8Array.of(RECORD_VERSION), nonce, ct);
+    const nonce = this.random(RECORD_NONCE_BYTES);
+    return packRecord(nonce, gcm(recordKey, nonce, recordAad(table, storedKey)).encrypt(plaintext));
   }
 
   private unseal(table: string, storedKey: Uint8Array, sealed: Uint8Array): Uint8Array {
     const { recordKey } = this.keys();
-    if (sealed.length < 1 + RECORD_NONCE + 16 || sealed[0] !== RECORD_VERSION) {
-      throw new StorageError('CorruptRecord', `corrupt record in table ${table}`);
-    }
+    const record = unpackRecord(table, sealed);
     try {
-      return gcm(recordKey, sealed.subarray(1, 1 + RECORD_NONCE), this.aad(table, storedKey)).decrypt(
-        sealed.subarray(1 + RECORD_NONCE),
-      );
+      return gcm(recordKey, record.nonce, recordAad(table, storedKey)).decrypt(record.sealed);
     } catch {
       throw new StorageError('CorruptRecord', `corrupt record in table ${table}`);
     }

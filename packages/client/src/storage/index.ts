@@ -5,4 +5,5 @@ export * from './key-wrapper.js';
 export * from './webcrypto-key-wrapper.js';
 export * from './header.js';
 export * from './encrypted-store.js';
-export { compareBytes } from './bytes.js';
+export * from './record-format.js';
+export { compareBytes, concatBytes } from './bytes.js';

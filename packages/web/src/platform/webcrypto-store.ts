@@ -17,7 +17,15 @@
  */
 import {
   BLIND_BYTES,
-  checkTable,
+  checkUserTable,
+  concatBytes,
+  HEADER_KEY,
+  HEADER_TABLE,
+  keyPartInputs,
+  packRecord,
+  RECORD_NONCE_BYTES,
+  recordAad,
+  unpackRecord,
   DATA_KEY_BYTES,
   decodeHeader,
   DEFAULT_KDF_COST,
@@ -56,41 +64,8 @@ export interface WebCryptoStoreOptions {
   deriveKek?: KekDeriver;
 }
 
-// The EncryptedStore format constants (storage/encrypted-store.ts in @sotto/client).
-const HEADER_TABLE = '_store';
-const HEADER_KEY = new TextEncoder().encode('header');
-const RECORD_VERSION = 1;
-const RECORD_NONCE = 12;
-const TAG_BYTES = 16;
-const REC_DOMAIN = new TextEncoder().encode('sotto-rec-v1');
-const BLIND_DOMAIN = new TextEncoder().encode('sotto-blind-v1');
-const utf8 = (s: string) => new TextEncoder().encode(s);
-
-function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-function u64be(n: number): Uint8Array {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, BigInt(n));
-  return out;
-}
-
 function defaultRandom(length: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(length));
-}
-
-function checkUserTable(table: string): string {
-  checkTable(table);
-  if (table.startsWith('_'))
-    throw new StorageError('InvalidArgument', 'tables starting with "_" are reserved');
-  return table;
 }
 
 export class WebCryptoStore {
@@ -200,66 +175,29 @@ export class WebCryptoStore {
 
   /** The stored (blinded) key for `key` in `table`: the same bytes `EncryptedStore.encodeKey` gives. */
   async encodeKey(table: string, key: StoreKey): Promise<Uint8Array> {
-    checkUserTable(table);
-    if (!Array.isArray(key)) throw new StorageError('InvalidArgument', '"key" expected an array of parts');
+    const inputs = keyPartInputs(table, key);
     const keys = this.held();
-    const tableBytes = utf8(table);
     const parts = await Promise.all(
-      key.map(async (part: unknown, i) => {
-        if (typeof part === 'number') {
-          if (!Number.isSafeInteger(part) || part < 0)
-            throw new StorageError('InvalidArgument', 'numeric key parts must be non-negative safe integers');
-          return u64be(part);
-        }
-        let tag: number;
-        let bytes: Uint8Array;
-        if (typeof part === 'string') {
-          tag = 0x73; // 's'
-          bytes = utf8(part);
-        } else if (part instanceof Uint8Array) {
-          tag = 0x62; // 'b'
-          bytes = part;
-        } else {
-          throw new StorageError('InvalidArgument', 'key parts must be strings, numbers or bytes');
-        }
-        const msg = concat(
-          BLIND_DOMAIN,
-          Uint8Array.of(tableBytes.length),
-          tableBytes,
-          Uint8Array.of(i, tag),
-          bytes,
-        );
-        return (await blindMac(keys, msg)).subarray(0, BLIND_BYTES);
-      }),
+      inputs.map(async (p) =>
+        'clear' in p ? p.clear : (await blindMac(keys, p.blind)).subarray(0, BLIND_BYTES),
+      ),
     );
-    return concat(...parts);
-  }
-
-  private aad(table: string, storedKey: Uint8Array): Uint8Array {
-    const t = utf8(table);
-    return concat(REC_DOMAIN, Uint8Array.of(RECORD_VERSION, t.length), t, storedKey);
+    return concatBytes(...parts);
   }
 
   private async seal(table: string, storedKey: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
     if (!(plaintext instanceof Uint8Array))
       throw new StorageError('InvalidArgument', '"value" expected bytes');
     const keys = this.held();
-    const nonce = this.random(RECORD_NONCE);
-    const ct = await sealBytes(keys, nonce, this.aad(table, storedKey), plaintext);
-    return concat(Uint8Array.of(RECORD_VERSION), nonce, ct);
+    const nonce = this.random(RECORD_NONCE_BYTES);
+    return packRecord(nonce, await sealBytes(keys, nonce, recordAad(table, storedKey), plaintext));
   }
 
   private async unseal(table: string, storedKey: Uint8Array, sealed: Uint8Array): Promise<Uint8Array> {
     const keys = this.held();
-    if (sealed.length < 1 + RECORD_NONCE + TAG_BYTES || sealed[0] !== RECORD_VERSION)
-      throw new StorageError('CorruptRecord', `corrupt record in table ${table}`);
+    const record = unpackRecord(table, sealed);
     try {
-      return await openBytes(
-        keys,
-        sealed.subarray(1, 1 + RECORD_NONCE),
-        this.aad(table, storedKey),
-        sealed.subarray(1 + RECORD_NONCE),
-      );
+      return await openBytes(keys, record.nonce, recordAad(table, storedKey), record.sealed);
     } catch {
       throw new StorageError('CorruptRecord', `corrupt record in table ${table}`);
     }
