@@ -7,8 +7,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild } from './child-server.js';
-import type { ChildServer } from './child-server.js';
-import { freeLowPort } from './free-port.js';
+import { startRestartable } from './restartable-server.js';
 import { INSTALL_HINT, ServerError } from './server-errors.js';
 
 export interface PostgresServer {
@@ -119,44 +118,34 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  let port = 0;
-  let child: ChildServer | undefined;
-  const launch = async () => {
-    child = await startChild(
-      'postgres',
-      join(bin, 'postgres'),
-      [
-        '-D',
-        data,
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-k',
-        dir,
-        ...speed,
-        '-c',
-        'max_connections=200',
-        '-c',
-        'listen_addresses=127.0.0.1',
-      ],
-      'database system is ready to accept connections',
-      { ...as, env: { ...process.env, LC_ALL: 'C' } },
-    );
-  };
-  // A port free when probed can be taken before postgres binds it: retry on another.
-  for (let attempt = 0; ; attempt++) {
-    port = await freeLowPort();
-    try {
-      await launch();
-      break;
-    } catch (err) {
-      if (attempt >= 3) {
-        rmSync(dir, { recursive: true, force: true });
-        throw err;
-      }
-    }
-  }
+  // SIGINT = "fast" shutdown: aborts open transactions, disconnects clients, checkpoints.
+  const proc = await startRestartable(
+    (port) =>
+      startChild(
+        'postgres',
+        join(bin, 'postgres'),
+        [
+          '-D',
+          data,
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-k',
+          dir,
+          ...speed,
+          '-c',
+          'max_connections=200',
+          '-c',
+          'listen_addresses=127.0.0.1',
+        ],
+        'database system is ready to accept connections',
+        { ...as, env: { ...process.env, LC_ALL: 'C' } },
+      ),
+    dir,
+    'SIGINT',
+  );
+  const port = proc.port;
   const psqlArgs = (database: string) => [
     '-h',
     '127.0.0.1',
@@ -167,7 +156,6 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     '-d',
     database,
   ];
-  let disposed = false;
   const server: PostgresServer = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -179,22 +167,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       await server.psql(`CREATE DATABASE "${db}"`);
       return `postgres://postgres@127.0.0.1:${port}/${db}`;
     },
-    async stop() {
-      // SIGINT = "fast" shutdown: aborts open transactions, disconnects clients, checkpoints.
-      await child?.stop('SIGINT');
-      child = undefined;
-    },
-    async start() {
-      if (child) return;
-      await launch();
-    },
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      await child?.stop('SIGINT');
-      child = undefined;
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: proc.stop,
+    start: proc.start,
+    dispose: proc.dispose,
   };
   return server;
 }

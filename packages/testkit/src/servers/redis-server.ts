@@ -1,12 +1,11 @@
 // A throwaway redis-server for tests: loopback only, no persistence (--save '' --appendonly no), in a
 // temp dir, stopped and deleted at the end.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild } from './child-server.js';
-import type { ChildServer } from './child-server.js';
-import { freeLowPort } from './free-port.js';
+import { startRestartable } from './restartable-server.js';
 import { INSTALL_HINT, ServerError } from './server-errors.js';
 
 export interface RedisServer {
@@ -42,47 +41,16 @@ export function findRedisServer(
 export async function startRedis(): Promise<RedisServer> {
   const bin = findRedisServer();
   const dir = mkdtempSync(join(tmpdir(), 'sotto-redis-'));
-  let port = 0;
-  let child: ChildServer | undefined;
-  const launch = async () => {
-    child = await startChild(
-      'redis-server',
-      bin,
-      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
-      'Ready to accept connections',
-    );
-  };
-  for (let attempt = 0; ; attempt++) {
-    port = await freeLowPort();
-    try {
-      await launch();
-      break;
-    } catch (err) {
-      if (attempt >= 3) {
-        rmSync(dir, { recursive: true, force: true });
-        throw err;
-      }
-    }
-  }
-  let disposed = false;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
+  const server = await startRestartable(
+    (port) =>
+      startChild(
+        'redis-server',
+        bin,
+        ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
+        'Ready to accept connections',
+      ),
     dir,
-    async stop() {
-      await child?.stop('SIGTERM');
-      child = undefined;
-    },
-    async start() {
-      if (child) return;
-      await launch();
-    },
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      await child?.stop('SIGTERM');
-      child = undefined;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    'SIGTERM',
+  );
+  return { url: `redis://127.0.0.1:${server.port}`, dir, ...server };
 }
