@@ -12,6 +12,7 @@ import {
   substituteIdentityKey,
   substituteOneTimePreKey,
   substituteSignedPreKey,
+  type BundleRule,
 } from '@sotto/testkit/hostile-relay';
 import { MessengerError } from '../src/messenger/errors.js';
 import type { MessengerEvents } from '../src/messenger/events.js';
@@ -31,6 +32,36 @@ afterEach(() => relay.honest());
 after(async () => {
   await relay.close();
 });
+
+/**
+ * Alice sends `text` to bob over a bundle that `rule` rewrote: every error alice reports is a typed
+ * BadBundle, the message stays "sending", and bob never shows anything. Returns both, still open.
+ */
+async function refusedAsBadBundle(rule: BundleRule, text: string) {
+  const bob = await newUser(relay.url);
+  const alice = await newUser(relay.url);
+  relay.hostile.bundles(rule);
+  await alice.m.addContact('bob', bob.m.address);
+  await bob.m.addContact('alice', alice.m.address);
+  const shown: string[] = [];
+  bob.m.on('message', (e) => shown.push(e.entry.text));
+  await bob.m.connect();
+  await alice.m.connect();
+  const errors: MessengerEvents['error'][] = [];
+  alice.m.on('error', (e) => errors.push(e));
+  await alice.m.send('bob', text);
+  // BadBundle is not permanent (an honest relay may serve a good bundle later): the outbox keeps
+  // the message and retries, reporting the typed error each time; nothing reaches bob.
+  await eventually(() => errors.length >= 1);
+  assert.ok(
+    errors.every((e) => e.code === 'BadBundle'),
+    `typed BadBundle, got ${errors.map((e) => e.code).join()}`,
+  );
+  assert.equal((await alice.m.history('bob', 10))[0]!.state, 'sending', 'never marked sent');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(shown, []);
+  return { alice, bob };
+}
 
 void describe('a hostile relay (bundles, duplicates, receipts)', () => {
   void it('a substituted identity key for an UNVERIFIED contact: "changed" state, a different safety number, no silent switch', async () => {
@@ -65,33 +96,12 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
   });
 
   void it('a bundle whose signed prekey signature is broken is refused with a typed BadBundle error and never sent', async () => {
-    const bob = await newUser(relay.url);
-    const alice = await newUser(relay.url);
-    relay.hostile.bundles(breakSignedPreKeySignature());
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
-    const shown: string[] = [];
-    bob.m.on('message', (e) => shown.push(e.entry.text));
-    await bob.m.connect();
-    await alice.m.connect();
-    const errors: MessengerEvents['error'][] = [];
-    alice.m.on('error', (e) => errors.push(e));
-    await alice.m.send('bob', 'over a forged bundle');
-    // BadBundle is not permanent (an honest relay may serve a good bundle later): the outbox keeps
-    // the message and retries, reporting the typed error each time; nothing reaches bob.
-    await eventually(() => errors.length >= 1);
-    assert.ok(
-      errors.every((e) => e.code === 'BadBundle'),
-      `typed BadBundle, got ${errors.map((e) => e.code).join()}`,
-    );
-    assert.equal((await alice.m.history('bob', 10))[0]!.state, 'sending', 'never marked sent');
+    const { alice, bob } = await refusedAsBadBundle(breakSignedPreKeySignature(), 'over a forged bundle');
     assert.equal(
       (await alice.m.contact('bob')).trust,
       'verified',
       'a bad signature is not an identity change',
     );
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(shown, []);
     await alice.m.close();
     await bob.m.close();
   });
@@ -194,27 +204,11 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
   });
 
   void it("a substituted signed prekey (the relay's own key under the real signature) is refused with BadBundle", async () => {
-    const bob = await newUser(relay.url);
     const mitm = (await newUser(relay.url)).m;
-    const alice = await newUser(relay.url);
-    relay.hostile.bundles(substituteSignedPreKey(mitm.identityKey));
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
-    const shown: string[] = [];
-    bob.m.on('message', (e) => shown.push(e.entry.text));
-    await bob.m.connect();
-    await alice.m.connect();
-    const errors: MessengerEvents['error'][] = [];
-    alice.m.on('error', (e) => errors.push(e));
-    await alice.m.send('bob', 'over a substituted prekey');
-    await eventually(() => errors.length >= 1);
-    assert.ok(
-      errors.every((e) => e.code === 'BadBundle'),
-      `typed BadBundle, got ${errors.map((e) => e.code).join()}`,
+    const { alice, bob } = await refusedAsBadBundle(
+      substituteSignedPreKey(mitm.identityKey),
+      'over a substituted prekey',
     );
-    assert.equal((await alice.m.history('bob', 10))[0]!.state, 'sending', 'never marked sent');
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(shown, []);
     await alice.m.close();
     await bob.m.close();
     await mitm.close();
@@ -248,26 +242,10 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
     await mitm.close();
   });
   void it('a bundle whose Kyber prekey signature is broken is refused with BadBundle and never sent', async () => {
-    const bob = await newUser(relay.url);
-    const alice = await newUser(relay.url);
-    relay.hostile.bundles(breakKyberPreKeySignature());
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
-    const shown: string[] = [];
-    bob.m.on('message', (e) => shown.push(e.entry.text));
-    await bob.m.connect();
-    await alice.m.connect();
-    const errors: MessengerEvents['error'][] = [];
-    alice.m.on('error', (e) => errors.push(e));
-    await alice.m.send('bob', 'over a forged Kyber prekey');
-    await eventually(() => errors.length >= 1);
-    assert.ok(
-      errors.every((e) => e.code === 'BadBundle'),
-      `typed BadBundle, got ${errors.map((e) => e.code).join()}`,
+    const { alice, bob } = await refusedAsBadBundle(
+      breakKyberPreKeySignature(),
+      'over a forged Kyber prekey',
     );
-    assert.equal((await alice.m.history('bob', 10))[0]!.state, 'sending', 'never marked sent');
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(shown, []);
     await alice.m.close();
     await bob.m.close();
   });
