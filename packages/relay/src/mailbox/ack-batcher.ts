@@ -10,7 +10,8 @@ import type { AckItem } from '../store/index.js';
 
 export class AckBatcher {
   private queue: { item: AckItem; resolve: (n: number) => void; reject: (e: Error) => void }[] = [];
-  private scheduled: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | null = null;
+  /** Cancels the scheduled start of the next batch, while one is scheduled. */
+  private cancelScheduled: (() => void) | null = null;
   private inFlight: Promise<void> | null = null;
 
   constructor(
@@ -29,7 +30,8 @@ export class AckBatcher {
 
   /** Resolves once every ack submitted so far is applied. */
   async flush(): Promise<void> {
-    this.cancelScheduled();
+    this.cancelScheduled?.();
+    this.cancelScheduled = null;
     while (this.inFlight || this.queue.length > 0) {
       if (this.inFlight) await this.inFlight;
       else this.start();
@@ -39,23 +41,23 @@ export class AckBatcher {
   private kick(): void {
     if (this.inFlight) return; // the running batch schedules the next one when it settles
     if (this.queue.length >= this.maxBatch) {
-      this.cancelScheduled();
+      this.cancelScheduled?.();
+      this.cancelScheduled = null;
       this.start();
       return;
     }
-    if (this.scheduled) return;
+    if (this.cancelScheduled) return;
     const run = () => {
-      this.scheduled = null;
+      this.cancelScheduled = null;
       if (!this.inFlight && this.queue.length > 0) this.start();
     };
-    this.scheduled = this.delayMs > 0 ? setTimeout(run, this.delayMs) : setImmediate(run);
-  }
-
-  private cancelScheduled(): void {
-    if (this.scheduled === null) return;
-    clearTimeout(this.scheduled as ReturnType<typeof setTimeout>);
-    clearImmediate(this.scheduled as ReturnType<typeof setImmediate>);
-    this.scheduled = null;
+    if (this.delayMs > 0) {
+      const t = setTimeout(run, this.delayMs);
+      this.cancelScheduled = () => clearTimeout(t);
+    } else {
+      const i = setImmediate(run);
+      this.cancelScheduled = () => clearImmediate(i);
+    }
   }
 
   private start(): void {
