@@ -31,6 +31,7 @@ import {
   HEADER_KEY,
   HEADER_TABLE,
   RECORD_NONCE_BYTES,
+  checkKeyShape,
   checkUserTable,
   keyPartInputs,
   packRecord,
@@ -188,8 +189,9 @@ export class EncryptedStore {
 
   /** Encodes a structured key for `table` (blinding string/byte parts). Exposed for tests and cursors. */
   encodeKey(table: string, key: StoreKey): Uint8Array {
-    const inputs = keyPartInputs(table, key);
+    checkKeyShape(table, key);
     const { blindKey } = this.keys();
+    const inputs = keyPartInputs(table, key);
     return concatBytes(
       ...inputs.map((p) =>
         'clear' in p ? p.clear : hmac(sha256, blindKey, p.blind).subarray(0, BLIND_BYTES),

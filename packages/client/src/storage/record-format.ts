@@ -31,10 +31,14 @@ export function checkUserTable(table: string): string {
  */
 export type KeyPartInput = { clear: Uint8Array } | { blind: Uint8Array };
 
-/** Validates `key` for `table` and says, part by part, what to write or to blind. */
-export function keyPartInputs(table: string, key: StoreKey): KeyPartInput[] {
+/** A user table and an array key (the parts are checked by keyPartInputs). */
+export function checkKeyShape(table: string, key: StoreKey): void {
   checkUserTable(table);
   if (!Array.isArray(key)) throw new StorageError('InvalidArgument', '"key" expected an array of parts');
+}
+
+/** Says, part by part, what to write or to blind; call checkKeyShape first. */
+export function keyPartInputs(table: string, key: StoreKey): KeyPartInput[] {
   const tableBytes = utf8(table);
   return key.map((part: unknown, i): KeyPartInput => {
     if (typeof part === 'number') {

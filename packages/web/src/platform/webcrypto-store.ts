@@ -17,6 +17,7 @@
  */
 import {
   BLIND_BYTES,
+  checkKeyShape,
   checkUserTable,
   concatBytes,
   HEADER_KEY,
@@ -175,8 +176,9 @@ export class WebCryptoStore {
 
   /** The stored (blinded) key for `key` in `table`: the same bytes `EncryptedStore.encodeKey` gives. */
   async encodeKey(table: string, key: StoreKey): Promise<Uint8Array> {
-    const inputs = keyPartInputs(table, key);
+    checkKeyShape(table, key);
     const keys = this.held();
+    const inputs = keyPartInputs(table, key);
     const parts = await Promise.all(
       inputs.map(async (p) =>
         'clear' in p ? p.clear : (await blindMac(keys, p.blind)).subarray(0, BLIND_BYTES),
