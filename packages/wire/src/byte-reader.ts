@@ -4,7 +4,14 @@ import { WireError } from './errors.js';
 export class ByteReader {
   private offset = 0;
   private readonly view: DataView;
-  constructor(private readonly input: Uint8Array) {
+  /**
+   * @param views `bytes()` returns views into `input` instead of copies: no allocation per field, for
+   *   callers that only read the fields while `input` stays unchanged.
+   */
+  constructor(
+    private readonly input: Uint8Array,
+    private readonly views = false,
+  ) {
     this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   }
 
@@ -44,12 +51,15 @@ export class ByteReader {
     return hi * 0x1_0000_0000 + lo;
   }
 
-  /** A copy of the next n bytes (a plain Uint8Array even when the input is a Node Buffer). */
+  /**
+   * The next n bytes: a copy, or a view with `views` (a plain Uint8Array even when the input is a
+   * Node Buffer, either way).
+   */
   bytes(n: number, field: string): Uint8Array {
     this.need(n, field);
-    const out = new Uint8Array(this.input.buffer, this.input.byteOffset + this.offset, n).slice();
+    const out = new Uint8Array(this.input.buffer, this.input.byteOffset + this.offset, n);
     this.offset += n;
-    return out;
+    return this.views ? out : out.slice();
   }
 
   /** u32 length prefix, then that many bytes, at most max. */

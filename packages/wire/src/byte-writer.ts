@@ -1,8 +1,26 @@
-/** Growable big-endian writer used by the frame encoder. */
+/**
+ * Growable big-endian writer used by the frame encoder. It can be reused (`reset`): the encoder keeps
+ * one, so encoding a frame allocates only its result instead of every doubling of a fresh buffer.
+ */
 export class ByteWriter {
-  private buf = new Uint8Array(64);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   private length = 0;
+
+  constructor(capacity = 64) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Empties the writer, keeping its buffer (shrunk back to `capacity` if it grew beyond `keepMax`). */
+  reset(capacity = 64, keepMax = 1 << 20): this {
+    if (this.buf.length > keepMax) {
+      this.buf = new Uint8Array(capacity);
+      this.view = new DataView(this.buf.buffer);
+    }
+    this.length = 0;
+    return this;
+  }
 
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
@@ -57,6 +75,7 @@ export class ByteWriter {
     return this;
   }
 
+  /** A copy of what was written (the writer's buffer is reused). */
   finish(): Uint8Array {
     return this.buf.slice(0, this.length);
   }

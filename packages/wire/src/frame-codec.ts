@@ -110,9 +110,24 @@ function readSeq(r: ByteReader, field: string): number {
   return v;
 }
 
+/** The encoder's reusable writer (a relay encodes a frame per message: no per-frame growth garbage). */
+const scratch = new ByteWriter(1024);
+let scratchInUse = false;
+
 /** Encodes a frame; throws WireError if a field is out of range (so bad frames are never sent). */
 export function encodeFrame(f: Frame): Uint8Array {
-  const w = new ByteWriter();
+  // Encoding never calls back into code that could encode; the flag only guards against a getter on
+  // `f` that does, which then gets a writer of its own.
+  if (scratchInUse) return encodeWith(new ByteWriter(), f);
+  scratchInUse = true;
+  try {
+    return encodeWith(scratch.reset(1024), f);
+  } finally {
+    scratchInUse = false;
+  }
+}
+
+function encodeWith(w: ByteWriter, f: Frame): Uint8Array {
   switch (f.type) {
     case 'auth':
       checkInt(f.version, 0, 255, 'version');
@@ -317,16 +332,29 @@ function decodeBody(type: number, r: ByteReader): Frame {
 
 type SubmitResultRow = { deviceId: number; status: SubmitDeviceStatus };
 
+export interface DecodeOptions {
+  /**
+   * Byte fields (envelope ids, contents, secrets) as views into the frame's bytes instead of copies,
+   * saving an allocation per field. Only for a caller that reads them while those bytes stay
+   * unchanged and never reaches past a view (`.buffer` without `byteOffset`): the relay.
+   */
+  views?: boolean;
+}
+
 /**
  * Decodes one frame. Throws only WireError (any other failure is a bug and is converted, so a socket
  * handler can rely on catching WireError alone).
  */
-export function decodeFrame(bytes: Uint8Array, maxBytes: number = MAX_FRAME_BYTES): Frame {
+export function decodeFrame(
+  bytes: Uint8Array,
+  maxBytes: number = MAX_FRAME_BYTES,
+  options: DecodeOptions = {},
+): Frame {
   try {
     if (!(bytes instanceof Uint8Array)) throw new WireError('InvalidField', 'frame is not bytes');
     if (bytes.length > maxBytes)
       throw new WireError('FrameTooLarge', `frame is ${bytes.length} bytes, max ${maxBytes}`);
-    const r = new ByteReader(bytes);
+    const r = new ByteReader(bytes, options.views === true);
     const frame = decodeBody(r.u8('type'), r);
     r.end();
     return frame;

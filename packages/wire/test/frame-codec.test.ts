@@ -47,6 +47,43 @@ void describe('frame codec', () => {
     }
   });
 
+  void it('returns a fresh array per encode although the encoder reuses one buffer', () => {
+    fc.assert(
+      fc.property(frameArb, frameArb, (a, b) => {
+        const first = encodeFrame(a);
+        const copy = first.slice();
+        const second = encodeFrame(b);
+        assert.deepEqual(first, copy, 'encoding another frame must not change an earlier result');
+        assert.notEqual(first.buffer, second.buffer);
+        assert.deepEqual(decodeFrame(second), structuredClone(b));
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+
+  void it('decodes byte fields as copies by default and as views into the input with { views: true }', () => {
+    fc.assert(
+      fc.property(frameArb, (f) => {
+        const bytes = encodeFrame(f);
+        const copied = decodeFrame(bytes);
+        const viewed = decodeFrame(bytes, undefined, { views: true });
+        assert.deepEqual(viewed, copied, 'the same frame either way');
+        const fields = (x: unknown): Uint8Array[] =>
+          x instanceof Uint8Array
+            ? [x]
+            : typeof x === 'object' && x !== null
+              ? Object.values(x).flatMap(fields)
+              : [];
+        for (const b of fields(copied)) if (b.length > 0) assert.notEqual(b.buffer, bytes.buffer);
+        for (const b of fields(viewed)) {
+          assert.equal(Object.getPrototypeOf(b), Uint8Array.prototype);
+          if (b.length > 0) assert.equal(b.buffer, bytes.buffer, 'a view shares the input');
+        }
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+
   void it('rejects every strict prefix of a valid frame as Truncated', () => {
     fc.assert(
       fc.property(frameArb, (f) => {

@@ -118,7 +118,8 @@ export class WsSession implements Subscriber {
         : data;
     let frame: Frame;
     try {
-      frame = decodeFrame(bytes, this.ctx.config.maxFrameBytes);
+      // Views, not copies: the fields are stored or re-encoded at once and the frame bytes are never reused.
+      frame = decodeFrame(bytes, this.ctx.config.maxFrameBytes, { views: true });
     } catch (err) {
       return this.protocolError(WireError.is(err, 'FrameTooLarge') ? 'FrameTooLarge' : 'MalformedFrame');
     }
