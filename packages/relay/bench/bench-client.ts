@@ -117,16 +117,27 @@ export class BenchSocket {
    * a SUBMIT is a pre-encoded template with the request id and envelope id patched in (same bytes
    * encodeFrame would produce), and DELIVER / successful SUBMIT_RESULT are read at fixed offsets.
    */
-  submitFast(template: SubmitTemplate, envelopeId: Uint8Array): Promise<'Accepted' | Error> {
+  submitFast(
+    template: SubmitTemplate,
+    counter: number,
+    nonce: Uint8Array,
+    tag: number,
+    done: (r: 'Accepted' | Error) => void,
+  ): void {
     const requestId = this.nextId++;
     const bytes = Buffer.from(template.bytes);
     bytes.writeUInt32BE(requestId, 1);
-    bytes.set(envelopeId, template.envelopeIdOffset);
-    return new Promise((resolve) => {
-      this.pending.set(requestId, (r) => resolve(r instanceof Error ? r : new Error(r.error ?? 'Rejected')));
-      this.fastPending.set(requestId, resolve);
-      this.ws.send(bytes);
+    const at = template.envelopeIdOffset;
+    bytes.writeUInt32BE(counter >>> 0, at);
+    bytes.set(nonce.subarray(0, 8), at + 4);
+    bytes.writeUInt32BE(tag >>> 0, at + 12);
+    // Accepted arrives on the fast path; anything else through the decoded frame.
+    this.fastPending.set(requestId, done);
+    this.pending.set(requestId, (r) => {
+      this.fastPending.delete(requestId);
+      done(r instanceof Error ? r : new Error(r.error ?? 'Rejected'));
     });
+    this.ws.send(bytes);
   }
 
   private readonly fastPending = new Map<number, (r: 'Accepted') => void>();
