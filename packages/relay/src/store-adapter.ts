@@ -34,13 +34,9 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
       const a = await s.accounts.getAccount(accountId);
       return a && { accountId: a.accountId, identityKey: a.identityKey, username: a.username };
     },
-    async listDevices(accountId) {
-      return (await s.accounts.listDevices(accountId)).map((d) => ({
-        deviceId: d.deviceId,
-        registrationId: d.registrationId,
-        secretHash: d.secretHash,
-      }));
-    },
+    // The store's records are returned as they are (the submit path asks on every message, and the
+    // SQLite adapter answers from a cache): they carry more fields than RelayStore promises, never fewer.
+    listDevices: (accountId) => s.accounts.listDevices(accountId),
     async getDevice(accountId, deviceId) {
       const d = await s.accounts.getDevice(accountId, deviceId);
       return d && { deviceId: d.deviceId, registrationId: d.registrationId, secretHash: d.secretHash };

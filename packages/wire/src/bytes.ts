@@ -70,25 +70,68 @@ export function isUuid(s: string): boolean {
   return UUID_RE.test(s);
 }
 
-/** Parses a lower-case hyphenated UUID into its 16 bytes; undefined if malformed. */
+/** Value of a lower-case hex digit by char code, -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+/** Two lower-case hex digits for each byte value. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Offsets of the hyphens in the 36-character UUID form. */
+const isHyphenAt = (i: number) => i === 8 || i === 13 || i === 18 || i === 23;
+
+/**
+ * Parses a lower-case hyphenated UUID into its 16 bytes; undefined if malformed. (One pass over the
+ * char codes: the relay converts a UUID per frame, so no regex or intermediate strings.)
+ */
 export function uuidToBytes(s: string): Uint8Array | undefined {
-  if (!isUuid(s)) return undefined;
-  const hex = s.replaceAll('-', '');
+  if (typeof s !== 'string' || s.length !== 36) return undefined;
   const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  let o = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (isHyphenAt(i)) {
+      if (c !== 0x2d) return undefined;
+      continue;
+    }
+    const hi = c < 128 ? HEX_VALUE[c]! : -1;
+    const d = s.charCodeAt(++i);
+    const lo = d < 128 ? HEX_VALUE[d]! : -1;
+    if (hi < 0 || lo < 0) return undefined;
+    out[o++] = (hi << 4) | lo;
+  }
   return out;
 }
 
 /** Formats 16 bytes as a lower-case hyphenated UUID. */
 export function bytesToUuid(b: Uint8Array): string {
   if (b.length !== 16) throw new RangeError(`"uuid" expected 16 bytes, got ${b.length}`);
-  const hex = toHex(b);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const h = (i: number) => HEX_PAIRS[b[i]!]!;
+  return (
+    h(0) +
+    h(1) +
+    h(2) +
+    h(3) +
+    '-' +
+    h(4) +
+    h(5) +
+    '-' +
+    h(6) +
+    h(7) +
+    '-' +
+    h(8) +
+    h(9) +
+    '-' +
+    h(10) +
+    h(11) +
+    h(12) +
+    h(13) +
+    h(14) +
+    h(15)
+  );
 }
 
 export function toHex(b: Uint8Array): string {
   let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
+  for (const x of b) s += HEX_PAIRS[x]!;
   return s;
 }
 

@@ -56,6 +56,34 @@ void describe('uuid and hex', () => {
     );
   });
 
+  void it('accepts exactly the strings the lower-case UUID pattern matches, with the same bytes', () => {
+    const pattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const reference = (s: string) =>
+      pattern.test(s)
+        ? Uint8Array.from(s.replaceAll('-', '').match(/../g)!, (h) => parseInt(h, 16))
+        : undefined;
+    // Valid UUIDs with one character replaced (upper case, other hex, hyphen, non-ASCII, anything).
+    const nearUuid = fc
+      .tuple(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.nat(35),
+        fc.constantFrom('A', 'F', 'g', '-', '0', 'f', 'é', '\u0660', ' ', '\u0000'),
+      )
+      .map(([b, at, c]) => {
+        const u = bytesToUuid(b);
+        return u.slice(0, at) + c + u.slice(at + 1);
+      });
+    fc.assert(
+      fc.property(
+        fc.oneof(nearUuid, fc.string({ maxLength: 40 }), fc.string({ minLength: 36, maxLength: 36 })),
+        (s) => {
+          assert.deepEqual(uuidToBytes(s), reference(s));
+        },
+      ),
+      { seed: 4, numRuns: 20_000 },
+    );
+  });
+
   void it('rejects upper-case or malformed UUIDs', () => {
     assert.equal(uuidToBytes('0000000A-0000-4000-8000-000000000001'), undefined);
     assert.equal(uuidToBytes('00000000000040008000000000000001'), undefined);
