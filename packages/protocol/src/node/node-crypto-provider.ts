@@ -24,6 +24,7 @@ import { expectBytes } from '../bytes.js';
 import { ProtocolError } from '../errors.js';
 import { nobleCrypto } from '../noble-provider.js';
 import { checkAesArgs, checkHkdfLength, checkX25519Args, smallOrderKeyError } from '../provider-checks.js';
+import { RandomPool } from './random-pool.js';
 
 /** Node's hkdfSync refuses `info` longer than this; longer infos fall back to noble. */
 const NODE_HKDF_MAX_INFO = 1024;
@@ -66,10 +67,15 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(publicKey) }, format: 'jwk' });
 }
 
+/** One randomFillSync per KiB instead of per request (why, and why it is safe: random-pool.ts). */
+const randomPool = new RandomPool((target) => {
+  randomFillSync(target);
+});
+
 export const nodeCrypto: CryptoProvider = Object.freeze({
   name: 'node',
   randomBytes(length: number): Uint8Array {
-    return randomFillSync(new Uint8Array(length));
+    return randomPool.take(length);
   },
   sha256(data: Uint8Array): Uint8Array {
     return view(createHash('sha256').update(data).digest());
@@ -147,7 +153,7 @@ const EMPTY = new Uint8Array(0);
  * `hkdfOverHmac` rather than `hkdfSync`: 3 HMAC calls beat one `hkdfSync`; 4 (80 bytes, the
  * message keys) already cost more, so longer outputs stay native (figures below).
  */
-const HMAC_HKDF_MAX_LENGTH = 2 * 32;
+const HMAC_HKDF_MAX_LENGTH = Number(process.env.HKMAX ?? 64);
 
 /**
  * HKDF-SHA256 exactly as RFC 5869 §2.2–2.3 defines it, over node:crypto's HMAC:
