@@ -110,6 +110,27 @@ void describe('node and noble providers agree', () => {
   });
 });
 
+void describe('node provider public-key cache', () => {
+  void it('agrees with noble when peer keys recur, are evicted and come back (more keys than entries)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(key32, { minLength: 1, maxLength: 4 }),
+        fc.array(key32, { minLength: 1, maxLength: 20 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
+        (privs, pubs, picks) => {
+          for (const pick of picks) {
+            const priv = privs[pick % privs.length]!;
+            // A fresh copy each time: the cache must work by value, not by array identity.
+            const u = pubs[(pick >>> 3) % pubs.length]!.slice();
+            sameOutcome((p) => p.x25519(priv, u));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
 void describe('defaultCrypto()', () => {
   void it('is noble until an application installs another provider', () => {
     assert.equal(defaultCrypto(), nobleCrypto);
