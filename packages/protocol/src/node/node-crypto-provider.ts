@@ -175,7 +175,7 @@ const EMPTY = new Uint8Array(0);
  * `hkdfOverHmac` rather than `hkdfSync`: 3 HMAC calls beat one `hkdfSync`; 4 (80 bytes, the
  * message keys) already cost more, so longer outputs stay native (figures below).
  */
-const HMAC_HKDF_MAX_LENGTH = Number(process.env.HKMAX ?? 64);
+const HMAC_HKDF_MAX_LENGTH = 2 * 32;
 
 /**
  * HKDF-SHA256 exactly as RFC 5869 §2.2–2.3 defines it, over node:crypto's HMAC:
