@@ -2,6 +2,8 @@
  * Typed messenger errors with stable string codes (part of the public API: never rename a code).
  * Messages never contain plaintext, keys or tokens. UIs switch on `code`, never on `message`.
  */
+import { StorageError } from '../storage/errors.js';
+
 export type MessengerErrorCode =
   /** The contact's identity key changed; sending stops until `acceptIdentity(contact)`. */
   | 'IdentityChanged'
@@ -48,4 +50,19 @@ export class MessengerError extends Error {
   static is(err: unknown, code?: MessengerErrorCode): err is MessengerError {
     return err instanceof MessengerError && (code === undefined || err.code === code);
   }
+}
+
+/**
+ * The MessengerError for a failure to create or open the local encrypted store (the Node store in
+ * `Messenger`, the browser's WebCryptoStore in @sotto/web): a MessengerError passes through.
+ */
+export function storeOpenFailure(e: unknown): MessengerError {
+  if (MessengerError.is(e)) return e;
+  if (StorageError.is(e, 'WrongPassphrase'))
+    return new MessengerError('WrongPassphrase', 'wrong passphrase', { cause: e });
+  if (StorageError.is(e, 'NotInitialized'))
+    return new MessengerError('NoAccount', 'no account here', { cause: e });
+  if (StorageError.is(e, 'AlreadyInitialized'))
+    return new MessengerError('AccountExists', 'an account already exists here', { cause: e });
+  return new MessengerError('StorageFailed', 'cannot open local state', { cause: e });
 }

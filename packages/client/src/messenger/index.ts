@@ -7,7 +7,7 @@ export type {
   SentMessage,
   SafetyNumberView,
 } from './messenger.js';
-export { MessengerError } from './errors.js';
+export { MessengerError, storeOpenFailure } from './errors.js';
 export type { MessengerErrorCode } from './errors.js';
 export type { MessengerEvents, ConnectionState } from './events.js';
 export type { HistoryEntry, DeliveryState as MessageState } from './history-record.js';

@@ -23,7 +23,6 @@ import {
 } from '@sotto/wire';
 import { fromBase64Url } from '../base64url.js';
 import { EncryptedStore, type EncryptedStoreOptions } from '../storage/encrypted-store.js';
-import { StorageError } from '../storage/errors.js';
 import type { StorageBackend } from '../storage/backend.js';
 import type { AccountRecord } from './account-record.js';
 import { createAccount, relayFailure } from './account-setup.js';
@@ -42,7 +41,7 @@ import type { MessengerContext, MessengerHooks } from './context.js';
 import { EncryptedKv } from './encrypted-kv.js';
 import { decodeDeviceLink, encodeDeviceLink, linkDevice } from './device-link.js';
 import { systemClock, systemRandomness, type Clock, type Randomness } from './environment.js';
-import { MessengerError } from './errors.js';
+import { MessengerError, storeOpenFailure } from './errors.js';
 import type { ConnectionState, MessengerEvents } from './events.js';
 import type { HistoryEntry } from './history-record.js';
 import type { KvStore } from './kv.js';
@@ -131,13 +130,7 @@ async function openStore(opts: MessengerOptions, create: boolean): Promise<KvSto
       : await EncryptedStore.open(opts.backend, opts.passphrase, opts.storeOptions);
     return new EncryptedKv(s);
   } catch (e) {
-    if (StorageError.is(e, 'WrongPassphrase'))
-      throw new MessengerError('WrongPassphrase', 'wrong passphrase', { cause: e });
-    if (StorageError.is(e, 'NotInitialized'))
-      throw new MessengerError('NoAccount', 'no account here', { cause: e });
-    if (StorageError.is(e, 'AlreadyInitialized'))
-      throw new MessengerError('AccountExists', 'an account already exists here', { cause: e });
-    throw new MessengerError('StorageFailed', 'cannot open local state', { cause: e });
+    throw storeOpenFailure(e);
   }
 }
 

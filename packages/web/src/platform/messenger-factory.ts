@@ -5,7 +5,7 @@
  * synchronous, so per-message primitives use @sotto/protocol's default portable (noble) provider
  * (see docs/web.md).
  */
-import { EncryptedKv, Messenger, MessengerError, StorageError } from '@sotto/client';
+import { EncryptedKv, Messenger, storeOpenFailure } from '@sotto/client';
 import type { FetchLike, WebSocketCtor } from '@sotto/wire';
 import { IdbBackend } from './idb-backend.js';
 import { setSessionStore } from './session-keys.js';
@@ -30,18 +30,6 @@ function platform() {
   };
 }
 
-/** The same typed errors `Messenger` gives when it opens a store itself. */
-function storeFailure(e: unknown): MessengerError {
-  if (MessengerError.is(e)) return e;
-  if (StorageError.is(e, 'WrongPassphrase'))
-    return new MessengerError('WrongPassphrase', 'wrong passphrase', { cause: e });
-  if (StorageError.is(e, 'NotInitialized'))
-    return new MessengerError('NoAccount', 'no account here', { cause: e });
-  if (StorageError.is(e, 'AlreadyInitialized'))
-    return new MessengerError('AccountExists', 'an account already exists here', { cause: e });
-  return new MessengerError('StorageFailed', 'cannot open local state', { cause: e });
-}
-
 async function withStore(
   dbName: string,
   unlock: (backend: IdbBackend) => Promise<WebCryptoStore>,
@@ -53,7 +41,7 @@ async function withStore(
     store = await unlock(backend);
   } catch (e) {
     await backend.close();
-    throw storeFailure(e);
+    throw storeOpenFailure(e);
   }
   try {
     const m = await start(new EncryptedKv(store));
