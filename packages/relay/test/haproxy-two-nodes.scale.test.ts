@@ -5,18 +5,14 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RelayClient } from '@sotto/wire';
-import { freeLowPort, startPostgres } from '@sotto/testkit/servers';
-import { createScryptHasher, relayConfigSchema, startRelay } from '../src/index.js';
+import { freeLowPort } from '@sotto/testkit/servers';
 import type { RunningRelay } from '../src/index.js';
-import { registerDevice } from './fixtures/accounts.js';
-import type { TestDevice } from './fixtures/accounts.js';
-import { WS } from './helpers/harness.js';
+import { exchangeBothWays, startTwoNodes, until } from './helpers/proxied-nodes.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
 const cleanups: (() => unknown)[] = [];
@@ -55,32 +51,10 @@ async function socketsOn(node: RunningRelay): Promise<number> {
   return Number(m[1]);
 }
 
-async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 void describe('HAProxy example config in front of two relay nodes', () => {
   void it('health-checks both nodes, spreads WebSockets over them, and carries messages both ways', async () => {
     assert.ok(existsSync(HAPROXY), 'haproxy not found: run `apt-get install -y haproxy` (.ci/run does this)');
-    const pg = await startPostgres();
-    cleanups.push(() => pg.dispose());
-    const db = await pg.createDatabase();
-    const nodes: RunningRelay[] = [];
-    for (let i = 0; i < 2; i++) {
-      const config = relayConfigSchema.parse({ port: 0, databaseUrl: db, logLevel: 'error' });
-      const r = await startRelay(config, { secretHasher: createScryptHasher({ N: 16, r: 1, p: 1 }) });
-      nodes.push(r);
-      cleanups.push(() => r.close());
-    }
+    const nodes = await startTwoNodes(cleanups);
     const dir = mkdtempSync(join(tmpdir(), 'sotto-haproxy-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const port = await freeLowPort();
@@ -106,57 +80,27 @@ void describe('HAProxy example config in front of two relay nodes', () => {
     cleanups.push(() => proc.kill('SIGTERM'));
     const url = `http://127.0.0.1:${port}`;
     const anon = new RelayClient({ url });
-    await until(async () => (await anon.health()) === 'ok', `haproxy up (log: ${log})`);
-
-    const alice = await registerDevice(url);
-    const bob = await registerDevice(url);
-    const got: Record<string, number[]> = { alice: [], bob: [] };
-    const conn = (d: TestDevice, who: string) => {
-      const c = new RelayClient({
-        url,
-        WebSocket: WS,
-        credentials: { accountId: d.accountId, deviceId: d.deviceId, secret: d.secret },
-      }).connect({
-        onDeliver: (e) => {
-          got[who]!.push(e.content[1]!);
-          c.ack(e.seq);
-        },
-      });
-      cleanups.push(() => c.close());
-      return c;
-    };
-    const a = conn(alice, 'alice');
-    await a.ready;
-    // leastconn: with node 1 or 2 holding alice's socket, bob's goes to the other one.
     await until(
-      async () => (await socketsOn(nodes[0]!)) + (await socketsOn(nodes[1]!)) === 1,
-      'alice on a node',
+      async () => (await anon.health()) === 'ok',
+      () => `haproxy up (log: ${log})`,
+      15_000,
     );
-    const b = conn(bob, 'bob');
-    await b.ready;
-    await until(
-      async () => (await socketsOn(nodes[0]!)) === 1 && (await socketsOn(nodes[1]!)) === 1,
-      'one WebSocket on each node',
-    );
-
-    const send = (from: typeof a, to: TestDevice, tag: number, i: number) =>
-      from.submit(to.accountId, [
-        {
-          deviceId: 1,
-          registrationId: to.registrationId,
-          envelopeId: new Uint8Array(randomBytes(16)),
-          envelopeType: 1,
-          content: new Uint8Array([tag, i]),
-        },
-      ]);
-    const N = 20;
-    for (let i = 0; i < N; i++) {
-      assert.equal((await send(a, bob, 1, i)).results[0]?.status, 'Accepted');
-      assert.equal((await send(b, alice, 2, i)).results[0]?.status, 'Accepted');
-    }
-    await until(() => got.alice!.length >= N && got.bob!.length >= N, 'deliveries through haproxy');
-    const order = Array.from({ length: N }, (_, i) => i);
-    assert.deepEqual(got.bob, order);
-    assert.deepEqual(got.alice, order);
+    await exchangeBothWays(url, cleanups, {
+      via: 'haproxy',
+      deliveryMs: 15_000,
+      // leastconn: with node 1 or 2 holding alice's socket, bob's goes to the other one.
+      afterFirstConnect: () =>
+        until(
+          async () => (await socketsOn(nodes[0]!)) + (await socketsOn(nodes[1]!)) === 1,
+          'alice on a node',
+          15_000,
+        ),
+      afterBothConnect: () =>
+        until(
+          async () => (await socketsOn(nodes[0]!)) === 1 && (await socketsOn(nodes[1]!)) === 1,
+          'one WebSocket on each node',
+          15_000,
+        ),
+    });
   });
 });
