@@ -27,6 +27,7 @@ import { seedAccounts } from './seed-accounts.js';
 import { LoadDriver } from './load.js';
 import type { Pair, PhaseResult } from './load.js';
 import { median, percentile, round, spread } from './stats.js';
+import type { RelayChildMemory } from '../test/fixtures/relay-child.js';
 
 const args = process.argv.slice(2);
 const JSON_OUT = args.includes('--json');
@@ -317,14 +318,6 @@ async function durableE2e(name: string, topo: Topology): Promise<Result> {
   };
 }
 
-interface Memory {
-  rss: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
-  gc: boolean;
-}
-
 async function idleConnectionBytes(): Promise<Result> {
   const n = IDLE_CONNECTIONS;
   progress(`idle-connection-bytes: seeding ${n} accounts`);
@@ -336,10 +329,10 @@ async function idleConnectionBytes(): Promise<Result> {
   const relay = await startRelayChild({ idleTimeoutSeconds: 600 }, ['--expose-gc'], dir);
   // Settle, then the baseline: everything but the connections (accounts, caches, warm code).
   await new Promise((r) => setTimeout(r, 500));
-  const before = await relay.request<Memory>({ op: 'memory' });
+  const before = await relay.request<RelayChildMemory>({ op: 'memory' });
   const sockets = await connectAll(relay.url, devices, 48);
   await new Promise((r) => setTimeout(r, 1000));
-  const after = await relay.request<Memory>({ op: 'memory' });
+  const after = await relay.request<RelayChildMemory>({ op: 'memory' });
   const perConn = (k: 'rss' | 'heapUsed' | 'external' | 'arrayBuffers') => (after[k] - before[k]) / n;
   progress(`  rss +${Math.round((after.rss - before.rss) / 1024 / 1024)} MiB for ${n} connections`);
   for (const s of sockets) s.terminate();

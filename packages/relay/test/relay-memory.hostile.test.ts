@@ -15,6 +15,7 @@ import { registerDevice } from './fixtures/accounts.js';
 import { spawnTs } from './fixtures/child-process.js';
 import { KNOWN_CODES, attacker, httpFuzz } from './helpers/fuzz.js';
 import { envelopeId, waitFor } from './helpers/harness.js';
+import type { RelayChildMemory } from './fixtures/relay-child.js';
 
 const MIB = 1024 * 1024;
 /** Attack waves measured after the warm-up wave. */
@@ -30,14 +31,6 @@ const ATTACKERS = 6;
 const HEAP_GROWTH_BOUND = 4 * MIB;
 /** RSS is noisier (the allocator keeps pages); it still must not grow without bound. */
 const RSS_GROWTH_BOUND = 64 * MIB;
-
-interface Memory {
-  rss: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
-  gc: boolean;
-}
 
 const cleanups: (() => void | Promise<void>)[] = [];
 after(async () => {
@@ -82,7 +75,7 @@ void describe('relay memory under fuzzing', () => {
       await child.exited;
     });
     const url = child.url;
-    const memory = () => child.request<Memory>({ op: 'memory' });
+    const memory = () => child.request<RelayChildMemory>({ op: 'memory' });
 
     const alice = await registerDevice(url);
     const bob = await registerDevice(url);
@@ -136,13 +129,13 @@ void describe('relay memory under fuzzing', () => {
     await wave(0); // warm-up: JIT, prepared statements, credential cache
     const before = await memory();
     assert.ok(before.gc, 'the child runs with --expose-gc, so measurements are after a full GC');
-    const samples: Memory[] = [before];
+    const samples: RelayChildMemory[] = [before];
     for (let n = 1; n <= WAVES; n++) {
       await wave(n);
       samples.push(await memory());
     }
     const last = samples.at(-1)!;
-    const heap = (m: Memory) => m.heapUsed + m.external;
+    const heap = (m: RelayChildMemory) => m.heapUsed + m.external;
     const fmt = (b: number) => `${(b / MIB).toFixed(1)} MiB`;
     const report = samples.map((m) => `heap+ext ${fmt(heap(m))} rss ${fmt(m.rss)}`).join('; ');
     assert.ok(
