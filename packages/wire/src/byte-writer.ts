@@ -1,3 +1,6 @@
+/** A reused writer gives back buffers above this size (one huge frame should not pin its memory). */
+const KEEP_MAX_BYTES = 1 << 20;
+
 /**
  * Growable big-endian writer used by the frame encoder. It can be reused (`reset`): the encoder keeps
  * one, so encoding a frame allocates only its result instead of every doubling of a fresh buffer.
@@ -7,15 +10,15 @@ export class ByteWriter {
   private view: DataView;
   private length = 0;
 
-  constructor(capacity = 64) {
+  constructor(private readonly capacity = 64) {
     this.buf = new Uint8Array(capacity);
     this.view = new DataView(this.buf.buffer);
   }
 
-  /** Empties the writer, keeping its buffer (shrunk back to `capacity` if it grew beyond `keepMax`). */
-  reset(capacity = 64, keepMax = 1 << 20): this {
-    if (this.buf.length > keepMax) {
-      this.buf = new Uint8Array(capacity);
+  /** Empties the writer, keeping its buffer unless one large frame grew it past 1 MiB. */
+  reset(): this {
+    if (this.buf.length > KEEP_MAX_BYTES) {
+      this.buf = new Uint8Array(this.capacity);
       this.view = new DataView(this.buf.buffer);
     }
     this.length = 0;

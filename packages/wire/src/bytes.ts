@@ -104,29 +104,8 @@ export function uuidToBytes(s: string): Uint8Array | undefined {
 /** Formats 16 bytes as a lower-case hyphenated UUID. */
 export function bytesToUuid(b: Uint8Array): string {
   if (b.length !== 16) throw new RangeError(`"uuid" expected 16 bytes, got ${b.length}`);
-  const h = (i: number) => HEX_PAIRS[b[i]!]!;
-  return (
-    h(0) +
-    h(1) +
-    h(2) +
-    h(3) +
-    '-' +
-    h(4) +
-    h(5) +
-    '-' +
-    h(6) +
-    h(7) +
-    '-' +
-    h(8) +
-    h(9) +
-    '-' +
-    h(10) +
-    h(11) +
-    h(12) +
-    h(13) +
-    h(14) +
-    h(15)
-  );
+  const hex = toHex(b);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export function toHex(b: Uint8Array): string {

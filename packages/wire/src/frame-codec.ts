@@ -121,7 +121,7 @@ export function encodeFrame(f: Frame): Uint8Array {
   if (scratchInUse) return encodeWith(new ByteWriter(), f);
   scratchInUse = true;
   try {
-    return encodeWith(scratch.reset(1024), f);
+    return encodeWith(scratch.reset(), f);
   } finally {
     scratchInUse = false;
   }
