@@ -116,9 +116,16 @@ export function toHex(b: Uint8Array): string {
 
 /** Parses lower-case hex of an exact byte length; undefined otherwise. */
 export function fromHex(s: string, length: number): Uint8Array | undefined {
-  if (s.length !== length * 2 || !/^[0-9a-f]*$/.test(s)) return undefined;
+  if (typeof s !== 'string' || s.length !== length * 2) return undefined;
   const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = parseInt(s.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(2 * i);
+    const d = s.charCodeAt(2 * i + 1);
+    const hi = c < 128 ? HEX_VALUE[c]! : -1;
+    const lo = d < 128 ? HEX_VALUE[d]! : -1;
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 

@@ -84,6 +84,32 @@ void describe('uuid and hex', () => {
     );
   });
 
+  void it('parses exactly the lower-case hex strings of the asked length, with the same bytes', () => {
+    const reference = (s: string, n: number) =>
+      s.length === 2 * n && /^[0-9a-f]*$/.test(s)
+        ? Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16))
+        : undefined;
+    // Valid hex with one character replaced (upper case, non-hex, non-ASCII), or anything at all.
+    const nearHex = fc
+      .tuple(
+        fc.uint8Array({ minLength: 1, maxLength: 20 }),
+        fc.nat(39),
+        fc.constantFrom('A', 'F', 'g', '-', '0', 'f', 'é', '\u0660', ' ', '\u0000'),
+      )
+      .map(([b, at, c]) => {
+        const h = toHex(b);
+        const i = at % h.length;
+        return { s: h.slice(0, i) + c + h.slice(i + 1), n: b.length };
+      });
+    const anything = fc.record({ s: fc.string({ maxLength: 42 }), n: fc.nat(21) });
+    fc.assert(
+      fc.property(fc.oneof(nearHex, anything), ({ s, n }) => {
+        assert.deepEqual(fromHex(s, n), reference(s, n));
+      }),
+      { seed: 5, numRuns: 20_000 },
+    );
+  });
+
   void it('rejects upper-case or malformed UUIDs', () => {
     assert.equal(uuidToBytes('0000000A-0000-4000-8000-000000000001'), undefined);
     assert.equal(uuidToBytes('00000000000040008000000000000001'), undefined);
