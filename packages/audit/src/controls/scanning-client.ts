@@ -5,56 +5,42 @@
 // The leak is at the endpoint, so the relay's storage is expected to hold nothing: this control is
 // caught by hits alone (`leaksAt: 'endpoint'`). Loopback only, everywhere; only tests and
 // `audit self --control` construct it.
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Channel } from '../channel.js';
 import { SottoChannel } from '../channels/sotto-channel.js';
 import { loopbackHttp, probeLoopback } from './loopback-probe.js';
+import { URL_IN_TEXT, closeServer, loopbackUrl, startLoopbackServer } from './loopback-server.js';
 
 export const SCANNING_CLIENT_USER_AGENT = 'Mozilla/5.0 (compatible; LinkReputationCheck/1.0; test-fixture)';
-const URL_RE = /https?:\/\/[^\s<>"']+/g;
 const MAX_BODY = 8 * 1024;
 
 /** The in-process "reputation service" on 127.0.0.1: POST /check with a URL → it GETs that URL. */
 export class ReputationService {
-  private readonly server: Server;
+  private server!: Server;
   private readonly pending = new Set<Promise<void>>();
   readonly fetched: string[] = [];
   readonly refused: string[] = [];
 
-  private constructor() {
-    this.server = createServer((req, res) => this.handle(req, res));
-  }
+  private constructor() {}
 
   static async start(): Promise<ReputationService> {
     const s = new ReputationService();
-    await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
+    s.server = await startLoopbackServer(MAX_BODY, (req, res, body) => s.handle(req, res, body));
     return s;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return loopbackUrl(this.server);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/check' || size > MAX_BODY) {
-        res.writeHead(404).end();
-        return;
-      }
-      const p = this.check(Buffer.concat(chunks).toString('utf8').trim()).finally(() =>
-        this.pending.delete(p),
-      );
-      this.pending.add(p);
-      res.writeHead(202).end();
-    });
+  private handle(req: IncomingMessage, res: ServerResponse, body: Buffer | null): void {
+    if (req.method !== 'POST' || req.url !== '/check' || body === null) {
+      res.writeHead(404).end();
+      return;
+    }
+    const p = this.check(body.toString('utf8').trim()).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+    res.writeHead(202).end();
   }
 
   /** GET with its own user agent, loopback http only (everything else is refused). */
@@ -74,10 +60,7 @@ export class ReputationService {
 
   async close(): Promise<void> {
     await this.idle();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 }
 
@@ -94,7 +77,7 @@ export async function scanningClientChannel(
   const forwards = new Set<Promise<void>>();
   // The man at almost the endpoint: every URL the recipient's client decrypts goes to the service.
   const forward = (text: string): void => {
-    for (const m of text.matchAll(URL_RE)) {
+    for (const m of text.matchAll(URL_IN_TEXT)) {
       if (loopbackHttp(m[0]) === undefined) continue;
       const p = fetch(`${service.url}/check`, { method: 'POST', body: m[0] })
         .then((r) => r.arrayBuffer())

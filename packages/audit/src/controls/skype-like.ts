@@ -4,18 +4,16 @@
 // must catch it, or the run proves nothing. It only ever probes loopback addresses and refuses
 // anything else, and nothing in a production configuration can reach it (only tests and
 // `audit self --control` construct it).
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Channel } from '../channel.js';
 import { AuditError } from '../errors.js';
 import { isLoopbackHost, loopbackHttp, probeLoopback } from './loopback-probe.js';
+import { URL_IN_TEXT, closeServer, loopbackUrl, startLoopbackServer } from './loopback-server.js';
 
 export const SKYPE_LIKE_USER_AGENT = 'Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5';
-const URL_RE = /https?:\/\/[^\s<>"']+/g;
 const MAX_BODY = 64 * 1024;
 
 export interface SkypeLikeOptions {
@@ -25,7 +23,7 @@ export interface SkypeLikeOptions {
 }
 
 export class SkypeLikeServer {
-  private readonly server: Server;
+  private server!: Server;
   private readonly db: Database.Database;
   private readonly pending = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -45,44 +43,35 @@ export class SkypeLikeServer {
         'CREATE TABLE IF NOT EXISTS message (id INTEGER PRIMARY KEY, account_id TEXT NOT NULL REFERENCES account (account_id), body TEXT NOT NULL, received_at INTEGER NOT NULL, read_at INTEGER);' +
         "INSERT OR IGNORE INTO account VALUES ('alice', 0), ('bob', 0);",
     );
-    this.server = createServer((req, res) => this.handle(req, res));
   }
 
   static async start(opts: SkypeLikeOptions): Promise<SkypeLikeServer> {
     const s = new SkypeLikeServer(opts.dataDir, opts.probeDelayMs ?? 20);
-    await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
+    s.server = await startLoopbackServer(MAX_BODY, (req, res, body) => s.handle(req, res, body));
     return s;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return loopbackUrl(this.server);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/send' && size <= MAX_BODY) {
-        const text = Buffer.concat(chunks).toString('utf8');
-        this.db
-          .prepare("INSERT INTO message (account_id, body, received_at) VALUES ('bob', ?, ?)")
-          .run(text, Date.now());
-        for (const m of text.matchAll(URL_RE)) this.schedule(m[0]);
-        res.writeHead(204).end();
-      } else if (req.method === 'GET' && req.url === '/inbox') {
-        const rows = this.db.prepare('SELECT id, body FROM message WHERE read_at IS NULL').all() as {
-          id: number;
-        }[];
-        this.db.prepare('UPDATE message SET read_at = ? WHERE read_at IS NULL').run(Date.now());
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(rows));
-      } else {
-        res.writeHead(404).end();
-      }
-    });
+  private handle(req: IncomingMessage, res: ServerResponse, body: Buffer | null): void {
+    if (req.method === 'POST' && req.url === '/send' && body !== null) {
+      const text = body.toString('utf8');
+      this.db
+        .prepare("INSERT INTO message (account_id, body, received_at) VALUES ('bob', ?, ?)")
+        .run(text, Date.now());
+      for (const m of text.matchAll(URL_IN_TEXT)) this.schedule(m[0]);
+      res.writeHead(204).end();
+    } else if (req.method === 'GET' && req.url === '/inbox') {
+      const rows = this.db.prepare('SELECT id, body FROM message WHERE read_at IS NULL').all() as {
+        id: number;
+      }[];
+      this.db.prepare('UPDATE message SET read_at = ? WHERE read_at IS NULL').run(Date.now());
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(rows));
+    } else {
+      res.writeHead(404).end();
+    }
   }
 
   private schedule(url: string): void {
@@ -117,10 +106,7 @@ export class SkypeLikeServer {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await Promise.all([...this.pending]);
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
     this.db.close();
   }
 }
