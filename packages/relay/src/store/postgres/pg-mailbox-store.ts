@@ -4,26 +4,12 @@
 // writes the counters back. Holding the counter row until COMMIT makes commit order = seq order per
 // device, so a reader never sees seq N+1 before seq N. Acks and the sweeper lock the same rows in the
 // same order.
-import type { AckItem, EnqueueItem, EnqueueResult, MailboxStore, StoredEnvelope } from '../ports.js';
-import { ENVELOPE_ID_BYTES, checkAccountId, checkDeviceId, checkInt } from '../guards.js';
+import type { AckItem, EnqueueItem, EnqueueResult, MailboxStore } from '../ports.js';
+import { checkAccountId, checkDeviceId, checkInt } from '../guards.js';
 import { asRow, bytes, int, text } from '../row-checks.js';
-import { checkAck, checkEnqueueItem } from '../mailbox-checks.js';
+import { checkAck, checkEnqueueItem, envelopeRow } from '../mailbox-checks.js';
 import { buf } from './pg-handle.js';
 import type { PgHandle, Queryable } from './pg-handle.js';
-
-function envelopeRow(v: unknown): StoredEnvelope {
-  const r = asRow(v);
-  return {
-    seq: int(r, 'seq'),
-    envelopeId: bytes(r, 'envelope_id', ENVELOPE_ID_BYTES),
-    senderAccountId: text(r, 'sender_account_id'),
-    senderDeviceId: int(r, 'sender_device_id'),
-    serverTimestamp: int(r, 'server_timestamp'),
-    envelopeType: int(r, 'envelope_type'),
-    content: bytes(r, 'content'),
-    expiresAt: int(r, 'expires_at'),
-  };
-}
 
 const hex = (b: Uint8Array): string => buf(b).toString('hex');
 const key = (accountId: string, deviceId: number) => `${accountId}.${deviceId}`;

@@ -3,25 +3,11 @@
 // cap. enqueueMany is one IMMEDIATE transaction; with synchronous=FULL its COMMIT is synced before the
 // Promise resolves, so "acknowledged" always means "on disk". Acks (deletes) commit with
 // synchronous=NORMAL: they survive a process crash, and the next synced commit makes them durable.
-import type { AckRequest, EnqueueItem, EnqueueResult, MailboxStore, StoredEnvelope } from '../ports.js';
-import { ENVELOPE_ID_BYTES, checkAccountId, checkDeviceId, checkInt } from '../guards.js';
-import { asRow, bytes, int, text } from '../row-checks.js';
-import { checkAck, checkEnqueueItem } from '../mailbox-checks.js';
+import type { AckRequest, EnqueueItem, EnqueueResult, MailboxStore } from '../ports.js';
+import { checkAccountId, checkDeviceId, checkInt } from '../guards.js';
+import { asRow, int } from '../row-checks.js';
+import { checkAck, checkEnqueueItem, envelopeRow } from '../mailbox-checks.js';
 import type { SqliteHandle } from './sqlite-handle.js';
-
-function envelopeRow(v: unknown): StoredEnvelope {
-  const r = asRow(v);
-  return {
-    seq: int(r, 'seq'),
-    envelopeId: bytes(r, 'envelope_id', ENVELOPE_ID_BYTES),
-    senderAccountId: text(r, 'sender_account_id'),
-    senderDeviceId: int(r, 'sender_device_id'),
-    serverTimestamp: int(r, 'server_timestamp'),
-    envelopeType: int(r, 'envelope_type'),
-    content: bytes(r, 'content'),
-    expiresAt: int(r, 'expires_at'),
-  };
-}
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
