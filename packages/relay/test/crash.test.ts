@@ -18,6 +18,8 @@ import type { TestDevice } from './fixtures/accounts.js';
 import { spawnTs } from './fixtures/child-process.js';
 import type { SpawnedChild } from './fixtures/child-process.js';
 import { DeliveryLedger } from './fixtures/delivery-ledger.js';
+import { pumpUntilAllAccepted, readNumbered } from './fixtures/numbered-envelopes.js';
+import { waitFor } from './helpers/harness.js';
 
 const ENVELOPES = 10_000;
 const WINDOW = 48; // below the relay's 64 pending submits per connection
@@ -41,13 +43,6 @@ function startRelayChild(dataDir: string, port: number): Promise<SpawnedChild> {
 }
 
 /** content = index (u32) || envelope id || padding: the recipient can check what it got. */
-function contentFor(index: number, envelopeId: Uint8Array): Uint8Array {
-  const c = new Uint8Array(4 + 16 + PADDING);
-  new DataView(c.buffer).setUint32(0, index);
-  c.set(envelopeId, 4);
-  return c;
-}
-
 function connect(
   url: string,
   device: TestDevice,
@@ -59,76 +54,6 @@ function connect(
     credentials: { accountId: device.accountId, deviceId: device.deviceId, secret: device.secret },
   });
   return client.connect(handlers, { minDelayMs: 50, maxDelayMs: 400, submitTimeoutMs: 10_000 });
-}
-
-/**
- * Keeps `window` submits in flight until every envelope is accepted. A submit that fails (socket
- * closed by the crash, timeout) or is not accepted goes back in the queue and is retried with the
- * same envelope id, after the connection is back.
- */
-function pumpUntilAllAccepted(
-  conn: RelayConnection,
-  recipient: TestDevice,
-  ids: readonly Uint8Array[],
-  ledger: DeliveryLedger,
-  onAccepted: () => void,
-): Promise<void> {
-  const queue = ids.map((_, i) => i);
-  let head = 0;
-  let inFlight = 0;
-  let waiting = false;
-  return new Promise<void>((resolve) => {
-    const fill = (): void => {
-      while (inFlight < WINDOW && head < queue.length) {
-        if (!conn.isOpen) {
-          if (!waiting) {
-            waiting = true;
-            void conn.waitOpen().then(() => {
-              waiting = false;
-              fill();
-            });
-          }
-          return;
-        }
-        const i = queue[head++]!;
-        inFlight += 1;
-        const envelopeId = ids[i]!;
-        conn
-          .submit(recipient.accountId, [
-            {
-              deviceId: recipient.deviceId,
-              registrationId: recipient.registrationId,
-              envelopeId,
-              envelopeType: 1,
-              content: contentFor(i, envelopeId),
-            },
-          ])
-          .then(
-            (r) => {
-              if (r.error === null && r.results[0]?.status === 'Accepted') {
-                ledger.markAccepted(i);
-                onAccepted();
-              } else queue.push(i);
-            },
-            () => queue.push(i),
-          )
-          .finally(() => {
-            inFlight -= 1;
-            if (ledger.accepted.size === ids.length) resolve();
-            else fill();
-          });
-      }
-    };
-    fill();
-  });
-}
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 void describe('relay crash safety (child process, SIGKILL)', () => {
@@ -156,14 +81,7 @@ void describe('relay crash safety (child process, SIGKILL)', () => {
       onDeliver: (d) => {
         if (d.seq <= lastSeq) orderViolations += 1;
         lastSeq = d.seq;
-        const index =
-          d.content.length >= 20 ? new DataView(d.content.buffer, d.content.byteOffset).getUint32(0) : -1;
-        const expected = ids[index];
-        const valid =
-          expected !== undefined &&
-          bytesEqual(d.envelopeId, expected) &&
-          bytesEqual(d.content.subarray(4, 20), expected) &&
-          d.senderAccountId === sender.accountId;
+        const { index, valid } = readNumbered(d, ids, sender.accountId);
         ledger.markDelivered(index, valid);
         ackLater(d.seq);
       },
@@ -198,7 +116,11 @@ void describe('relay crash safety (child process, SIGKILL)', () => {
         relay = await startRelayChild(dataDir, port);
       })();
     };
-    await pumpUntilAllAccepted(outbox, recipient, ids, ledger, onAccepted);
+    await pumpUntilAllAccepted(outbox, recipient, ids, ledger, {
+      window: WINDOW,
+      padding: PADDING,
+      onAccepted,
+    });
     await restarted;
     assert.ok(acceptedAtKill > 0 && acceptedAtKill < ENVELOPES, 'the relay was killed mid-stream');
 
@@ -236,7 +158,7 @@ void describe('relay crash safety (child process, SIGKILL)', () => {
     const ledger = new DeliveryLedger(count);
     const outbox = connect(relay.url, sender, {});
     await outbox.ready;
-    await pumpUntilAllAccepted(outbox, recipient, ids, ledger, () => undefined);
+    await pumpUntilAllAccepted(outbox, recipient, ids, ledger, { window: WINDOW, padding: PADDING });
     outbox.close();
     relay.proc.kill('SIGKILL');
     await relay.exited;

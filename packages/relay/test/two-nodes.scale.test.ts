@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { RelayClient, bytesEqual } from '@sotto/wire';
+import { RelayClient } from '@sotto/wire';
 import type { RelayConnection, WebSocketCtor } from '@sotto/wire';
 import { startPostgres, startRedis } from '@sotto/testkit/servers';
 import type { PostgresServer, RedisServer } from '@sotto/testkit/servers';
@@ -16,7 +16,8 @@ import type { TestDevice } from './fixtures/accounts.js';
 import { spawnTs } from './fixtures/child-process.js';
 import type { SpawnedChild } from './fixtures/child-process.js';
 import { DeliveryLedger } from './fixtures/delivery-ledger.js';
-import { makeKeys, registerUser } from './helpers/harness.js';
+import { pumpUntilAllAccepted, readNumbered } from './fixtures/numbered-envelopes.js';
+import { makeKeys, registerUser, waitFor } from './helpers/harness.js';
 import type { TestRelay } from './helpers/harness.js';
 
 const PER_DIRECTION = 1_200;
@@ -67,70 +68,6 @@ function connect(urls: () => string, device: TestDevice, handlers: Parameters<Re
   return client.connect(handlers, { minDelayMs: 50, maxDelayMs: 300, submitTimeoutMs: 10_000 });
 }
 
-function content(index: number, id: Uint8Array): Uint8Array {
-  const c = new Uint8Array(4 + 16 + 64);
-  new DataView(c.buffer).setUint32(0, index);
-  c.set(id, 4);
-  return c;
-}
-
-/** Keeps WINDOW submits in flight; failed or refused ones are retried with the same envelope id. */
-function pump(
-  conn: RelayConnection,
-  to: TestDevice,
-  ids: readonly Uint8Array[],
-  ledger: DeliveryLedger,
-  onAccepted: () => void = () => undefined,
-): Promise<void> {
-  const queue = ids.map((_, i) => i);
-  let head = 0;
-  let inFlight = 0;
-  let waiting = false;
-  return new Promise((resolve) => {
-    const fill = (): void => {
-      while (inFlight < WINDOW && head < queue.length) {
-        if (!conn.isOpen) {
-          if (!waiting) {
-            waiting = true;
-            void conn.waitOpen().then(() => {
-              waiting = false;
-              fill();
-            });
-          }
-          return;
-        }
-        const i = queue[head++]!;
-        inFlight++;
-        conn
-          .submit(to.accountId, [
-            {
-              deviceId: to.deviceId,
-              registrationId: to.registrationId,
-              envelopeId: ids[i]!,
-              envelopeType: 1,
-              content: content(i, ids[i]!),
-            },
-          ])
-          .then(
-            (r) => {
-              if (r.error === null && r.results[0]?.status === 'Accepted') {
-                ledger.markAccepted(i);
-                onAccepted();
-              } else queue.push(i);
-            },
-            () => queue.push(i),
-          )
-          .finally(() => {
-            inFlight--;
-            if (ledger.accepted.size === ids.length) resolve();
-            else fill();
-          });
-      }
-    };
-    fill();
-  });
-}
-
 /** A receiving side: validates, records ("persists") and acks cumulatively once per turn. */
 function inbox(
   urls: () => string,
@@ -146,16 +83,8 @@ function inbox(
       ackUpTo = 0;
     },
     onDeliver: (d) => {
-      const index =
-        d.content.length >= 20 ? new DataView(d.content.buffer, d.content.byteOffset).getUint32(0) : -1;
-      const expected = ids[index];
-      ledger.markDelivered(
-        index,
-        expected !== undefined &&
-          bytesEqual(d.envelopeId, expected) &&
-          bytesEqual(d.content.subarray(4, 20), expected) &&
-          d.senderAccountId === from.accountId,
-      );
+      const { index, valid } = readNumbered(d, ids, from.accountId);
+      ledger.markDelivered(index, valid);
       ackUpTo = Math.max(ackUpTo, d.seq);
       if (pending) return;
       pending = true;
@@ -166,14 +95,6 @@ function inbox(
     },
   });
   return conn;
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const ids = (n: number) => Array.from({ length: n }, () => new Uint8Array(randomBytes(16)));
@@ -220,8 +141,12 @@ for (const busKind of ['redis', 'postgres'] as const) {
           node2.proc.kill('SIGKILL');
         };
         await Promise.all([
-          pump(aliceOut, bob, toBob, bobLedger, maybeKill),
-          pump(bobOut, alice, toAlice, aliceLedger),
+          pumpUntilAllAccepted(aliceOut, bob, toBob, bobLedger, {
+            window: WINDOW,
+            padding: 64,
+            onAccepted: maybeKill,
+          }),
+          pumpUntilAllAccepted(bobOut, alice, toAlice, aliceLedger, { window: WINDOW, padding: 64 }),
         ]);
         assert.ok(killedAt > 0 && killedAt < PER_DIRECTION, 'node 2 was killed mid-stream');
         assert.equal((await node2.exited).signal, 'SIGKILL');
