@@ -8,13 +8,13 @@ import { SqliteBackend } from '@sotto/client/node';
 import type { WebSocketCtor } from '@sotto/wire';
 import {
   PASS,
+  assertOneLineError,
   jsonLines,
   ok,
   removeTempDirs,
   sotto,
   startTestRelay,
   tempDir,
-  type Run,
 } from './sotto-harness.js';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
@@ -25,15 +25,6 @@ after(async () => {
   await relay.close();
   removeTempDirs();
 });
-
-function oneLineError(r: Run, exit: number, re: RegExp): void {
-  assert.equal(r.code, exit, `exit ${r.code}: ${r.stderr}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
-  assert.match(lines[0] ?? '', /^error: /);
-  assert.match(lines[0] ?? '', re);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-}
 
 void describe('identity changes', () => {
   void it('a contact re-registers: send is refused until verify --accept; verify shows the change; --scan verifies', async () => {
@@ -75,7 +66,7 @@ void describe('identity changes', () => {
       ok(alice, ['verify', 'bob', '--json']),
       ok(alice, ['verify', 'bob']),
     ]);
-    oneLineError(refused, 6, /verify/);
+    assertOneLineError(refused, 6, /verify/);
     const after = JSON.parse(shown.stdout) as Record<string, unknown>;
     assert.equal(after['changed'], true);
     assert.equal(after['trust'], 'changed');
@@ -107,7 +98,7 @@ void describe('identity changes', () => {
     // Verify from the other side's scannable code: a wrong code is refused, the right one (hex) works.
     const code = JSON.parse(theirs.stdout) as { scannableHex: string; safetyNumber: string };
     const flipped = code.scannableHex.slice(0, -2) + (code.scannableHex.endsWith('00') ? '01' : '00');
-    oneLineError(await sotto(alice, ['verify', 'bob', '--scan', flipped]), 6, /does not match/);
+    assertOneLineError(await sotto(alice, ['verify', 'bob', '--scan', flipped]), 6, /does not match/);
     const verified = JSON.parse(
       (await ok(alice, ['verify', 'bob', '--scan', code.scannableHex, '--json'])).stdout,
     ) as {

@@ -1,9 +1,8 @@
 // Bad input and safety with the real `sotto` executable: one-line errors with documented exit
 // codes (wrong passphrase, malformed address, unknown contact, relay unreachable, no passphrase).
 import { after, before, describe, it } from 'node:test';
-import { strict as assert } from 'node:assert';
 import { createServer, type AddressInfo } from 'node:net';
-import { ok, removeTempDirs, sotto, startTestRelay, tempDir, type Run } from './sotto-harness.js';
+import { assertOneLineError, ok, removeTempDirs, sotto, startTestRelay, tempDir } from './sotto-harness.js';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 before(async () => {
@@ -23,15 +22,6 @@ function closedPort(): Promise<number> {
   });
 }
 
-function oneLineError(r: Run, exit: number, re: RegExp): void {
-  assert.equal(r.code, exit, `exit ${r.code}: ${r.stderr}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
-  assert.match(lines[0] ?? '', /^error: /);
-  assert.match(lines[0] ?? '', re);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-}
-
 void describe('sotto errors are one line with a documented exit code', () => {
   void it('wrong passphrase, malformed address, unknown contact/username, relay unreachable, no passphrase', async () => {
     const home = tempDir();
@@ -46,12 +36,12 @@ void describe('sotto errors are one line with a documented exit code', () => {
       sotto(home, ['whoami'], { env: { SOTTO_PASSPHRASE: undefined } }),
       sotto(tempDir(), ['init', '--server', 'ftp://example']),
     ]);
-    oneLineError(wrong, 4, /wrong passphrase/);
-    oneLineError(malformed, 2, /malformed address/);
-    oneLineError(unknown, 5, /nobody/);
-    oneLineError(noUser, 5, /username/);
-    oneLineError(unreachable, 3, /unreachable/);
-    oneLineError(noPass, 2, /SOTTO_PASSPHRASE/);
-    oneLineError(badServer, 2, /--server/);
+    assertOneLineError(wrong, 4, /wrong passphrase/);
+    assertOneLineError(malformed, 2, /malformed address/);
+    assertOneLineError(unknown, 5, /nobody/);
+    assertOneLineError(noUser, 5, /username/);
+    assertOneLineError(unreachable, 3, /unreachable/);
+    assertOneLineError(noPass, 2, /SOTTO_PASSPHRASE/);
+    assertOneLineError(badServer, 2, /--server/);
   });
 });

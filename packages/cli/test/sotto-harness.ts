@@ -1,6 +1,7 @@
 // Test harness for the messenger commands: a REAL relay in-process on 127.0.0.1:0 (cheap scrypt
 // for device secrets), temp homes, and the real `sotto` executable spawned as child processes with
 // the test-only cheap KDF (SOTTO_KDF_COST=test). Only loopback traffic.
+import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -11,6 +12,7 @@ import {
   type RunningRelay,
 } from '@sotto/relay';
 import { tempDir } from '@sotto/testkit/sotto-cli';
+import type { Run } from '@sotto/testkit/sotto-cli';
 
 // Spawning the executable is shared with other packages' tests (the browser suite chats with it).
 export { BIN, PASS, ROOT, jsonLines, ok, removeTempDirs, sotto, tempDir } from '@sotto/testkit/sotto-cli';
@@ -61,4 +63,14 @@ export function filesContaining(dir: string, needle: string): string[] {
     const bytes = readFileSync(f);
     return forms.some((n) => bytes.includes(n));
   });
+}
+
+/** The CLI's error contract: exit code `exit`, one stderr line "error: …" matching `re`, no stack. */
+export function assertOneLineError(r: Run, exit: number, re: RegExp): void {
+  assert.equal(r.code, exit, `exit ${r.code}: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
+  assert.match(lines[0] ?? '', /^error: /);
+  assert.match(lines[0] ?? '', re);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 }
