@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Messenger } from '../src/messenger/messenger.js';
 import {
@@ -7,18 +7,11 @@ import {
   newUser,
   nextEvent,
   startHostileTestRelay,
-  startTestRelay,
-  type TestRelay,
+  suiteRelay,
   tracked,
 } from './messenger-harness.js';
 
-let relay: TestRelay;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-});
+const relay = suiteRelay();
 
 void describe('receiving is crash-safe and idempotent', () => {
   void it('a crash after persisting but before the ack shows the message exactly once after restart', async () => {

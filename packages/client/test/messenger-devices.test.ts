@@ -1,24 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Messenger } from '../src/messenger/messenger.js';
 import { MemoryKv } from '../src/messenger/kv.js';
-import {
-  baseOptions,
-  eventually,
-  newUser,
-  nextEvent,
-  startTestRelay,
-  type TestRelay,
-  tracked,
-} from './messenger-harness.js';
+import { baseOptions, eventually, newUser, nextEvent, suiteRelay, tracked } from './messenger-harness.js';
 
-let relay: TestRelay;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-});
+const relay = suiteRelay();
 
 void describe('several devices', () => {
   void it('three devices: a contact reaches both of my devices, and what one sends is synced to the other', async () => {

@@ -1,24 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Messenger } from '../src/messenger/messenger.js';
 import { MessengerError } from '../src/messenger/errors.js';
-import {
-  baseOptions,
-  eventually,
-  newUser,
-  nextEvent,
-  startTestRelay,
-  type TestRelay,
-  tracked,
-} from './messenger-harness.js';
+import { baseOptions, eventually, newUser, nextEvent, suiteRelay, tracked } from './messenger-harness.js';
 
-let relay: TestRelay;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-});
+const relay = suiteRelay();
 
 void describe('two users through a real relay', () => {
   void it('add each other (address and username), chat both ways, get receipts, and keep everything across a restart', async () => {

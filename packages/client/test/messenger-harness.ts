@@ -1,5 +1,6 @@
 // Test harness: a REAL relay on 127.0.0.1:0 (SQLite in a temp dir, cheap scrypt for device secrets)
 // and Messengers on in-memory or temp-file storage. Only loopback traffic.
+import { after, afterEach, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,35 @@ export async function startHostileTestRelay(): Promise<HostileTestRelay> {
       await real.relay.close();
     },
   };
+}
+
+/**
+ * One relay for every test in the calling file: started before the first test, closed (with every
+ * messenger a failing test left open) after the last. The object is filled in by the `before` hook,
+ * so tests read it only while they run.
+ */
+export function suiteRelay(): TestRelay {
+  const suite = {} as TestRelay;
+  before(async () => {
+    Object.assign(suite, await startTestRelay());
+  });
+  after(async () => {
+    await suite.close();
+  });
+  return suite;
+}
+
+/** As suiteRelay, behind the hostile proxy; every test starts honest (rules are set per test). */
+export function suiteHostileRelay(): HostileTestRelay {
+  const suite = {} as HostileTestRelay;
+  before(async () => {
+    Object.assign(suite, await startHostileTestRelay());
+  });
+  afterEach(() => suite.honest());
+  after(async () => {
+    await suite.close();
+  });
+  return suite;
 }
 
 export function tempDir(prefix = 'sotto-client-'): { dir: string; remove(): void } {

@@ -2,7 +2,7 @@
 // UNVERIFIED contact, a bundle whose signed prekey signature is broken, exact duplicate deliveries,
 // and a forged "receipt". The secure outcome: a visible state change or a typed error, never a
 // silent switch, never a message shown twice, never a false "delivered".
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import {
   breakKyberPreKeySignature,
@@ -16,22 +16,9 @@ import {
 } from '@sotto/testkit/hostile-relay';
 import { MessengerError } from '../src/messenger/errors.js';
 import type { MessengerEvents } from '../src/messenger/events.js';
-import {
-  eventually,
-  newUser,
-  nextEvent,
-  startHostileTestRelay,
-  type HostileTestRelay,
-} from './messenger-harness.js';
+import { eventually, newUser, nextEvent, suiteHostileRelay } from './messenger-harness.js';
 
-let relay: HostileTestRelay;
-before(async () => {
-  relay = await startHostileTestRelay();
-});
-afterEach(() => relay.honest());
-after(async () => {
-  await relay.close();
-});
+const relay = suiteHostileRelay();
 
 /**
  * Alice sends `text` to bob over a bundle that `rule` rewrote: every error alice reports is a typed

@@ -2,7 +2,7 @@
 // identity keys in bundles, replays, reordering, delays and drops. Every client talks to a real relay
 // through @sotto/testkit's hostile proxy. The secure outcome in every case: a typed error, nothing
 // shown, no crash, and later messages still decrypt.
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import type { DeliverFrame, Frame } from '@sotto/wire';
 import {
@@ -20,22 +20,9 @@ import {
 } from '@sotto/testkit/hostile-relay';
 import { MessengerError } from '../src/messenger/errors.js';
 import type { MessengerEvents } from '../src/messenger/events.js';
-import {
-  eventually,
-  newUser,
-  nextEvent,
-  startHostileTestRelay,
-  type HostileTestRelay,
-} from './messenger-harness.js';
+import { eventually, newUser, nextEvent, suiteHostileRelay } from './messenger-harness.js';
 
-let relay: HostileTestRelay;
-before(async () => {
-  relay = await startHostileTestRelay();
-});
-afterEach(() => relay.honest());
-after(async () => {
-  await relay.close();
-});
+const relay = suiteHostileRelay();
 
 /** Alice and bob, contacts of each other; `attack(bobId)` is the proxy's rule for frames to clients. */
 async function pair(attack: (bobAccountId: string) => FrameRule) {

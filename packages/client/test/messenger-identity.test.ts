@@ -1,15 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { MessengerError } from '../src/messenger/errors.js';
-import { eventually, newUser, nextEvent, startTestRelay, type TestRelay } from './messenger-harness.js';
+import { eventually, newUser, nextEvent, suiteRelay } from './messenger-harness.js';
 
-let relay: TestRelay;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-});
+const relay = suiteRelay();
 
 /** Bob re-registers: a new account and identity that takes over his username. */
 async function reRegister(old: Awaited<ReturnType<typeof newUser>>, username: string) {

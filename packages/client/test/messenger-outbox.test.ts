@@ -1,26 +1,12 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FetchLike } from '@sotto/wire';
 import { Messenger } from '../src/messenger/messenger.js';
-import {
-  baseOptions,
-  eventually,
-  newUser,
-  nextEvent,
-  startTestRelay,
-  type TestRelay,
-  tracked,
-} from './messenger-harness.js';
+import { baseOptions, eventually, newUser, nextEvent, suiteRelay, tracked } from './messenger-harness.js';
 
-let relay: TestRelay;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-});
+const relay = suiteRelay();
 
 void describe('the outbox', () => {
   void it('keeps a message written while offline across a restart and sends it on connect', async () => {

@@ -1,24 +1,11 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { RelayClient } from '@sotto/wire';
 import { DEFAULT_PREKEY_POLICY } from '../src/messenger/prekey-policy.js';
 import type { Clock } from '../src/messenger/environment.js';
-import {
-  TEST_POLICY,
-  eventually,
-  newUser,
-  nextEvent,
-  startTestRelay,
-  type TestRelay,
-} from './messenger-harness.js';
+import { eventually, newUser, nextEvent, suiteRelay, TEST_POLICY } from './messenger-harness.js';
 
-let relay: TestRelay;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-});
+const relay = suiteRelay();
 
 class ManualClock implements Clock {
   constructor(public t = Date.now()) {}

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,23 +8,16 @@ import { Messenger } from '../src/messenger/messenger.js';
 import { MessengerError } from '../src/messenger/errors.js';
 import {
   FAST_BACKOFF,
-  TEST_POLICY,
-  WS,
   newUser,
   nextEvent,
-  startTestRelay,
+  suiteRelay,
   tempDir,
-  type TestRelay,
+  TEST_POLICY,
   tracked,
+  WS,
 } from './messenger-harness.js';
 
-let relay: TestRelay;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-});
+const relay = suiteRelay();
 
 function onDisk(path: string, passphrase: string) {
   return {

@@ -1,18 +1,12 @@
 // Someone who steals the relay's disk while a message is still queued: the database files hold
 // ciphertext, never the plaintext, and no client IP address.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { newUser, startTestRelay, type TestRelay } from './messenger-harness.js';
+import { newUser, suiteRelay } from './messenger-harness.js';
 
-let relay: TestRelay;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-});
+const relay = suiteRelay();
 
 function relayFiles(dir: string): Buffer[] {
   return readdirSync(dir).flatMap((name) => {

@@ -2,7 +2,7 @@
 // look like texts (same envelope type, same padded size), text lengths show only as 160-byte padding
 // buckets, and the recorded ciphertexts stay unreadable even with the recipient's state taken later.
 // The hostile proxy's `seen` log is exactly what the relay received and sent.
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { encodeFrame } from '@sotto/wire';
 import type { DeliverFrame, SubmitFrame } from '@sotto/wire';
@@ -10,23 +10,9 @@ import { replayAs } from '@sotto/testkit/hostile-relay';
 import { Messenger } from '../src/messenger/messenger.js';
 import { MemoryKv } from '../src/messenger/kv.js';
 import type { MessengerEvents } from '../src/messenger/events.js';
-import {
-  baseOptions,
-  eventually,
-  newUser,
-  startHostileTestRelay,
-  tracked,
-  type HostileTestRelay,
-} from './messenger-harness.js';
+import { baseOptions, eventually, newUser, suiteHostileRelay, tracked } from './messenger-harness.js';
 
-let relay: HostileTestRelay;
-before(async () => {
-  relay = await startHostileTestRelay();
-});
-afterEach(() => relay.honest());
-after(async () => {
-  await relay.close();
-});
+const relay = suiteHostileRelay();
 
 /** Submits `accountId` sent through the relay, from the proxy's log, from index `from` on. */
 function submitsFrom(accountId: string, from = 0): SubmitFrame[] {
