@@ -3,8 +3,8 @@ import { strict as assert } from 'node:assert';
 import { Messenger } from '../src/messenger/messenger.js';
 import {
   baseOptions,
+  contactsPair,
   eventually,
-  newUser,
   nextEvent,
   startHostileTestRelay,
   suiteRelay,
@@ -15,19 +15,19 @@ const relay = suiteRelay();
 
 void describe('receiving is crash-safe and idempotent', () => {
   void it('a crash after persisting but before the ack shows the message exactly once after restart', async () => {
-    const alice = await newUser(relay.url);
     let crashes = 0;
-    const bob = await newUser(relay.url, undefined, {
-      hooks: {
-        afterCommitBeforeAck: () => {
-          crashes++;
-          throw new Error('simulated crash between persist and ack');
+    const { alice, bob } = await contactsPair(relay.url, {
+      bob: {
+        hooks: {
+          afterCommitBeforeAck: () => {
+            crashes++;
+            throw new Error('simulated crash between persist and ack');
+          },
         },
       },
+      connect: false,
     });
     await alice.m.connect();
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
     await (
       await alice.m.send('bob', 'exactly once')
     ).accepted;
@@ -62,14 +62,11 @@ void describe('receiving is crash-safe and idempotent', () => {
   void it('an envelope the relay delivers twice is shown once', async () => {
     const hostile = await startHostileTestRelay();
     try {
-      const alice = await newUser(hostile.url);
-      const bob = await newUser(hostile.url);
+      const { alice, bob } = await contactsPair(hostile.url, { connect: false });
       hostile.hostile.toClient((f, c) =>
         f.type === 'deliver' && c.accountId === bob.m.accountId ? [f, f] : [f],
       );
       await alice.m.connect();
-      await alice.m.addContact('bob', bob.m.address);
-      await bob.m.addContact('alice', alice.m.address);
       const shown: string[] = [];
       bob.m.on('message', (e) => shown.push(e.entry.text));
       await bob.m.connect();
@@ -94,11 +91,8 @@ void describe('receiving is crash-safe and idempotent', () => {
   });
 
   void it('a storage failure while receiving is not acked, and the message arrives after reconnect', async () => {
-    const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url);
+    const { alice, bob } = await contactsPair(relay.url, { connect: false });
     await alice.m.connect();
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
     await (
       await alice.m.send('bob', 'survives a disk error')
     ).accepted;

@@ -2,7 +2,15 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Messenger } from '../src/messenger/messenger.js';
 import { MessengerError } from '../src/messenger/errors.js';
-import { baseOptions, eventually, newUser, nextEvent, suiteRelay, tracked } from './messenger-harness.js';
+import {
+  baseOptions,
+  contactsPair,
+  eventually,
+  newUser,
+  nextEvent,
+  suiteRelay,
+  tracked,
+} from './messenger-harness.js';
 
 const relay = suiteRelay();
 
@@ -108,12 +116,7 @@ void describe('two users through a real relay', () => {
   });
 
   void it('both sides start a session at the same time and still converse afterwards', async () => {
-    const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url);
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
-    await alice.m.connect();
-    await bob.m.connect();
+    const { alice, bob } = await contactsPair(relay.url);
     const atBob: string[] = [];
     const atAlice: string[] = [];
     bob.m.on('message', (e) => atBob.push(e.entry.text));

@@ -179,3 +179,33 @@ export async function newUser(relayUrl: string, username?: string, extra: Partia
   );
   return { m, store };
 }
+
+export type TestUser = Awaited<ReturnType<typeof newUser>>;
+
+export interface ContactsPairOptions {
+  /** Extra options for one side's messenger (a fetch, a clock, hooks). */
+  alice?: Partial<MessengerOptions>;
+  bob?: Partial<MessengerOptions>;
+  /** false: both stay offline, so the test sets its rules and listeners and says who connects when. */
+  connect?: boolean;
+}
+
+/**
+ * Alice and bob, each in the other's contacts by address (so verified, with no session yet), both
+ * connected unless `connect: false`. Both are tracked like every newUser: a test closes them when it
+ * is done, and the suite's relay closes whatever a failing test left open.
+ */
+export async function contactsPair(
+  relayUrl: string,
+  opts: ContactsPairOptions = {},
+): Promise<{ alice: TestUser; bob: TestUser }> {
+  const alice = await newUser(relayUrl, undefined, opts.alice);
+  const bob = await newUser(relayUrl, undefined, opts.bob);
+  await alice.m.addContact('bob', bob.m.address);
+  await bob.m.addContact('alice', alice.m.address);
+  if (opts.connect ?? true) {
+    await alice.m.connect();
+    await bob.m.connect();
+  }
+  return { alice, bob };
+}

@@ -16,7 +16,7 @@ import {
 } from '@sotto/testkit/hostile-relay';
 import { MessengerError } from '../src/messenger/errors.js';
 import type { MessengerEvents } from '../src/messenger/events.js';
-import { eventually, newUser, nextEvent, suiteHostileRelay } from './messenger-harness.js';
+import { contactsPair, eventually, newUser, nextEvent, suiteHostileRelay } from './messenger-harness.js';
 
 const relay = suiteHostileRelay();
 
@@ -25,11 +25,8 @@ const relay = suiteHostileRelay();
  * BadBundle, the message stays "sending", and bob never shows anything. Returns both, still open.
  */
 async function refusedAsBadBundle(rule: BundleRule, text: string) {
-  const bob = await newUser(relay.url);
-  const alice = await newUser(relay.url);
+  const { alice, bob } = await contactsPair(relay.url, { connect: false });
   relay.hostile.bundles(rule);
-  await alice.m.addContact('bob', bob.m.address);
-  await bob.m.addContact('alice', alice.m.address);
   const shown: string[] = [];
   bob.m.on('message', (e) => shown.push(e.entry.text));
   await bob.m.connect();
@@ -94,13 +91,10 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
   });
 
   void it('an envelope delivered twice under the same id is shown once', async () => {
-    const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url);
+    const { alice, bob } = await contactsPair(relay.url, { connect: false });
     relay.hostile.toClient((f, conn) =>
       f.type === 'deliver' && conn.accountId === bob.m.accountId ? [f, f] : [f],
     );
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
     const shown: string[] = [];
     bob.m.on('message', (e) => shown.push(e.entry.text));
     await alice.m.connect();
@@ -152,10 +146,7 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
     await bob.m.close();
   });
   void it('a submit the relay swallows but answers "Accepted" stays "sent", never "delivered", and is never shown', async () => {
-    const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url);
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
+    const { alice, bob } = await contactsPair(relay.url, { connect: false });
     // The relay drops alice's first submit and answers for it itself (a false claim of acceptance).
     let swallowed = 0;
     relay.hostile.toRelay((f, conn) => {
@@ -201,12 +192,9 @@ void describe('a hostile relay (bundles, duplicates, receipts)', () => {
     await mitm.close();
   });
   void it('a substituted one-time prekey (unsigned, so the sender cannot tell): the recipient rejects the message with a typed error, never shows it, and it never shows "delivered"', async () => {
-    const bob = await newUser(relay.url);
+    const { alice, bob } = await contactsPair(relay.url, { connect: false });
     const mitm = (await newUser(relay.url)).m;
-    const alice = await newUser(relay.url);
     relay.hostile.bundles(substituteOneTimePreKey(mitm.identityKey));
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
     const shown: string[] = [];
     const errors: MessengerEvents['error'][] = [];
     bob.m.on('message', (e) => shown.push(e.entry.text));

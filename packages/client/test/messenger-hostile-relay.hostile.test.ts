@@ -20,18 +20,15 @@ import {
 } from '@sotto/testkit/hostile-relay';
 import { MessengerError } from '../src/messenger/errors.js';
 import type { MessengerEvents } from '../src/messenger/events.js';
-import { eventually, newUser, nextEvent, suiteHostileRelay } from './messenger-harness.js';
+import { contactsPair, eventually, newUser, nextEvent, suiteHostileRelay } from './messenger-harness.js';
 
 const relay = suiteHostileRelay();
 
 /** Alice and bob, contacts of each other; `attack(bobId)` is the proxy's rule for frames to clients. */
 async function pair(attack: (bobAccountId: string) => FrameRule) {
-  const alice = await newUser(relay.url);
-  const bob = await newUser(relay.url);
+  const { alice, bob } = await contactsPair(relay.url, { connect: false });
   relay.hostile.toClient(attack(bob.m.accountId));
   await alice.m.connect();
-  await alice.m.addContact('bob', bob.m.address);
-  await bob.m.addContact('alice', alice.m.address);
   const errors: MessengerEvents['error'][] = [];
   const shown: string[] = [];
   bob.m.on('error', (e) => errors.push(e));
@@ -99,11 +96,8 @@ void describe('a hostile relay', () => {
 
   void it('a forged sender (envelope relabelled as from another contact) is rejected, not attributed', async () => {
     const carol = await newUser(relay.url);
-    const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url);
+    const { alice, bob } = await contactsPair(relay.url, { connect: false });
     relay.hostile.toClient(firstDelivers(bob.m.accountId, 1, (d) => [forgeSender(d, carol.m.accountId)]));
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
     await bob.m.addContact('carol', carol.m.address);
     const errors: MessengerEvents['error'][] = [];
     bob.m.on('error', (e) => errors.push(e));

@@ -4,7 +4,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FetchLike } from '@sotto/wire';
 import { Messenger } from '../src/messenger/messenger.js';
-import { baseOptions, eventually, newUser, nextEvent, suiteRelay, tracked } from './messenger-harness.js';
+import {
+  baseOptions,
+  contactsPair,
+  eventually,
+  newUser,
+  nextEvent,
+  suiteRelay,
+  tracked,
+} from './messenger-harness.js';
 
 const relay = suiteRelay();
 
@@ -13,10 +21,7 @@ void describe('the outbox', () => {
     let offline = false;
     const unplugged: FetchLike = (url, init) =>
       offline ? Promise.reject(new Error('network is down')) : fetch(url, init);
-    const alice = await newUser(relay.url, undefined, { fetch: unplugged });
-    const bob = await newUser(relay.url);
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
+    const { alice, bob } = await contactsPair(relay.url, { alice: { fetch: unplugged }, connect: false });
     offline = true;
     const sent = await alice.m.send('bob', 'written offline');
     sent.accepted.catch(() => undefined);
@@ -40,10 +45,7 @@ void describe('the outbox', () => {
   });
 
   void it('sends over HTTP without a WebSocket connection (sotto send)', async () => {
-    const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url);
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
+    const { alice, bob } = await contactsPair(relay.url, { connect: false });
     await (
       await alice.m.send('bob', 'no socket needed')
     ).accepted;
@@ -90,12 +92,7 @@ void describe('the outbox', () => {
     });
     await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(canary.address() as AddressInfo).port}/c/${Date.now()}`;
-    const alice = await newUser(relay.url);
-    const bob = await newUser(relay.url);
-    await alice.m.addContact('bob', bob.m.address);
-    await bob.m.addContact('alice', alice.m.address);
-    await alice.m.connect();
-    await bob.m.connect();
+    const { alice, bob } = await contactsPair(relay.url);
     const got = nextEvent(bob.m, 'message');
     await (
       await alice.m.send('bob', `look ${url} and www.${'example'}.com`)

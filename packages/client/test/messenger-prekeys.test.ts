@@ -3,7 +3,14 @@ import { strict as assert } from 'node:assert';
 import { RelayClient } from '@sotto/wire';
 import { DEFAULT_PREKEY_POLICY } from '../src/messenger/prekey-policy.js';
 import type { Clock } from '../src/messenger/environment.js';
-import { eventually, newUser, nextEvent, suiteRelay, TEST_POLICY } from './messenger-harness.js';
+import {
+  contactsPair,
+  eventually,
+  newUser,
+  nextEvent,
+  suiteRelay,
+  TEST_POLICY,
+} from './messenger-harness.js';
 
 const relay = suiteRelay();
 
@@ -43,10 +50,7 @@ void describe('prekey lifecycle', () => {
 
   void it('rotates the signed prekey on schedule and still accepts first messages built on the old one', async () => {
     const clock = new ManualClock();
-    const alice = await newUser(relay.url, undefined, { clock });
-    const bob = await newUser(relay.url);
-    await bob.m.addContact('alice', alice.m.address);
-    await alice.m.addContact('bob', bob.m.address);
+    const { alice, bob } = await contactsPair(relay.url, { alice: { clock }, connect: false });
     // Bob starts his session from the CURRENT bundle while Alice is offline…
     await bob.m.connect();
     await (

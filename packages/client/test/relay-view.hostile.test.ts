@@ -10,7 +10,14 @@ import { replayAs } from '@sotto/testkit/hostile-relay';
 import { Messenger } from '../src/messenger/messenger.js';
 import { MemoryKv } from '../src/messenger/kv.js';
 import type { MessengerEvents } from '../src/messenger/events.js';
-import { baseOptions, eventually, newUser, suiteHostileRelay, tracked } from './messenger-harness.js';
+import {
+  baseOptions,
+  contactsPair,
+  eventually,
+  newUser,
+  suiteHostileRelay,
+  tracked,
+} from './messenger-harness.js';
 
 const relay = suiteHostileRelay();
 
@@ -23,12 +30,7 @@ function submitsFrom(accountId: string, from = 0): SubmitFrame[] {
 }
 
 async function contacts() {
-  const alice = await newUser(relay.url);
-  const bob = await newUser(relay.url);
-  await alice.m.addContact('bob', bob.m.address);
-  await bob.m.addContact('alice', alice.m.address);
-  await alice.m.connect();
-  await bob.m.connect();
+  const { alice, bob } = await contactsPair(relay.url);
   // First exchange both ways: later envelopes are ordinary ratchet messages (no PreKey header).
   await (
     await alice.m.send('bob', 'hello')
