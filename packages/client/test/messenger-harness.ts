@@ -40,7 +40,9 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
-export async function startTestRelay(dir = mkdtempSync(join(tmpdir(), 'sotto-relay-'))): Promise<TestRelay> {
+/** A relay on a fresh temp data directory, which close() removes again. */
+export async function startTestRelay(): Promise<TestRelay> {
+  const dir = mkdtempSync(join(tmpdir(), 'sotto-relay-'));
   const config = relayConfigSchema.parse({ host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'silent' });
   const relay = await startRelay(config, {
     log: silentLogger,
@@ -53,6 +55,7 @@ export async function startTestRelay(dir = mkdtempSync(join(tmpdir(), 'sotto-rel
     close: async () => {
       await closeTracked();
       await relay.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -88,7 +91,7 @@ export async function startHostileTestRelay(): Promise<HostileTestRelay> {
     close: async () => {
       await closeTracked();
       await hostile.close();
-      await real.relay.close();
+      await real.close();
     },
   };
 }
