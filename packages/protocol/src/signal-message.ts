@@ -10,7 +10,7 @@
 import { constantTimeEqual } from './bytes.js';
 import type { CryptoProvider } from './crypto-provider.js';
 import { ProtocolError } from './errors.js';
-import { ProtoReader, ProtoWriter, SeenFields } from './protobuf.js';
+import { ProtoReader, SeenFields } from './protobuf.js';
 
 export const CIPHERTEXT_MESSAGE_CURRENT_VERSION = 4;
 /** The pre-Kyber (X3DH) version: still parsed, never accepted for new sessions. */
@@ -56,6 +56,15 @@ export interface SignalMessageParts {
   addresses?: Uint8Array | undefined;
 }
 
+/**
+ * The MAC input `senderIdentity || receiverIdentity || content` is assembled in one module-level
+ * scratch array that grows as needed and is reused, instead of a new array per message: typed
+ * arrays above 64 bytes live outside V8's heap and each costs ≈ 1 µs to allocate and sweep
+ * (measured, docs/protocol.md). Everything written there is public (identity public keys and the
+ * message as sent), and the MAC is computed synchronously before it is reused.
+ */
+let macInput = new Uint8Array(512);
+
 function computeMac(
   crypto: CryptoProvider,
   macKey: Uint8Array,
@@ -64,11 +73,42 @@ function computeMac(
   content: Uint8Array,
 ): Uint8Array {
   if (macKey.length !== 32) throw new ProtocolError('InvalidArgument', 'MAC key must be 32 bytes');
-  const input = new Uint8Array(senderIdentity.length + receiverIdentity.length + content.length);
+  const length = senderIdentity.length + receiverIdentity.length + content.length;
+  if (macInput.length < length) macInput = new Uint8Array(Math.max(length, 2 * macInput.length));
+  const input = macInput;
   input.set(senderIdentity, 0);
   input.set(receiverIdentity, senderIdentity.length);
   input.set(content, senderIdentity.length + receiverIdentity.length);
-  return crypto.hmacSha256(macKey, input).subarray(0, MAC_LENGTH);
+  return crypto.hmacSha256(macKey, input.subarray(0, length)).subarray(0, MAC_LENGTH);
+}
+
+/** Bytes of `v` as a protobuf varint (v a uint32). */
+function varintSize(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+function checkUint32(field: number, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    throw new ProtocolError('InvalidArgument', `field ${field}: ${v} is not a uint32`);
+  }
+}
+
+/** Writes varint `v` (a uint32) at `pos`; returns the position after it. */
+function putVarint(out: Uint8Array, pos: number, v: number): number {
+  while (v >= 0x80) {
+    out[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[pos++] = v;
+  return pos;
+}
+
+/** Writes a length-delimited field (tag < 16, so one tag byte) at `pos`. */
+function putBytes(out: Uint8Array, pos: number, field: number, v: Uint8Array): number {
+  out[pos] = (field << 3) | 2;
+  pos = putVarint(out, pos + 1, v.length);
+  out.set(v, pos);
+  return pos + v.length;
 }
 
 export class SignalMessage implements SignalMessageParts {
@@ -96,19 +136,28 @@ export class SignalMessage implements SignalMessageParts {
     messageVersion = CIPHERTEXT_MESSAGE_CURRENT_VERSION,
   ): SignalMessage {
     checkPublicKeyBytes(parts.senderRatchetKey, 'ratchet key');
-    const w = new ProtoWriter(64 + parts.ciphertext.length + parts.pqRatchet.length);
-    w.raw(Uint8Array.of(((messageVersion & 0xf) << 4) | CIPHERTEXT_MESSAGE_CURRENT_VERSION));
-    w.bytes(1, parts.senderRatchetKey);
-    w.uint32(2, parts.counter);
-    w.uint32(3, parts.previousCounter);
-    w.bytes(4, parts.ciphertext);
-    if (parts.pqRatchet.length > 0) w.bytes(5, parts.pqRatchet);
-    if (parts.addresses !== undefined) w.bytes(6, parts.addresses);
-    const content = w.finish();
-    const mac = computeMac(crypto, macKey, senderIdentity, receiverIdentity, content);
-    const serialized = new Uint8Array(content.length + MAC_LENGTH);
-    serialized.set(content);
-    serialized.set(mac, content.length);
+    checkUint32(2, parts.counter);
+    checkUint32(3, parts.previousCounter);
+    const { ciphertext, pqRatchet, addresses } = parts;
+    // Exact size, so the message is written once into the array it is sent in (the same bytes
+    // ProtoWriter produces: fields in tag order, one-byte tags, minimal varints).
+    let size = 1 + 2 + PUBLIC_KEY_LENGTH;
+    size += 1 + varintSize(parts.counter) + 1 + varintSize(parts.previousCounter);
+    size += 1 + varintSize(ciphertext.length) + ciphertext.length;
+    if (pqRatchet.length > 0) size += 1 + varintSize(pqRatchet.length) + pqRatchet.length;
+    if (addresses !== undefined) size += 1 + varintSize(addresses.length) + addresses.length;
+    const serialized = new Uint8Array(size + MAC_LENGTH);
+    serialized[0] = ((messageVersion & 0xf) << 4) | CIPHERTEXT_MESSAGE_CURRENT_VERSION;
+    let pos = putBytes(serialized, 1, 1, parts.senderRatchetKey);
+    serialized[pos] = 2 << 3;
+    pos = putVarint(serialized, pos + 1, parts.counter);
+    serialized[pos] = 3 << 3;
+    pos = putVarint(serialized, pos + 1, parts.previousCounter);
+    pos = putBytes(serialized, pos, 4, ciphertext);
+    if (pqRatchet.length > 0) pos = putBytes(serialized, pos, 5, pqRatchet);
+    if (addresses !== undefined) pos = putBytes(serialized, pos, 6, addresses);
+    const content = serialized.subarray(0, size);
+    serialized.set(computeMac(crypto, macKey, senderIdentity, receiverIdentity, content), size);
     return new SignalMessage(
       messageVersion,
       parts.senderRatchetKey,

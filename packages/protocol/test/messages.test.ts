@@ -61,6 +61,64 @@ void describe('SignalMessage', () => {
     );
   });
 
+  void it('encodes exactly what a ProtoWriter encoding with a MAC over the concatenation gives', () => {
+    // The reference is the straightforward encoder (ProtoWriter, then HMAC over a fresh
+    // senderIdentity || receiverIdentity || content), which create() replaced by an exact-size
+    // write and a reused MAC input array. Varied lengths cross the multi-byte varint boundaries.
+    const edges = [0x7f, 0x80, 0x3fff, 0x4000, 0x1fffff, 0x200000, 0xfffffff, 0x10000000, 0xffffffff];
+    const varintEdge = fc.constantFrom(...edges);
+    const longParts = fc.record({
+      senderRatchetKey: pubKey,
+      counter: fc.oneof(u32, fc.nat({ max: 300 }), varintEdge),
+      previousCounter: fc.oneof(u32, fc.nat({ max: 300 }), varintEdge),
+      ciphertext: fc
+        .integer({ min: 1, max: 1100 })
+        .chain((n) => fc.uint8Array({ minLength: n * 16, maxLength: n * 16 })),
+      pqRatchet: fc.uint8Array({ maxLength: 200 }),
+      addresses: fc.option(fc.uint8Array({ minLength: 36, maxLength: 36 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(longParts, key32, pubKey, pubKey, fc.constantFrom(3, 4), (parts, macKey, a, b, version) => {
+        const w = new ProtoWriter();
+        w.raw(Uint8Array.of((version << 4) | 4));
+        w.bytes(1, parts.senderRatchetKey).uint32(2, parts.counter).uint32(3, parts.previousCounter);
+        w.bytes(4, parts.ciphertext);
+        if (parts.pqRatchet.length > 0) w.bytes(5, parts.pqRatchet);
+        if (parts.addresses !== undefined) w.bytes(6, parts.addresses);
+        const content = w.finish();
+        const mac = hmac(sha256, macKey, Uint8Array.of(...a, ...b, ...content)).subarray(0, 8);
+        const expected = Uint8Array.of(...content, ...mac);
+        const m = SignalMessage.create(crypto, parts, macKey, a, b, version);
+        assert.deepEqual(Buffer.from(m.serialize()), Buffer.from(expected));
+        assert.equal(m.serialize().byteLength, m.serialize().buffer.byteLength);
+        assert.ok(SignalMessage.deserialize(expected).verifyMac(crypto, a, b, macKey));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  void it('refuses counters that are not uint32 when encoding', () => {
+    for (const counter of [-1, 0x100000000, 1.5, Number.NaN]) {
+      const parts = {
+        senderRatchetKey: Uint8Array.of(5, ...new Uint8Array(32)),
+        counter,
+        previousCounter: 0,
+        ciphertext: new Uint8Array(16),
+        pqRatchet: new Uint8Array(0),
+      };
+      const k = new Uint8Array(32);
+      const id = new Uint8Array(33);
+      assert.throws(
+        () => SignalMessage.create(crypto, parts, k, id, id),
+        (e) => isProtocolError(e, 'InvalidArgument'),
+      );
+      assert.throws(
+        () => SignalMessage.create(crypto, { ...parts, counter: 0, previousCounter: counter }, k, id, id),
+        (e) => isProtocolError(e, 'InvalidArgument'),
+      );
+    }
+  });
+
   void it('rejects any flipped bit through the MAC', () => {
     fc.assert(
       fc.property(
