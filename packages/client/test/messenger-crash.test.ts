@@ -6,7 +6,6 @@ import {
   contactsPair,
   eventually,
   nextEvent,
-  startHostileTestRelay,
   suiteRelay,
   tracked,
 } from './messenger-harness.js';
@@ -57,37 +56,6 @@ void describe('receiving is crash-safe and idempotent', () => {
     assert.equal((await bob3.history('alice', 10)).length, 1);
     await bob3.close();
     await alice.m.close();
-  });
-
-  void it('an envelope the relay delivers twice is shown once', async () => {
-    const hostile = await startHostileTestRelay();
-    try {
-      const { alice, bob } = await contactsPair(hostile.url, { connect: false });
-      hostile.hostile.toClient((f, c) =>
-        f.type === 'deliver' && c.accountId === bob.m.accountId ? [f, f] : [f],
-      );
-      await alice.m.connect();
-      const shown: string[] = [];
-      bob.m.on('message', (e) => shown.push(e.entry.text));
-      await bob.m.connect();
-      await (
-        await alice.m.send('bob', 'first')
-      ).accepted;
-      await (
-        await alice.m.send('bob', 'second')
-      ).accepted;
-      await eventually(() => shown.length === 2);
-      await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(shown, ['first', 'second']);
-      assert.deepEqual(
-        (await bob.m.history('alice', 10)).map((h) => h.text),
-        ['first', 'second'],
-      );
-      await alice.m.close();
-      await bob.m.close();
-    } finally {
-      await hostile.close();
-    }
   });
 
   void it('a storage failure while receiving is not acked, and the message arrives after reconnect', async () => {
