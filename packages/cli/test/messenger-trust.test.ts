@@ -44,4 +44,11 @@ void describe('sotto errors are one line with a documented exit code', () => {
     assertOneLineError(noPass, 2, /SOTTO_PASSPHRASE/);
     assertOneLineError(badServer, 2, /--server/);
   });
+
+  void it('an init that could not reach the relay leaves nothing behind: the same init succeeds once the relay is up', async () => {
+    const home = tempDir();
+    const down = await sotto(home, ['init', '--server', `http://127.0.0.1:${await closedPort()}`]);
+    assertOneLineError(down, 3, /unreachable/);
+    await ok(home, ['init', '--server', relay.url]);
+  });
 });

@@ -1,7 +1,7 @@
 // Shared plumbing for the messenger commands (init, whoami, contact, send, inbox, history, chat,
 // verify): where the home lives, how the passphrase is obtained, opening the Messenger with the
 // node:crypto provider, and turning MessengerErrors into one-line CLI errors with exit codes.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -81,12 +81,28 @@ export async function createMessenger(
     throw new CliError(code, `cannot create home directory ${home}: ${code}`, ExitCode.Unavailable);
   }
   const passphrase = await readPassphrase(ctx, { confirm: true });
+  const fresh = !existsSync(join(home, STATE_FILE));
   const opts = messengerOptions(ctx, home, passphrase);
   try {
     return await Messenger.create({ ...opts, ...extra });
   } catch (e) {
     await opts.backend?.close().catch(() => undefined);
+    // The store is written before the relay is asked: a failed first init (relay down) must not
+    // leave a file that makes every retry say "an account already exists".
+    if (fresh) await removeIfNoAccount(ctx, home, passphrase);
     throw toCliError(e, home);
+  }
+}
+
+/** Deletes the state file of a home whose init failed before an account was stored. */
+async function removeIfNoAccount(ctx: CliContext, home: string, passphrase: string): Promise<void> {
+  const opts = messengerOptions(ctx, home, passphrase);
+  try {
+    await (await Messenger.open(opts)).close();
+  } catch (e) {
+    await opts.backend?.close().catch(() => undefined);
+    if (!MessengerError.is(e) || e.code !== 'NoAccount') return;
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(home, STATE_FILE + suffix), { force: true });
   }
 }
 
