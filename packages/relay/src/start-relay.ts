@@ -27,6 +27,8 @@ import type { DeliveryBus } from './bus/ports.js';
 import { openPostgresStore } from './store/postgres/open-postgres-store.js';
 import type { PostgresRelayStores } from './store/postgres/open-postgres-store.js';
 
+const BAD_REQUEST_BODY = JSON.stringify({ error: 'BadRequest' });
+
 export interface RelayDeps {
   /** Injected clock (ms since epoch) for TTLs, timestamps and rate limits. */
   now?: () => number;
@@ -105,9 +107,14 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     { requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 },
     (req, res) => void handle(req, res),
   );
+  // Requests Node's parser refuses (bad request line, conflicting lengths, headers over 16 KiB) get
+  // the documented code too (docs/errors.md), never Node's bare status line.
   server.on('clientError', (_err, socket) => {
     if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+          `Content-Length: ${BAD_REQUEST_BODY.length}\r\n\r\n${BAD_REQUEST_BODY}`,
+      );
     else socket.destroy();
   });
   const ws = attachWebSocket(server, {
