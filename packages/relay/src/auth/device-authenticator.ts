@@ -8,9 +8,12 @@ export type AuthOutcome = 'ok' | 'denied' | 'busy';
 
 /** Slow-hash verifications allowed at once; beyond it requests are refused (RateLimited), not queued. */
 export const MAX_PENDING_VERIFICATIONS = 64;
+/** Slow hashes of new device secrets (registration, add-device) allowed at once; beyond it RateLimited. */
+export const MAX_PENDING_NEW_HASHES = 64;
 
 export class DeviceAuthenticator {
   private pending = 0;
+  private pendingNew = 0;
 
   constructor(
     private readonly store: RelayStore,
@@ -41,9 +44,19 @@ export class DeviceAuthenticator {
     }
   }
 
-  /** A freshly registered device: hash the secret for storage and pre-warm the cache. */
-  async hashNew(secret: Uint8Array): Promise<string> {
-    return this.hasher.hash(secret);
+  /**
+   * A freshly registered device: hash the secret for storage. Null when too many such hashes are
+   * already running: registration needs no credentials, so without this cap a flood of it would
+   * queue scrypt work without limit ahead of everyone's logins.
+   */
+  async hashNew(secret: Uint8Array): Promise<string | null> {
+    if (this.pendingNew >= MAX_PENDING_NEW_HASHES) return null;
+    this.pendingNew++;
+    try {
+      return await this.hasher.hash(secret);
+    } finally {
+      this.pendingNew--;
+    }
   }
 
   remember(accountId: string, deviceId: number, secret: Uint8Array): void {

@@ -35,6 +35,15 @@ async function accountView(ctx: AppContext, accountId: string): Promise<AccountR
   };
 }
 
+async function newSecretHash(ctx: AppContext, secret: Uint8Array): Promise<string> {
+  const hash = await ctx.auth.hashNew(secret);
+  if (hash === null) {
+    secret.fill(0);
+    throw new RelayHttpError('RateLimited', 'too many registrations in progress');
+  }
+  return hash;
+}
+
 export function addAccountRoutes(r: Router, ctx: AppContext): void {
   const max = ctx.config.maxBodyBytes;
 
@@ -47,7 +56,7 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
       throw new RelayHttpError('InvalidSignature');
     }
     const accountId = randomUUID();
-    const secretHash = await ctx.auth.hashNew(secret);
+    const secretHash = await newSecretHash(ctx, secret);
     await ctx.store.createAccount(
       accountId,
       identityKey,
@@ -70,7 +79,7 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
     if (!verifyIdentitySignature(account.identityKey, message, bytes(body.signature))) {
       throw new RelayHttpError('InvalidSignature');
     }
-    const secretHash = await ctx.auth.hashNew(secret);
+    const secretHash = await newSecretHash(ctx, secret);
     const deviceId = await ctx.store.addDevice(
       accountId,
       { registrationId: body.registrationId, secretHash },
