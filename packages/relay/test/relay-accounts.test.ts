@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PrivateKey } from '@signalapp/libsignal-client';
-import { RelayError, addDeviceMessage, registrationMessage } from '@sotto/wire';
+import { RelayError, addDeviceMessage, registrationMessage, toBase64 } from '@sotto/wire';
 import { registerUser, sign, startTestRelay } from './helpers/harness.js';
 import type { TestRelay } from './helpers/harness.js';
 
@@ -90,6 +90,22 @@ void describe('accounts and devices', () => {
     assert.equal(await b.client.setUsername('alice_01'), 'alice_01', 'the old name was released');
     await a.client.deleteUsername();
     await rejectsWith(b.client.lookupUsername('alice_02'), 'UsernameNotFound');
+    assert.equal((await a.client.whoami()).username, null);
+  });
+
+  void it('refuses a username that is ASCII only after lower-casing (U+212A KELVIN SIGN -> k)', async () => {
+    const a = await registerUser(t);
+    // Sent raw: the reference client would refuse it before it reaches the relay.
+    const res = await fetch(`${t.url}/v1/accounts/me/username`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Basic ' + Buffer.from(`${a.accountId}.1:${toBase64(a.secret)}`).toString('base64'),
+      },
+      body: JSON.stringify({ username: '\u212Aelvin_q' }),
+    });
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), { error: 'UsernameInvalid' });
     assert.equal((await a.client.whoami()).username, null);
   });
 

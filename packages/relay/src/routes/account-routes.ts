@@ -120,8 +120,9 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
     const me = await requireDevice(ctx, req);
     // Parse the shape first so a badly formed name gets its own code, not a generic BadRequest.
     const raw = await readJson(req, UsernameBodySchema, max);
+    // Check before lower-casing: Unicode case mapping turns some non-ASCII letters into ASCII ones.
+    if (!USERNAME_RE.test(raw.username)) throw new RelayHttpError('UsernameInvalid');
     const username = raw.username.toLowerCase();
-    if (!USERNAME_RE.test(username)) throw new RelayHttpError('UsernameInvalid');
     if ((await ctx.store.setUsername(me.accountId, username)) === 'taken')
       throw new RelayHttpError('UsernameTaken');
     sendJson(res, 200, { username });
