@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
+import { createLogger } from '../src/index.js';
 import { KNOWN_CODES } from './helpers/fuzz.js';
 import { envelopeId, registerUser, startTestRelay } from './helpers/harness.js';
 import type { TestRelay } from './helpers/harness.js';
@@ -145,5 +146,36 @@ void describe('requests refused before routing', () => {
     ]);
     assert.equal(r.results[0]!.status, 'Accepted');
     conn.close();
+  });
+});
+
+void describe('request bodies cut off by the client', () => {
+  void it("counts an aborted body as the client's error (400), not a relay failure: no 500, no error log", async () => {
+    const lines: string[] = [];
+    const t = await startTestRelay({}, { log: createLogger('debug', (l) => lines.push(l)) });
+    try {
+      const s = net.connect({ port: t.relay.port, host: '127.0.0.1' });
+      s.on('error', () => undefined);
+      // Headers promise 1000 bytes; the client sends three and goes away.
+      s.write(
+        'POST /v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+          'Content-Length: 1000\r\n\r\n{"a',
+        () => s.destroy(),
+      );
+      const counted = async () => {
+        const text = await (await fetch(`${t.url}/metrics`)).text();
+        return /sotto_relay_http_requests_total\{route="\/v1\/accounts",status="(\d+)"\} 1/.exec(text)?.[1];
+      };
+      let status = await counted();
+      const end = Date.now() + 5000;
+      while (status === undefined && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 20));
+        status = await counted();
+      }
+      assert.equal(status, '400');
+      assert.ok(!lines.some((l) => l.includes('"level":"error"')), lines.join('\n'));
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -10,10 +10,16 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   if (declared !== undefined && Number(declared) > maxBytes) throw new RelayHttpError('BodyTooLarge');
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > maxBytes) throw new RelayHttpError('BodyTooLarge');
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxBytes) throw new RelayHttpError('BodyTooLarge');
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof RelayHttpError) throw err;
+    // The client went away mid-body ('aborted'): its fault, not a relay failure (Internal).
+    throw new RelayHttpError('BadRequest', 'the request body was cut off');
   }
   const out = new Uint8Array(total);
   let o = 0;
