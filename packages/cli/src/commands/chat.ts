@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { MessengerError, type HistoryEntry, type Messenger } from '@sotto/client';
 import type { CliCommand, CliContext } from '../command.js';
 import { messageLine, safeText, shortTime } from './message-format.js';
-import { homeDir, openMessenger, toCliError, withHome } from './messenger-session.js';
+import { connectOrFail, homeDir, openMessenger, toCliError, withHome } from './messenger-session.js';
 
 const HELP = '/quit leave · /verify show the safety number · /accept accept a changed safety number · /help';
 
@@ -108,7 +108,7 @@ async function runChat(m: Messenger, name: string, historyCount: number): Promis
   });
 
   try {
-    await m.connect();
+    await connectOrFail(m);
     say(c.dim(`connected · ${shortTime(Date.now())}`));
   } catch (e) {
     rl.close();

@@ -8,7 +8,7 @@ import { CliError } from '../cli-error.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { messageJson, messageLine, safeText } from './message-format.js';
-import { withHome, withMessenger } from './messenger-session.js';
+import { connectOrFail, withHome, withMessenger } from './messenger-session.js';
 
 function parseWait(v: unknown): number {
   const t = typeof v === 'string' ? v.trim() : '0';
@@ -54,7 +54,7 @@ export const inboxCommand: CliCommand = {
         m.on('contactAdded', ({ contact }) => {
           ctx.io.stderr(`note: a new contact wrote to you: ${safeText(contact)}\n`);
         });
-        await m.connect();
+        await connectOrFail(m);
         await m.whenQueueEmpty();
         await printUnread(m, show);
         live = true;

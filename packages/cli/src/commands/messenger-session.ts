@@ -1,7 +1,7 @@
 // Shared plumbing for the messenger commands (init, whoami, contact, send, inbox, history, chat,
 // verify): where the home lives, how the passphrase is obtained, opening the Messenger with the
 // node:crypto provider, and turning MessengerErrors into one-line CLI errors with exit codes.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import {
   Messenger,
   MessengerError,
+  StorageError,
   TEST_KDF_COST,
   type CreateOptions,
   type MessengerOptions,
@@ -50,8 +51,14 @@ function messengerOptions(ctx: CliContext, home: string, passphrase: string): Me
   if (cost !== undefined && cost !== 'test' && cost !== 'default') {
     throw new CliError('InvalidEnv', `invalid SOTTO_KDF_COST: expected "test" or "default"`, ExitCode.Usage);
   }
+  let backend: SqliteBackend;
+  try {
+    backend = new SqliteBackend(join(home, STATE_FILE));
+  } catch (e) {
+    throw stateUnreadable(home, e);
+  }
   const opts: MessengerOptions = {
-    backend: new SqliteBackend(join(home, STATE_FILE)),
+    backend,
     passphrase,
     WebSocket: WebSocket as unknown as WebSocketCtor,
     crypto: nodeCrypto,
@@ -89,7 +96,7 @@ export async function createMessenger(
     await opts.backend?.close().catch(() => undefined);
     // The store is written before the relay is asked: a failed first init (relay down) must not
     // leave a file that makes every retry say "an account already exists".
-    if (fresh) await removeIfNoAccount(ctx, home, passphrase);
+    if (fresh) await removeIfNoAccount(ctx, home, passphrase).catch(() => undefined);
     throw toCliError(e, home);
   }
 }
@@ -104,6 +111,33 @@ async function removeIfNoAccount(ctx: CliContext, home: string, passphrase: stri
     if (!MessengerError.is(e) || e.code !== 'NoAccount') return;
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(home, STATE_FILE + suffix), { force: true });
   }
+}
+
+/** How long a one-shot command keeps retrying a relay whose first connection attempt failed. */
+export const CONNECT_GRACE_MS = 5_000;
+
+/**
+ * `m.connect()`, but a relay that is down fails the command (RelayUnreachable, exit 3) instead of
+ * retrying forever: the messenger reconnects with backoff and its first `ready` never settles.
+ */
+export function connectOrFail(m: Messenger, graceMs = CONNECT_GRACE_MS): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = m.on('connection', ({ state }) => {
+      if (state !== 'reconnecting' || timer !== undefined) return;
+      timer = setTimeout(
+        () => reject(new MessengerError('RelayUnreachable', 'the relay is unreachable')),
+        graceMs,
+      );
+    });
+    const settle = () => {
+      off();
+      clearTimeout(timer);
+    };
+    m.connect()
+      .finally(settle)
+      .then(resolve, (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
+  });
 }
 
 /** Unlocks the account in `home`; runs `fn`; always closes. */
@@ -124,7 +158,17 @@ export async function withMessenger<T>(
 }
 
 export async function openMessenger(ctx: CliContext, home: string): Promise<Messenger> {
-  if (!existsSync(join(home, STATE_FILE))) {
+  // existsSync would also say "no" for a home this user may not read: only ENOENT means no account.
+  const missing = (() => {
+    try {
+      statSync(join(home, STATE_FILE));
+      return false;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw stateUnreadable(home, e);
+    }
+  })();
+  if (missing) {
     throw new CliError(
       'NoAccount',
       `no account in ${home} (run: sotto init --server URL)`,
@@ -137,6 +181,7 @@ export async function openMessenger(ctx: CliContext, home: string): Promise<Mess
     return await Messenger.open(opts);
   } catch (e) {
     await opts.backend?.close().catch(() => undefined);
+    if (MessengerError.is(e, 'StorageFailed')) throw stateUnreadable(home, e);
     throw toCliError(e, home);
   }
 }
@@ -180,7 +225,29 @@ function phrase(e: MessengerError, home: string): string {
   }
 }
 
+const STATE_DAMAGED = ['BackendFailure', 'CorruptRecord', 'CorruptHeader'] as const;
+
+/**
+ * The home's sotto.db cannot be used: not readable/writable by this user, damaged, or not a Sotto
+ * file. Not a bug (exit 1) but the local state being unavailable (exit 3, docs/cli.md).
+ */
+function stateUnreadable(home: string, e: unknown): CliError {
+  const detail = (x: unknown): string | undefined => {
+    if (typeof x !== 'object' || x === null) return undefined;
+    if ('code' in x && typeof x.code === 'string' && /^(E[A-Z]+|SQLITE_\w+)$/.test(x.code)) return x.code;
+    return 'cause' in x ? detail(x.cause) : undefined;
+  };
+  const why = detail(e);
+  return new CliError(
+    'StateUnreadable',
+    `cannot use ${join(home, STATE_FILE)}${why ? ` (${why})` : ''}: ` +
+      'damaged, not a Sotto state file, or not readable and writable by you',
+    ExitCode.Unavailable,
+  );
+}
+
 export function toCliError(e: unknown, home: string): unknown {
+  if (STATE_DAMAGED.some((code) => StorageError.is(e, code))) return stateUnreadable(home, e);
   if (!MessengerError.is(e)) return e;
   const exit = EXIT[e.code] ?? (e.code === 'RelayRejected' ? ExitCode.Unavailable : ExitCode.Internal);
   return new CliError(e.code, phrase(e, home), exit);
