@@ -28,7 +28,8 @@ export function buildProgram(io: CliIO, commands: readonly CliCommand[]): Comman
   program.addHelpText(
     'after',
     '\nExit codes: 0 ok, 1 internal error, 2 usage/invalid input, 3 unavailable, 4 auth failed,\n' +
-      '5 not found, 6 identity not trusted, 7 shutdown timed out, 130 interrupted. See docs/cli.md.\n',
+      '5 not found, 6 identity not trusted, 7 shutdown timed out, 8 audit inconclusive, 130 interrupted.\n' +
+      'See docs/cli.md.\n',
   );
   const ctx: CliContext = {
     io,

@@ -46,6 +46,8 @@ void describe('sotto (program)', () => {
     assert.equal(r.code, ExitCode.Ok);
     assert.match(r.out, /relay/);
     assert.match(r.out, /Exit codes:/);
+    // Every code of docs/cli.md's table is listed.
+    for (const code of Object.values(ExitCode)) assert.match(r.out, new RegExp(`\\b${code} [a-z]`));
   });
 
   void it('prints the version', async () => {
