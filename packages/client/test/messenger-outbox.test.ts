@@ -104,4 +104,17 @@ void describe('the outbox', () => {
     await bob.m.close();
     await new Promise<void>((r) => canary.close(() => r()));
   });
+  void it('flushOutbox sends the receipts for what was just received before a quick close', async () => {
+    const { alice, bob } = await contactsPair(relay.url, { connect: false });
+    for (const t of ['one', 'two', 'three']) await (await alice.m.send('bob', t)).accepted;
+    // A receiver that connects, takes its backlog and leaves at once, as `sotto inbox` does.
+    await bob.m.connect();
+    await bob.m.whenQueueEmpty();
+    await eventually(async () => (await bob.m.history('alice', 10)).length === 3);
+    await bob.m.flushOutbox();
+    await bob.m.close();
+    await alice.m.connect();
+    await eventually(async () => (await alice.m.history('bob', 10)).every((h) => h.state === 'delivered'));
+    await alice.m.close();
+  });
 });

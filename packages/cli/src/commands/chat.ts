@@ -30,6 +30,8 @@ export const chatCommand: CliCommand = {
       const m = await openMessenger(ctx, home);
       try {
         await runChat(m, name, Number(self.opts<{ history: string }>().history) || 20);
+        // Receipts (and texts) still queued go out before the process ends.
+        await m.flushOutbox();
       } catch (e) {
         throw toCliError(e, home);
       } finally {

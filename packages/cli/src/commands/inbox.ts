@@ -71,6 +71,8 @@ export const inboxCommand: CliCommand = {
           await printUnread(m, show);
         }
         await Promise.all(pendingLive);
+        // The receipts for what was just received: sent before exiting, not left for the next run.
+        await m.flushOutbox();
       });
     });
   },

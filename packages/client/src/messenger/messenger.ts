@@ -423,6 +423,16 @@ export class Messenger {
     return new Promise((resolve) => this.queueWaiters.push(resolve));
   }
 
+  /**
+   * Attempts everything in the outbox that is due now (texts, and the delivery receipts for what was
+   * just received) and resolves when that attempt is over; failures stay queued for a later retry.
+   * For short-lived processes (`sotto inbox`): close() stops the outbox where it is.
+   */
+  flushOutbox(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.outbox.flush();
+  }
+
   /** Remembers in-flight work so close() can wait for it; the returned promise never rejects. */
   private track(p: Promise<void>): Promise<void> {
     const t = p.catch(() => undefined).finally(() => this.inflight.delete(t));

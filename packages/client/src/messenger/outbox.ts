@@ -159,6 +159,16 @@ export class OutboxWorker {
     while (this.running) await this.running;
   }
 
+  /**
+   * One more pass over everything due now (after the pass in progress, if any), and waits for it.
+   * Entries that need a retry stay queued for their next attempt: this does not wait for backoff.
+   */
+  async flush(): Promise<void> {
+    if (this.stopped) return;
+    this.kick();
+    await this.idle();
+  }
+
   stop(): void {
     this.stopped = true;
     this.cancelTimer?.();
