@@ -221,6 +221,23 @@ export function varint32Size(v: number): number {
   return 5;
 }
 
+/** Throws unless `v` fits a uint32 field (`field` names it in the error). */
+export function checkUint32(field: number, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    throw new ProtocolError('InvalidArgument', `field ${field}: ${v} is not a uint32`);
+  }
+}
+
+/** Writes `v` (0 ≤ v < 2^32) as a varint at `pos` of `out` (room checked by the caller); returns the end. */
+export function putVarint32(out: Uint8Array, pos: number, v: number): number {
+  while (v >= 0x80) {
+    out[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[pos++] = v;
+  return pos;
+}
+
 /**
  * Append-only protobuf writer. Fields are written in the order the caller writes them; Signal's
  * encoders (prost) write in tag order, so callers do too.
@@ -252,14 +269,7 @@ export class ProtoWriter {
 
   private varint32(v: number): void {
     this.reserve(5);
-    const buf = this.buf;
-    let pos = this.pos;
-    while (v >= 0x80) {
-      buf[pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[pos++] = v;
-    this.pos = pos;
+    this.pos = putVarint32(this.buf, this.pos, v);
   }
 
   private varint64(v: bigint): void {
@@ -279,9 +289,7 @@ export class ProtoWriter {
   }
 
   uint32(field: number, v: number): this {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-      throw new ProtocolError('InvalidArgument', `field ${field}: ${v} is not a uint32`);
-    }
+    checkUint32(field, v);
     this.tag(field, WireType.Varint);
     this.varint32(v);
     return this;

@@ -10,7 +10,7 @@
 import { constantTimeEqual } from './bytes.js';
 import type { CryptoProvider } from './crypto-provider.js';
 import { ProtocolError } from './errors.js';
-import { ProtoReader, SeenFields } from './protobuf.js';
+import { ProtoReader, SeenFields, checkUint32, putVarint32, varint32Size } from './protobuf.js';
 
 export const CIPHERTEXT_MESSAGE_CURRENT_VERSION = 4;
 /** The pre-Kyber (X3DH) version: still parsed, never accepted for new sessions. */
@@ -82,31 +82,10 @@ function computeMac(
   return crypto.hmacSha256(macKey, input.subarray(0, length)).subarray(0, MAC_LENGTH);
 }
 
-/** Bytes of `v` as a protobuf varint (v a uint32). */
-function varintSize(v: number): number {
-  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
-}
-
-function checkUint32(field: number, v: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-    throw new ProtocolError('InvalidArgument', `field ${field}: ${v} is not a uint32`);
-  }
-}
-
-/** Writes varint `v` (a uint32) at `pos`; returns the position after it. */
-function putVarint(out: Uint8Array, pos: number, v: number): number {
-  while (v >= 0x80) {
-    out[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  out[pos++] = v;
-  return pos;
-}
-
 /** Writes a length-delimited field (tag < 16, so one tag byte) at `pos`. */
 function putBytes(out: Uint8Array, pos: number, field: number, v: Uint8Array): number {
   out[pos] = (field << 3) | 2;
-  pos = putVarint(out, pos + 1, v.length);
+  pos = putVarint32(out, pos + 1, v.length);
   out.set(v, pos);
   return pos + v.length;
 }
@@ -142,17 +121,17 @@ export class SignalMessage implements SignalMessageParts {
     // Exact size, so the message is written once into the array it is sent in (the same bytes
     // ProtoWriter produces: fields in tag order, one-byte tags, minimal varints).
     let size = 1 + 2 + PUBLIC_KEY_LENGTH;
-    size += 1 + varintSize(parts.counter) + 1 + varintSize(parts.previousCounter);
-    size += 1 + varintSize(ciphertext.length) + ciphertext.length;
-    if (pqRatchet.length > 0) size += 1 + varintSize(pqRatchet.length) + pqRatchet.length;
-    if (addresses !== undefined) size += 1 + varintSize(addresses.length) + addresses.length;
+    size += 1 + varint32Size(parts.counter) + 1 + varint32Size(parts.previousCounter);
+    size += 1 + varint32Size(ciphertext.length) + ciphertext.length;
+    if (pqRatchet.length > 0) size += 1 + varint32Size(pqRatchet.length) + pqRatchet.length;
+    if (addresses !== undefined) size += 1 + varint32Size(addresses.length) + addresses.length;
     const serialized = new Uint8Array(size + MAC_LENGTH);
     serialized[0] = ((messageVersion & 0xf) << 4) | CIPHERTEXT_MESSAGE_CURRENT_VERSION;
     let pos = putBytes(serialized, 1, 1, parts.senderRatchetKey);
     serialized[pos] = 2 << 3;
-    pos = putVarint(serialized, pos + 1, parts.counter);
+    pos = putVarint32(serialized, pos + 1, parts.counter);
     serialized[pos] = 3 << 3;
-    pos = putVarint(serialized, pos + 1, parts.previousCounter);
+    pos = putVarint32(serialized, pos + 1, parts.previousCounter);
     pos = putBytes(serialized, pos, 4, ciphertext);
     if (pqRatchet.length > 0) pos = putBytes(serialized, pos, 5, pqRatchet);
     if (addresses !== undefined) pos = putBytes(serialized, pos, 6, addresses);
