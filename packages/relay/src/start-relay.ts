@@ -8,6 +8,7 @@ import { DeviceAuthenticator } from './auth/device-authenticator.js';
 import { createScryptHasher } from './auth/secret-hash.js';
 import type { SecretHasher } from './auth/secret-hash.js';
 import { createHttpApp } from './http/http-app.js';
+import { endSocketWithError } from './http/respond.js';
 import type { StaticHandler } from './http/http-app.js';
 import { createStaticHandler } from './http/static-files.js';
 import { createLogger } from './logger.js';
@@ -26,8 +27,6 @@ import { openDeliveryBus } from './bus/open-bus.js';
 import type { DeliveryBus } from './bus/ports.js';
 import { openPostgresStore } from './store/postgres/open-postgres-store.js';
 import type { PostgresRelayStores } from './store/postgres/open-postgres-store.js';
-
-const BAD_REQUEST_BODY = JSON.stringify({ error: 'BadRequest' });
 
 export interface RelayDeps {
   /** Injected clock (ms since epoch) for TTLs, timestamps and rate limits. */
@@ -110,11 +109,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   // Requests Node's parser refuses (bad request line, conflicting lengths, headers over 16 KiB) get
   // the documented code too (docs/errors.md), never Node's bare status line.
   server.on('clientError', (_err, socket) => {
-    if (socket.writable)
-      socket.end(
-        'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n' +
-          `Content-Length: ${BAD_REQUEST_BODY.length}\r\n\r\n${BAD_REQUEST_BODY}`,
-      );
+    if (socket.writable) endSocketWithError(socket, 'BadRequest');
     else socket.destroy();
   });
   const ws = attachWebSocket(server, {

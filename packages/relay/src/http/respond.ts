@@ -1,4 +1,6 @@
+import { STATUS_CODES } from 'node:http';
 import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { HTTP_STATUS } from '@sotto/wire';
 import type { RelayErrorCode } from '@sotto/wire';
 
@@ -44,4 +46,19 @@ export function sendError(
     error: code,
     ...(message && message !== code ? { message } : {}),
   });
+}
+
+/**
+ * The same JSON error, written by hand on a socket that has no ServerResponse: a refused WebSocket
+ * upgrade, or a request Node's parser rejected. The socket is released once the answer is out:
+ * no HTTP timeout guards it any more, and a client that never closes its side would hold it open.
+ */
+export function endSocketWithError(socket: Duplex, code: RelayErrorCode, extraHeaders = ''): void {
+  const status = HTTP_STATUS[code];
+  const body = JSON.stringify({ error: code });
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${extraHeaders}` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

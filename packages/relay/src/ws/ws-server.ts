@@ -1,10 +1,8 @@
 // The WebSocket endpoint: `ws` in noServer mode on the HTTP server's upgrade event, at /v1/ws only.
-import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { HTTP_STATUS } from '@sotto/wire';
-import type { RelayErrorCode } from '@sotto/wire';
+import { endSocketWithError } from '../http/respond.js';
 import { WsSession } from './ws-session.js';
 import type { SessionContext } from './ws-session.js';
 
@@ -12,19 +10,6 @@ export interface WsEndpoint {
   readonly sessions: ReadonlySet<WsSession>;
   /** Stops accepting, tells every client, waits for in-flight submits, closes sockets. */
   close(): Promise<void>;
-}
-
-function reject(socket: Duplex, code: RelayErrorCode, extraHeaders = ''): void {
-  // The same JSON error body as the HTTP API, so a refused upgrade says why.
-  const status = HTTP_STATUS[code];
-  const body = JSON.stringify({ error: code });
-  // After 'upgrade' no HTTP timeout guards this socket: release it once the answer is out, or a
-  // client that never closes its side would hold it open forever.
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${extraHeaders}` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
 }
 
 export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint {
@@ -36,7 +21,7 @@ export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint
   });
   // Handshakes ws itself refuses (Upgrade header, Sec-WebSocket-Key, subprotocol list): the same
   // JSON answer as ours instead of ws's text/html one.
-  wss.on('wsClientError', (_err: Error, socket: Duplex) => reject(socket, 'BadRequest'));
+  wss.on('wsClientError', (_err: Error, socket: Duplex) => endSocketWithError(socket, 'BadRequest'));
   const sessions = new Set<WsSession>();
   // Sockets not yet authenticated, per remote address: opening them costs an attacker nothing, so
   // one address cannot hold more than maxUnauthenticatedPerIp of them (a connection flood).
@@ -52,21 +37,21 @@ export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint
     socket.on('error', () => undefined);
     const path = (req.url ?? '').split('?')[0];
     // Node hands every request with an Upgrade header here (h2c too), whatever its path.
-    if (path !== '/v1/ws') return reject(socket, 'NotFound');
-    if (req.method !== 'GET') return reject(socket, 'MethodNotAllowed');
+    if (path !== '/v1/ws') return endSocketWithError(socket, 'NotFound');
+    if (req.method !== 'GET') return endSocketWithError(socket, 'MethodNotAllowed');
     const version = req.headers['sec-websocket-version'];
     // RFC 6455 §4.4: a version we do not speak is answered with the ones we do.
     if (version !== '13' && version !== '8')
-      return reject(socket, 'BadRequest', 'Sec-WebSocket-Version: 13, 8\r\n');
-    if (closing) return reject(socket, 'ShuttingDown');
+      return endSocketWithError(socket, 'BadRequest', 'Sec-WebSocket-Version: 13, 8\r\n');
+    if (closing) return endSocketWithError(socket, 'ShuttingDown');
     if (sessions.size >= ctx.config.maxConnections) {
       ctx.metrics.framesRejected.inc({ code: 'TooManyConnections' });
-      return reject(socket, 'TooManyConnections');
+      return endSocketWithError(socket, 'TooManyConnections');
     }
     const ip = req.socket.remoteAddress ?? '';
     if ((unauthenticated.get(ip) ?? 0) >= ctx.config.maxUnauthenticatedPerIp) {
       ctx.metrics.framesRejected.inc({ code: 'TooManyConnections' });
-      return reject(socket, 'TooManyConnections');
+      return endSocketWithError(socket, 'TooManyConnections');
     }
     unauthenticated.set(ip, (unauthenticated.get(ip) ?? 0) + 1);
     let pending = true;
