@@ -1,9 +1,18 @@
 // Two people chatting with the real `sotto` executable against a real relay on loopback: init,
 // contacts by @username and by address, send/inbox both ways, restart and keep history, --json
-// shapes, a crash between persist and ack, and no plaintext in the home directories.
+// shapes, a crash between persist and ack, delivery receipts from a short-lived inbox, and no
+// plaintext in the home directories.
 import { after, before, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { filesContaining, jsonLines, ok, removeTempDirs, startTestRelay, tempDir } from './sotto-harness.js';
+import {
+  filesContaining,
+  initContactsPair,
+  jsonLines,
+  ok,
+  removeTempDirs,
+  startTestRelay,
+  tempDir,
+} from './sotto-harness.js';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 before(async () => {
@@ -95,17 +104,7 @@ void describe('sotto messaging commands (executable, real relay)', () => {
   });
 
   void it('a receiver killed between persisting and acking gets the message exactly once after restart', async () => {
-    const alice = tempDir();
-    const bob = tempDir();
-    const [ia] = await Promise.all([
-      ok(alice, ['init', '--server', relay.url, '--json']),
-      ok(bob, ['init', '--server', relay.url, '--username', 'bob_crash']),
-    ]);
-    const aliceAddress = (JSON.parse(ia.stdout) as { address: string }).address;
-    await Promise.all([
-      ok(alice, ['contact', 'add', 'bob', '@bob_crash']),
-      ok(bob, ['contact', 'add', 'alice', aliceAddress]),
-    ]);
+    const { alice, bob } = await initContactsPair(relay.url, 'bob_crash');
     await ok(alice, ['send', 'bob', 'exactly once, please']);
 
     // The test-only hook exits the process right after the batch is committed, before the ack.
@@ -123,5 +122,25 @@ void describe('sotto messaging commands (executable, real relay)', () => {
     ]);
     assert.equal(second.stdout, '', 'acked: not delivered again');
     assert.equal(jsonLines(hist.stdout).length, 1, 'stored once');
+  });
+
+  void it('every message a short-lived inbox received is shown delivered to its sender', async () => {
+    // `inbox` must not exit with the receipts for what it just received still unsent.
+    const { alice, bob } = await initContactsPair(relay.url, 'bob_receipts');
+    const texts = ['one', 'two', 'three'];
+    for (const t of texts) await ok(alice, ['send', 'bob', t]);
+
+    const got = await ok(bob, ['inbox', '--json']);
+    assert.deepEqual(
+      jsonLines(got.stdout).map((m) => m['text']),
+      texts,
+    );
+    // Alice picks up the receipts the relay holds for her.
+    await ok(alice, ['inbox', '--wait', '1']);
+    const hist = jsonLines((await ok(alice, ['history', 'bob', '--json'])).stdout);
+    assert.deepEqual(
+      hist.map((h) => [h['text'], h['state']]),
+      texts.map((t) => [t, 'delivered']),
+    );
   });
 });

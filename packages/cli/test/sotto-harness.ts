@@ -11,7 +11,7 @@ import {
   startRelay,
   type RunningRelay,
 } from '@sotto/relay';
-import { tempDir } from '@sotto/testkit/sotto-cli';
+import { ok, tempDir } from '@sotto/testkit/sotto-cli';
 import type { Run } from '@sotto/testkit/sotto-cli';
 
 // Spawning the executable is shared with other packages' tests (the browser suite chats with it).
@@ -73,4 +73,26 @@ export function assertOneLineError(r: Run, exit: number, re: RegExp): void {
   assert.match(lines[0] ?? '', /^error: /);
   assert.match(lines[0] ?? '', re);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+/**
+ * Two fresh homes on `relayUrl`, each in the other's contacts: alice adds "bob" by `@bobUsername`,
+ * bob adds "alice" by her address.
+ */
+export async function initContactsPair(
+  relayUrl: string,
+  bobUsername: string,
+): Promise<{ alice: string; bob: string }> {
+  const alice = tempDir();
+  const bob = tempDir();
+  const [ia] = await Promise.all([
+    ok(alice, ['init', '--server', relayUrl, '--json']),
+    ok(bob, ['init', '--server', relayUrl, '--username', bobUsername]),
+  ]);
+  const aliceAddress = (JSON.parse(ia.stdout) as { address: string }).address;
+  await Promise.all([
+    ok(alice, ['contact', 'add', 'bob', `@${bobUsername}`]),
+    ok(bob, ['contact', 'add', 'alice', aliceAddress]),
+  ]);
+  return { alice, bob };
 }
