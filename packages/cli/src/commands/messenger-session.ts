@@ -157,18 +157,22 @@ export async function withMessenger<T>(
   }
 }
 
+/**
+ * True only when the home has no state file (ENOENT): existsSync would also say "no" for a home this
+ * user may not read, which is a different error (StateUnreadable), not "no account".
+ */
+function stateFileMissing(home: string): boolean {
+  try {
+    statSync(join(home, STATE_FILE));
+    return false;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw stateUnreadable(home, e);
+  }
+}
+
 export async function openMessenger(ctx: CliContext, home: string): Promise<Messenger> {
-  // existsSync would also say "no" for a home this user may not read: only ENOENT means no account.
-  const missing = (() => {
-    try {
-      statSync(join(home, STATE_FILE));
-      return false;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
-      throw stateUnreadable(home, e);
-    }
-  })();
-  if (missing) {
+  if (stateFileMissing(home)) {
     throw new CliError(
       'NoAccount',
       `no account in ${home} (run: sotto init --server URL)`,
