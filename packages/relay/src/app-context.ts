@@ -1,6 +1,7 @@
 // Everything a route or session needs, built once by startRelay.
 import type { RelayConfig } from './config.js';
 import type { DeviceAuthenticator } from './auth/device-authenticator.js';
+import type { BodyBudget } from './http/body-budget.js';
 import type { Logger } from './logger.js';
 import type { Mailbox } from './mailbox/mailbox.js';
 import type { RelayMetrics } from './metrics.js';
@@ -19,6 +20,10 @@ export interface AppContext {
   claimsByRequester: RateLimiter;
   /** Bundle claims per target account, all requesters together; shared likewise. */
   claimsByTarget: RateLimiter;
+  /** JSON request bodies: the per-request limit and all of them in progress together. */
+  jsonBodies: BodyBudget;
+  /** Attachment uploads likewise (their bodies are buffered whole too). */
+  uploads: BodyBudget;
   /** Called after a device is removed (drop its live connection). */
   onDeviceRemoved: (accountId: string, deviceId: number) => void;
 }

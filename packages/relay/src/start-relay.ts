@@ -1,4 +1,5 @@
 // startRelay: one process, one port — node:http for the JSON API plus `ws` on /v1/ws — over a store.
+import { BodyBudget, JSON_BODY_BUDGET_FACTOR, UPLOAD_BUDGET_FACTOR } from './http/body-budget.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RelayConfig } from './config.js';
@@ -96,6 +97,8 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     mailbox,
     claimsByRequester: rateLimits.limiter('claims-requester', config.bundleClaimsPerRequesterPerMinute, now),
     claimsByTarget: rateLimits.limiter('claims-target', config.bundleClaimsPerTargetPerMinute, now),
+    jsonBodies: new BodyBudget(config.maxBodyBytes, JSON_BODY_BUDGET_FACTOR * config.maxBodyBytes),
+    uploads: new BodyBudget(config.attachmentMaxBytes, UPLOAD_BUDGET_FACTOR * config.attachmentMaxBytes),
     onDeviceRemoved: (accountId, deviceId) => hub.disconnect({ accountId, deviceId }),
   };
 

@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseUnknown } from '@sotto/wire';
 import type { z } from 'zod';
+import type { BodyBudget } from './body-budget.js';
 import { RelayHttpError } from './relay-http-error.js';
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
@@ -32,11 +33,16 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>, maxBytes: number): Promise<T> {
+/** Reads a JSON body within `budget` (its per-request limit and its share of all bodies in progress). */
+export async function readJson<T>(
+  req: IncomingMessage,
+  schema: z.ZodType<T>,
+  budget: BodyBudget,
+): Promise<T> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json')
     throw new RelayHttpError('UnsupportedMediaType', 'expected application/json');
-  const bytes = await readBody(req, maxBytes);
+  const bytes = await budget.with(req, () => readBody(req, budget.maxBytes));
   let data: unknown;
   try {
     data = JSON.parse(utf8.decode(bytes));

@@ -45,10 +45,8 @@ async function newSecretHash(ctx: AppContext, secret: Uint8Array): Promise<strin
 }
 
 export function addAccountRoutes(r: Router, ctx: AppContext): void {
-  const max = ctx.config.maxBodyBytes;
-
   r.add('POST', '/v1/accounts', async (req, res) => {
-    const body = await readJson(req, RegisterRequestSchema, max);
+    const body = await readJson(req, RegisterRequestSchema, ctx.jsonBodies);
     const identityKey = bytes(body.identityKey);
     const secret = bytes(body.deviceSecret);
     const message = registrationMessage(identityKey, body.registrationId, secret);
@@ -71,7 +69,7 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
 
   r.add('POST', '/v1/accounts/:accountId/devices', async (req, res, p) => {
     const accountId = accountIdParam(p['accountId']);
-    const body = await readJson(req, AddDeviceRequestSchema, max);
+    const body = await readJson(req, AddDeviceRequestSchema, ctx.jsonBodies);
     const account = await ctx.store.getAccount(accountId);
     if (!account) throw new RelayHttpError('AccountNotFound');
     const secret = bytes(body.deviceSecret);
@@ -119,7 +117,7 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
   r.add('PUT', '/v1/accounts/me/username', async (req, res) => {
     const me = await requireDevice(ctx, req);
     // Parse the shape first so a badly formed name gets its own code, not a generic BadRequest.
-    const raw = await readJson(req, UsernameBodySchema, max);
+    const raw = await readJson(req, UsernameBodySchema, ctx.jsonBodies);
     // Check before lower-casing: Unicode case mapping turns some non-ASCII letters into ASCII ones.
     if (!USERNAME_RE.test(raw.username)) throw new RelayHttpError('UsernameInvalid');
     const username = raw.username.toLowerCase();

@@ -10,12 +10,6 @@ import { requireDevice } from '../http/require-device.js';
 import { sendBytes, sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 
-/**
- * Bytes of attachments being received at once, in units of attachmentMaxBytes. Bodies are buffered
- * whole, so without a shared budget many slow uploads could exhaust the relay's memory.
- */
-export const UPLOAD_BUDGET_FACTOR = 4;
-
 async function receiveAttachment(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req, ctx.config.attachmentMaxBytes).catch((err: unknown) => {
     if (err instanceof RelayHttpError && err.code === 'BodyTooLarge')
@@ -35,24 +29,11 @@ async function receiveAttachment(ctx: AppContext, req: IncomingMessage, res: Ser
 }
 
 export function addAttachmentRoutes(r: Router, ctx: AppContext): void {
-  const max = ctx.config.attachmentMaxBytes;
-  let reserved = 0;
-
   r.add('POST', '/v1/attachments', async (req, res) => {
     await requireDevice(ctx, req);
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/octet-stream') throw new RelayHttpError('UnsupportedMediaType');
-    // Reserve what the body may grow to: its declared length, or the limit when it is chunked.
-    const declared = Number(req.headers['content-length'] ?? Number.NaN);
-    const claim = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, max) : max;
-    if (reserved + claim > UPLOAD_BUDGET_FACTOR * max)
-      throw new RelayHttpError('RateLimited', 'too many uploads in progress');
-    reserved += claim;
-    try {
-      await receiveAttachment(ctx, req, res);
-    } finally {
-      reserved -= claim;
-    }
+    await ctx.uploads.with(req, () => receiveAttachment(ctx, req, res));
   });
 
   r.add('GET', '/v1/attachments/:attachmentId', async (req, res, p) => {

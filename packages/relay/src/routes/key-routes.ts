@@ -42,7 +42,7 @@ function bundleDevice(deviceId: number, registrationId: number, k: ClaimedKeys):
 export function addKeyRoutes(r: Router, ctx: AppContext): void {
   r.add('PUT', '/v1/keys', async (req, res) => {
     const me = await requireDevice(ctx, req);
-    const body = await readJson(req, UploadKeysRequestSchema, ctx.config.maxBodyBytes);
+    const body = await readJson(req, UploadKeysRequestSchema, ctx.jsonBodies);
     const account = await ctx.store.getAccount(me.accountId);
     if (!account) throw new RelayHttpError('Unauthorized');
     // libsignal signs the serialized public key (type byte included) with the identity key.

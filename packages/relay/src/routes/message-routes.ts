@@ -13,7 +13,7 @@ export function addMessageRoutes(r: Router, ctx: AppContext): void {
   r.add('PUT', '/v1/messages/:accountId', async (req, res, p) => {
     const me = await requireDevice(ctx, req);
     const recipient = accountIdParam(p['accountId']);
-    const body = await readJson(req, SubmitRequestSchema, ctx.config.maxBodyBytes);
+    const body = await readJson(req, SubmitRequestSchema, ctx.jsonBodies);
     const envelopes: SubmitEnvelope[] = body.envelopes.map((e) => ({
       deviceId: e.deviceId,
       registrationId: e.registrationId,
