@@ -1,9 +1,12 @@
 // Per-connection limits: frame size, frame rate, auth timeout, slow readers, reconnect after drops.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '@sotto/wire';
 import type { DeliverFrame, Frame } from '@sotto/wire';
+import { PRE_AUTH_MAX_BYTES } from '../src/ws/ws-server.js';
 import { envelopeId, registerUser, startTestRelay, waitFor } from './helpers/harness.js';
 import type { TestRelay, TestUser } from './helpers/harness.js';
 
@@ -84,6 +87,32 @@ void describe('per-connection limits', () => {
       assert.equal(code, 4408);
       assert.deepEqual(frames, [{ type: 'error', requestId: 0, code: 'AuthTimeout' }]);
     } finally {
+      await t.close();
+    }
+  });
+
+  void it('cuts off an unauthenticated socket that starts a large frame, without waiting for the auth timeout', async () => {
+    const t = await startTestRelay({ authTimeoutSeconds: 60 });
+    const s = net.connect({ port: t.relay.port, host: '127.0.0.1' });
+    try {
+      s.on('error', () => undefined);
+      let received = '';
+      s.on('data', (d: Buffer) => (received += d.toString('latin1')));
+      let closed = false;
+      s.on('close', () => (closed = true));
+      s.write(
+        'GET /v1/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
+      );
+      await waitFor(() => received.startsWith('HTTP/1.1 101'));
+      // A masked binary frame announcing 60,000 bytes (under maxFrameBytes), never finished: before the
+      // fix, ws buffered it until the auth timeout.
+      const header = Buffer.from([0x82, 0x80 | 126, 60_000 >> 8, 60_000 & 0xff, 1, 2, 3, 4]);
+      s.write(Buffer.concat([header, Buffer.alloc(2 * PRE_AUTH_MAX_BYTES)]));
+      await waitFor(() => closed, 5000);
+      assert.equal(await t.anon.health(), 'ok');
+    } finally {
+      s.destroy();
       await t.close();
     }
   });

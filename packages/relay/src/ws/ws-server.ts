@@ -12,6 +12,14 @@ export interface WsEndpoint {
   close(): Promise<void>;
 }
 
+/**
+ * Raw bytes a socket may send before it has authenticated. An AUTH frame is under 200 bytes and
+ * nothing else is accepted before authOk, so this only cuts off a socket that, unauthenticated,
+ * sends a large frame: ws would otherwise buffer up to maxFrameBytes for it until the auth timeout,
+ * and unauthenticated sockets cost an attacker nothing to open.
+ */
+export const PRE_AUTH_MAX_BYTES = 4096;
+
 export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint {
   const wss = new WebSocketServer({
     noServer: true,
@@ -71,7 +79,19 @@ export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint
         },
         req.socket,
       );
-      session.onAuthenticated = settle;
+      let preAuthBytes = 0;
+      const countPreAuth = (chunk: Buffer) => {
+        preAuthBytes += chunk.length;
+        if (preAuthBytes <= PRE_AUTH_MAX_BYTES) return;
+        socket.off('data', countPreAuth);
+        ctx.metrics.framesRejected.inc({ code: 'FrameTooLarge' });
+        ws.terminate(); // no close handshake: it would keep reading what the peer still sends
+      };
+      socket.on('data', countPreAuth);
+      session.onAuthenticated = () => {
+        socket.off('data', countPreAuth);
+        settle();
+      };
       sessions.add(session);
     });
   });
