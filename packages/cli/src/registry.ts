@@ -8,12 +8,14 @@ import { inboxCommand } from './commands/inbox.js';
 import { initCommand } from './commands/init.js';
 import { relayCommand } from './commands/relay.js';
 import { sendCommand } from './commands/send.js';
+import { usernameCommand } from './commands/username.js';
 import { verifyCommand } from './commands/verify.js';
 import { whoamiCommand } from './commands/whoami.js';
 
 export const COMMANDS: readonly CliCommand[] = [
   initCommand,
   whoamiCommand,
+  usernameCommand,
   contactCommand,
   sendCommand,
   inboxCommand,

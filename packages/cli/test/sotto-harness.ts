@@ -11,8 +11,10 @@ import {
   startRelay,
   type RunningRelay,
 } from '@sotto/relay';
-import { ok, tempDir } from '@sotto/testkit/sotto-cli';
+import { PASS, ok, tempDir } from '@sotto/testkit/sotto-cli';
 import type { Run } from '@sotto/testkit/sotto-cli';
+import { COMMANDS, runCli } from '../src/index.js';
+import { fakeIO } from './fake-io.js';
 
 // Spawning the executable is shared with other packages' tests (the browser suite chats with it).
 export { BIN, PASS, ROOT, jsonLines, ok, removeTempDirs, sotto, tempDir } from '@sotto/testkit/sotto-cli';
@@ -30,6 +32,21 @@ export async function startTestRelay(): Promise<{ url: string; close(): Promise<
     secretHasher: createScryptHasher({ N: 1024, r: 8, p: 1 }),
   });
   return { url: relay.url, close: () => relay.close() };
+}
+
+/**
+ * Like sotto() (same environment: home, test passphrase, cheap KDF) but in this process, through
+ * runCli: no process start-up, so a test can try many inputs; use sotto() where the executable
+ * itself is the point.
+ */
+export async function sottoInProcess(
+  home: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Run> {
+  const io = fakeIO({ SOTTO_HOME: home, SOTTO_PASSPHRASE: PASS, SOTTO_KDF_COST: 'test', ...env });
+  const code = await runCli(args, io, COMMANDS);
+  return { code, stdout: io.out, stderr: io.err };
 }
 
 /** Every file under `dir`, recursively. */

@@ -1,13 +1,22 @@
 // `sotto init --server URL [--name NAME] [--username U]`: create the account in the home directory.
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { AddressError, normaliseRelayUrl } from '@sotto/client';
 import { CliError } from '../cli-error.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { STATE_FILE, createMessenger, homeDir, print, toCliError, withHome } from './messenger-session.js';
+import type { Messenger } from '@sotto/client';
+import {
+  createMessenger,
+  homeDir,
+  print,
+  stateFileStatus,
+  toCliError,
+  withHome,
+} from './messenger-session.js';
 import { PROFILE_FILE } from './profile.js';
+import { parseUsername } from './username-arg.js';
 
 export const initCommand: CliCommand = {
   register(program: Command, ctx: CliContext) {
@@ -41,18 +50,18 @@ export const initCommand: CliCommand = {
           ExitCode.Usage,
         );
       }
+      // Before anything is created: a bad name used to fail only after the account existed.
+      const username = o.username === undefined ? undefined : parseUsername(o.username, '--username');
       const home = homeDir(ctx, self);
-      if (existsSync(join(home, STATE_FILE))) {
+      if (stateFileStatus(home) === 'present') {
         throw new CliError('AccountExists', `an account already exists in ${home}`, ExitCode.Usage);
       }
-      const m = await createMessenger(ctx, home, {
-        relayUrl,
-        ...(o.username !== undefined ? { username: o.username } : {}),
-      });
+      const m = await createMessenger(ctx, home, { relayUrl });
       try {
         if (o.name !== undefined) {
           writeFileSync(join(home, PROFILE_FILE), JSON.stringify({ name: o.name }) + '\n', { mode: 0o600 });
         }
+        if (username !== undefined) await claimUsername(m, username, home);
         const data = {
           address: m.address,
           accountId: m.accountId,
@@ -77,3 +86,26 @@ export const initCommand: CliCommand = {
     });
   },
 };
+
+/**
+ * Claims the username of a just-created account. The relay can only say "taken" once the account
+ * exists (Messenger.create documents the same), so a failure here says that the account WAS created
+ * and how to finish, keeping the exit code of the cause (taken: 2, relay gone: 3).
+ */
+async function claimUsername(m: Messenger, username: string, home: string): Promise<void> {
+  try {
+    await m.setUsername(username);
+  } catch (e) {
+    const err = toCliError(e, home);
+    if (!CliError.is(err)) throw err;
+    const [why, next] =
+      err.code === 'UsernameTaken'
+        ? [`the username @${username} is taken`, 'choose another with']
+        : [err.message, 'claim one later with'];
+    throw new CliError(
+      err.code,
+      `the account was created in ${home}, without a username: ${why}; ${next}: sotto username set NAME`,
+      err.exitCode,
+    );
+  }
+}

@@ -1,7 +1,8 @@
-// Shared plumbing for the messenger commands (init, whoami, contact, send, inbox, history, chat,
-// verify): where the home lives, how the passphrase is obtained, opening the Messenger with the
-// node:crypto provider, and turning MessengerErrors into one-line CLI errors with exit codes.
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+// Shared plumbing for the messenger commands (init, whoami, username, contact, send, inbox,
+// history, chat, verify): where the home lives, how the passphrase is obtained, opening the
+// Messenger with the node:crypto provider, and turning MessengerErrors into one-line CLI errors
+// with exit codes.
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -79,7 +80,7 @@ function messengerOptions(ctx: CliContext, home: string, passphrase: string): Me
 export async function createMessenger(
   ctx: CliContext,
   home: string,
-  extra: Pick<CreateOptions, 'relayUrl' | 'username'>,
+  extra: Pick<CreateOptions, 'relayUrl'>,
 ): Promise<Messenger> {
   try {
     mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -88,6 +89,7 @@ export async function createMessenger(
     throw new CliError(code, `cannot create home directory ${home}: ${code}`, ExitCode.Unavailable);
   }
   const passphrase = await readPassphrase(ctx, { confirm: true });
+  discardEmptyStateFile(home);
   const fresh = !existsSync(join(home, STATE_FILE));
   const opts = messengerOptions(ctx, home, passphrase);
   try {
@@ -157,22 +159,70 @@ export async function withMessenger<T>(
   }
 }
 
+/** The first 16 bytes of every SQLite database file (sqlite.org/fileformat.html, 1.3). */
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
 /**
- * True only when the home has no state file (ENOENT): existsSync would also say "no" for a home this
- * user may not read, which is a different error (StateUnreadable), not "no account".
+ * What the home's state file is, found WITHOUT opening it with SQLite (which writes to the file:
+ * it would turn an empty file into an empty database):
+ * - 'none': there is no sotto.db (ENOENT), or it is EMPTY (0 bytes, no -wal content beside it).
+ *   SqliteBackend switches a new file to WAL mode at once, which writes its first page, so Sotto
+ *   never leaves a 0-byte file holding anything: it is what an init killed just after SQLite created
+ *   the file leaves (or a `touch`). Nothing can be lost by replacing it, so every command treats it
+ *   as "no account" (init creates the account in it, the others say "no account"), like
+ *   createMessenger's clean-up of a failed init: a home without an account must not make init refuse.
+ * - 'present': a SQLite file, which may hold an account (init refuses; the others open it).
+ * Anything else (not readable by this user, not a SQLite file, an empty file beside a non-empty
+ * -wal) is StateUnreadable, exit 3, for every command alike. (existsSync would say "no file" for a
+ * home this user may not read.)
  */
-function stateFileMissing(home: string): boolean {
+export function stateFileStatus(home: string): 'none' | 'present' {
+  const path = join(home, STATE_FILE);
+  let size: number;
   try {
-    statSync(join(home, STATE_FILE));
-    return false;
+    size = statSync(path).size;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
     throw stateUnreadable(home, e);
+  }
+  if (size === 0) {
+    // Sotto writes the first page before any log frame: an empty file beside a log is damage.
+    if (walHoldsData(path)) throw stateUnreadable(home, undefined);
+    return 'none';
+  }
+  const head = Buffer.alloc(SQLITE_MAGIC.length);
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw stateUnreadable(home, e);
+  }
+  if (!head.equals(SQLITE_MAGIC)) throw stateUnreadable(home, undefined);
+  return 'present';
+}
+
+/** Whether the SQLite write-ahead log beside `path` has content. */
+function walHoldsData(path: string): boolean {
+  try {
+    return statSync(path + '-wal').size > 0;
+  } catch {
+    return false;
   }
 }
 
+/** Deletes an empty state file (stateFileStatus 'none') so SQLite creates it afresh, mode 0600. */
+function discardEmptyStateFile(home: string): void {
+  const path = join(home, STATE_FILE);
+  if (stateFileStatus(home) !== 'none' || !existsSync(path)) return;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+}
+
 export async function openMessenger(ctx: CliContext, home: string): Promise<Messenger> {
-  if (stateFileMissing(home)) {
+  if (stateFileStatus(home) === 'none') {
     throw new CliError(
       'NoAccount',
       `no account in ${home} (run: sotto init --server URL)`,
