@@ -1,4 +1,5 @@
-// `sotto init --server URL [--name NAME] [--username U]`: create the account in the home directory.
+// `sotto init --server URL [--name NAME] [--username U]`: create the account in the home directory
+// (a taken username is reported after the account exists: `sotto username set` finishes the job).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -26,7 +27,11 @@ export const initCommand: CliCommand = {
         .description('create an account on a relay and print its address')
         .requiredOption('--server <url>', 'the relay URL, e.g. http://127.0.0.1:8787')
         .option('--name <name>', 'your display name, kept in this home only')
-        .option('--username <u>', 'claim a username on the relay so others can add you as @u'),
+        .option(
+          '--username <u>',
+          'claim a username (3-32 letters, digits or _, first a letter) so others can add you as @u; ' +
+            'if it is taken the account is still created: then run sotto username set NAME',
+        ),
     ).action(async (_o: unknown, self: Command) => {
       const { json } = ctx.globals(self);
       const o = self.opts<{ server: string; name?: string; username?: string }>();
