@@ -16,7 +16,9 @@ export function identityFingerprint(identityKey: Uint8Array): string {
 export const whoamiCommand: CliCommand = {
   register(program: Command, ctx: CliContext) {
     withHome(
-      program.command('whoami').description('show this account: address, device, identity fingerprint'),
+      program
+        .command('whoami')
+        .description('show this account: address, username, device, identity fingerprint'),
     ).action(async (_o: unknown, self: Command) => {
       const { json } = ctx.globals(self);
       const home = homeDir(ctx, self);
