@@ -1,5 +1,4 @@
 // startRelay: one process, one port — node:http for the JSON API plus `ws` on /v1/ws — over a store.
-import { BodyBudget, JSON_BODY_BUDGET_FACTOR, UPLOAD_BUDGET_FACTOR } from './http/body-budget.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RelayConfig } from './config.js';
@@ -8,6 +7,7 @@ import { CredentialCache } from './auth/credential-cache.js';
 import { DeviceAuthenticator } from './auth/device-authenticator.js';
 import { createScryptHasher } from './auth/secret-hash.js';
 import type { SecretHasher } from './auth/secret-hash.js';
+import { BodyBudget, JSON_BODY_BUDGET_FACTOR, UPLOAD_BUDGET_FACTOR } from './http/body-budget.js';
 import { createHttpApp } from './http/http-app.js';
 import { endSocketWithError } from './http/respond.js';
 import type { StaticHandler } from './http/http-app.js';

@@ -23,11 +23,6 @@ export class BodyBudget {
     readonly totalBytes: number,
   ) {}
 
-  /** Bytes currently reserved (for tests and metrics). */
-  get inUse(): number {
-    return this.reserved;
-  }
-
   /**
    * Reserves what the request's body may grow to (its declared length, or `maxBytes` when it is
    * chunked), runs `receive`, and releases the reservation when it settles. Throws 429
