@@ -15,6 +15,8 @@ export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
   bundleClaimsPerTargetPerMinute: 'prekey bundle claims against one account per minute (all requesters)',
   submitsPerConnectionPerSecond: 'envelope submits per WebSocket connection per second',
   maxBufferedBytesPerConnection: 'bytes queued to a slow WebSocket before pushes to it stop',
+  maxFrameBytesInProgress:
+    'bytes of WebSocket frames being received on all connections together before those holding the most are cut',
   maxConnections: 'concurrent WebSocket connections before new ones are refused',
   maxUnauthenticatedPerIp:
     'WebSockets from one IP address not yet authenticated before more from it are refused (behind a reverse proxy all clients share its address)',

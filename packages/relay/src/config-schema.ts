@@ -65,6 +65,16 @@ export const relayConfigShape = {
     .min(64 * 1024)
     .max(1024 * MIB)
     .default(8 * MIB),
+  /**
+   * Bytes of WebSocket frames being received (begun, not yet complete) on all connections together;
+   * beyond it the connections holding the most are cut. Never less than maxFrameBytes in effect.
+   */
+  maxFrameBytesInProgress: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(64 * 1024 * MIB)
+    .default(64 * MIB),
   /** Concurrent WebSocket connections before new ones are refused. */
   maxConnections: count(10_000_000).default(100_000),
   /** WebSockets from one IP address that have not authenticated yet, before more from it are refused. */
@@ -108,6 +118,7 @@ export const relayConfigKinds: Readonly<Record<RelayConfigKey, ConfigKind>> = {
   bundleClaimsPerTargetPerMinute: 'int',
   submitsPerConnectionPerSecond: 'int',
   maxBufferedBytesPerConnection: 'int',
+  maxFrameBytesInProgress: 'int',
   maxConnections: 'int',
   maxUnauthenticatedPerIp: 'int',
   authTimeoutSeconds: 'int',

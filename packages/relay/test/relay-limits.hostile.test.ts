@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import WebSocket from 'ws';
-import { decodeFrame, encodeFrame } from '@sotto/wire';
+import { decodeFrame, encodeFrame, FRAME_TYPE } from '@sotto/wire';
 import type { DeliverFrame, Frame } from '@sotto/wire';
 import { PRE_AUTH_MAX_BYTES } from '../src/ws/ws-server.js';
 import { envelopeId, registerUser, startTestRelay, waitFor } from './helpers/harness.js';
@@ -21,6 +21,33 @@ async function authedSocket(t: TestRelay, u: TestUser) {
   ws.send(encodeFrame({ type: 'auth', version: 1, accountId: u.accountId, deviceId: 1, secret: u.secret }));
   await waitFor(() => frames.some((f) => f.type === 'authOk'));
   return { ws, frames, code: () => code };
+}
+
+/** A WebSocket spoken by hand (masked client frames), authenticated: to send frames ws would not. */
+async function rawAuthedSocket(t: TestRelay, u: TestUser): Promise<net.Socket> {
+  const s = net.connect({ port: t.relay.port, host: '127.0.0.1' });
+  s.on('error', () => undefined);
+  let received = Buffer.alloc(0);
+  s.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+  s.write(
+    'GET /v1/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
+  );
+  await waitFor(() => received.includes('\r\n\r\n'));
+  const headEnd = received.indexOf('\r\n\r\n') + 4;
+  const auth = encodeFrame({
+    type: 'auth',
+    version: 1,
+    accountId: u.accountId,
+    deviceId: 1,
+    secret: u.secret,
+  });
+  // A zero mask leaves the payload as it is (RFC 6455 §5.3); the length fits in 7 bits.
+  s.write(Buffer.concat([Buffer.from([0x82, 0x80 | auth.length, 0, 0, 0, 0]), auth]));
+  // authOk is the first frame the relay sends: 0x82, a length byte, then the frame type.
+  await waitFor(() => received.length > headEnd + 2);
+  assert.equal(received[headEnd + 2], FRAME_TYPE.authOk, 'authOk');
+  return s;
 }
 
 void describe('per-connection limits', () => {
@@ -113,6 +140,37 @@ void describe('per-connection limits', () => {
       assert.equal(await t.anon.health(), 'ok');
     } finally {
       s.destroy();
+      await t.close();
+    }
+  });
+
+  void it('cuts the connections growing large frames once frames in progress pass maxFrameBytesInProgress', async () => {
+    const t = await startTestRelay({ maxFrameBytes: 64 * 1024, maxFrameBytesInProgress: 128 * 1024 });
+    const raw: net.Socket[] = [];
+    try {
+      const users = [];
+      for (let i = 0; i < 4; i++) users.push(await registerUser(t));
+      // Three authenticated connections each begin a 60,000-byte frame and stop short of its end.
+      const closed: boolean[] = [];
+      for (let i = 0; i < 3; i++) {
+        const s = await rawAuthedSocket(t, users[i]!);
+        raw.push(s);
+        closed.push(false);
+        s.on('close', () => (closed[i] = true));
+        const header = Buffer.from([0x82, 0x80 | 126, 60_000 >> 8, 60_000 & 0xff, 1, 2, 3, 4]);
+        s.write(Buffer.concat([header, Buffer.alloc(59_000)]));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // 3 × 59 KB > 128 KiB: the relay cut the largest holders until a quarter of the budget was free.
+      await waitFor(() => closed.filter(Boolean).length >= 2, 5000, 'two connections cut');
+      // A connection sending ordinary frames is not touched.
+      const ok = await authedSocket(t, users[3]!);
+      ok.ws.send(encodeFrame({ type: 'ping', nonce: 7 }));
+      await waitFor(() => ok.frames.some((f) => f.type === 'pong'));
+      assert.equal(ok.code(), 0);
+      ok.ws.close();
+    } finally {
+      for (const s of raw) s.destroy();
       await t.close();
     }
   });

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { endSocketWithError } from '../http/respond.js';
+import { FrameBudget } from './frame-budget.js';
 import { WsSession } from './ws-session.js';
 import type { SessionContext } from './ws-session.js';
 
@@ -31,6 +32,7 @@ export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint
   // JSON answer as ours instead of ws's text/html one.
   wss.on('wsClientError', (_err: Error, socket: Duplex) => endSocketWithError(socket, 'BadRequest'));
   const sessions = new Set<WsSession>();
+  const frames = new FrameBudget(Math.max(ctx.config.maxFrameBytesInProgress, ctx.config.maxFrameBytes));
   // Sockets not yet authenticated, per remote address: opening them costs an attacker nothing, so
   // one address cannot hold more than maxUnauthenticatedPerIp of them (a connection flood).
   const unauthenticated = new Map<string, number>();
@@ -88,6 +90,13 @@ export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint
         ws.terminate(); // no close handshake: it would keep reading what the peer still sends
       };
       socket.on('data', countPreAuth);
+      const meter = frames.meter(() => {
+        ctx.metrics.framesRejected.inc({ code: 'RateLimited' });
+        ws.terminate(); // as above: a close handshake would keep reading the frame
+      });
+      socket.prependListener('data', (chunk: Buffer) => meter.received(chunk.length));
+      const complete = () => meter.complete();
+      ws.on('message', complete).on('ping', complete).on('pong', complete).on('close', complete);
       session.onAuthenticated = () => {
         socket.off('data', countPreAuth);
         settle();
