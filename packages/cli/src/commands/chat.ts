@@ -1,11 +1,16 @@
 // `sotto chat NAME`: an interactive conversation on the terminal (node:readline + ANSI). History,
 // live incoming messages above the input line, delivery state of what you send, and a loud banner
 // when the safety number changed (sending refused until /accept or `sotto verify NAME --accept`).
-// Quits cleanly on /quit, Ctrl-C and Ctrl-D.
+// Quits cleanly on /quit, Ctrl-C and Ctrl-D. Fed from a pipe, it sends every line in order (those
+// read while it was still connecting too) and ends at the end of the input, once the relay
+// accepted them.
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Command } from 'commander';
 import { MessengerError, type HistoryEntry, type Messenger } from '@sotto/client';
 import type { CliCommand, CliContext } from '../command.js';
+import { CliError } from '../cli-error.js';
+import { ExitCode } from '../exit-codes.js';
+import { queueLines, type LineQueue } from './line-queue.js';
 import { messageLine, safeText, shortTime } from './message-format.js';
 import { connectOrFail, homeDir, openMessenger, toCliError, withHome } from './messenger-session.js';
 
@@ -41,16 +46,58 @@ export const chatCommand: CliCommand = {
   },
 };
 
+/**
+ * How long leaving the chat (/quit, end of input, Ctrl-C/Ctrl-D) waits for the relay to accept the
+ * messages already sent; what is still unaccepted then fails the command (exit 3).
+ */
+export const SEND_GRACE_MS = 15_000;
+
 async function runChat(m: Messenger, name: string, historyCount: number): Promise<void> {
-  const contact = await m.contact(name);
   const out = process.stdout;
-  const c = ansi(out.isTTY);
+  // Terminal mode (line editing, echo control) only when both ends are a terminal: with a pipe on
+  // either side, plain lines in and out.
   const rl: Interface = createInterface({
     input: process.stdin,
     output: out,
     prompt: '> ',
-    terminal: out.isTTY,
+    terminal: Boolean(process.stdin.isTTY) && Boolean(out.isTTY),
   });
+  // From here on no line and no end of input is lost, however long unlocking and connecting take.
+  const input = queueLines(rl);
+  let inputClosed = false;
+  rl.on('close', () => (inputClosed = true));
+  // Ctrl-C at the terminal (readline reports it only in terminal mode) leaves like Ctrl-D.
+  rl.on('SIGINT', () => rl.close());
+  const offs: (() => void)[] = [];
+  try {
+    await converse(m, name, historyCount, {
+      rl,
+      input,
+      onEvent: (off) => offs.push(off),
+      prompt: () => {
+        if (!inputClosed) rl.prompt(true);
+      },
+    });
+  } finally {
+    for (const off of offs) off();
+    rl.close();
+  }
+}
+
+interface Terminal {
+  rl: Interface;
+  input: LineQueue;
+  /** Keeps an event subscription's unsubscribe function for when the chat ends. */
+  onEvent(off: () => void): void;
+  /** Shows the input prompt again (not once the input is closed). */
+  prompt(): void;
+}
+
+async function converse(m: Messenger, name: string, historyCount: number, term: Terminal): Promise<void> {
+  const contact = await m.contact(name);
+  const out = process.stdout;
+  const c = ansi(out.isTTY);
+  const { rl, input } = term;
   const texts = new Map<string, string>();
 
   /** Prints a line above the input line, keeping what the user was typing. */
@@ -60,7 +107,7 @@ async function runChat(m: Messenger, name: string, historyCount: number): Promis
       cursorTo(out, 0);
     }
     out.write(line + '\n');
-    rl.prompt(true);
+    term.prompt();
   };
   const showBanner = (trust: string) =>
     say(
@@ -83,97 +130,126 @@ async function runChat(m: Messenger, name: string, historyCount: number): Promis
   await m.markRead(name);
   if (contact.trust === 'changed' || contact.trust === 'verified-changed') showBanner(contact.trust);
 
-  m.on('message', ({ contact: who, entry }) => {
-    if (who !== contact.name) {
-      if (entry.direction === 'in') say(c.dim(`(new message from ${safeText(who)})`));
-      return;
-    }
-    texts.set(entry.id, entry.text);
-    show(entry);
-    void m.markRead(name).catch(() => undefined);
-  });
-  m.on('delivery', ({ contact: who, id, state }) => {
-    if (who !== contact.name || state === 'sending') return;
-    const t = texts.get(id) ?? '';
-    const snippet = safeText(t.length > 40 ? t.slice(0, 39) + '…' : t);
-    say(
-      c.dim(
-        `  ${state === 'delivered' ? '✓✓ delivered' : state === 'sent' ? '✓ sent' : '✗ FAILED'}: ${snippet}`,
-      ),
-    );
-  });
-  m.on('identityChanged', ({ contact: who, trust }) => {
-    if (who === contact.name) showBanner(trust);
-  });
-  m.on('connection', ({ state }) => {
-    if (state === 'reconnecting') say(c.dim('(connection lost, reconnecting…)'));
-  });
-
-  try {
-    await connectOrFail(m);
-    say(c.dim(`connected · ${shortTime(Date.now())}`));
-  } catch (e) {
-    rl.close();
-    throw e;
-  }
-
-  await new Promise<void>((done) => {
-    let closing = false;
-    const quit = () => {
-      if (closing) return;
-      closing = true;
-      rl.close();
-    };
-    rl.on('close', () => {
-      out.write('\n' + c.dim('bye') + '\n');
-      done();
-    });
-    rl.on('SIGINT', quit);
-    rl.on('line', (raw) => {
-      const line = raw.trim();
-      if (line === '') return rl.prompt();
-      if (line.startsWith('/')) return void command(line).then(() => rl.prompt());
-      void send(line).then(() => rl.prompt());
-    });
-    const command = async (line: string) => {
-      const [cmd] = line.split(/\s+/);
-      try {
-        if (cmd === '/quit' || cmd === '/exit') return quit();
-        if (cmd === '/help') return say(HELP);
-        if (cmd === '/verify') {
-          const n = await m.safetyNumber(name);
-          const g = n.grouped.split(' ');
-          return say(
-            `Safety number${n.pending ? ' (NEW, not accepted)' : ''} (${n.trust}):\n  ${g.slice(0, 4).join(' ')}\n  ${g.slice(4, 8).join(' ')}\n  ${g.slice(8).join(' ')}\nScannable code: ${n.scannableText}`,
-          );
-        }
-        if (cmd === '/accept') {
-          const before = await m.contact(name);
-          if (before.trust !== 'changed' && before.trust !== 'verified-changed')
-            return say('Nothing to accept: the safety number has not changed.');
-          await m.acceptIdentity(name);
-          return say('Accepted the new safety number; sending is unblocked.');
-        }
-        say(`unknown command ${safeText(cmd ?? '')}; ${HELP}`);
-      } catch (e) {
-        say(c.red(`error: ${e instanceof Error ? e.message : String(e)}`));
+  term.onEvent(
+    m.on('message', ({ contact: who, entry }) => {
+      if (who !== contact.name) {
+        if (entry.direction === 'in') say(c.dim(`(new message from ${safeText(who)})`));
+        return;
       }
-    };
-    const send = async (text: string) => {
-      try {
-        const s = await m.send(name, text);
-        texts.set(s.id, text);
-        // Move up over the echoed input line and replace it with the message and its state.
-        if (out.isTTY) out.write('\x1b[1A');
-        say(messageLine(contact.name, s.entry));
-        s.accepted.catch((e: unknown) =>
-          say(c.red(`✗ not sent: ${e instanceof Error ? e.message : String(e)}`)),
+      texts.set(entry.id, entry.text);
+      show(entry);
+      void m.markRead(name).catch(() => undefined);
+    }),
+  );
+  term.onEvent(
+    m.on('delivery', ({ contact: who, id, state }) => {
+      if (who !== contact.name || state === 'sending') return;
+      const t = texts.get(id) ?? '';
+      const snippet = safeText(t.length > 40 ? t.slice(0, 39) + '…' : t);
+      say(
+        c.dim(
+          `  ${state === 'delivered' ? '✓✓ delivered' : state === 'sent' ? '✓ sent' : '✗ FAILED'}: ${snippet}`,
+        ),
+      );
+    }),
+  );
+  term.onEvent(
+    m.on('identityChanged', ({ contact: who, trust }) => {
+      if (who === contact.name) showBanner(trust);
+    }),
+  );
+  term.onEvent(
+    m.on('connection', ({ state }) => {
+      if (state === 'reconnecting') say(c.dim('(connection lost, reconnecting…)'));
+    }),
+  );
+
+  await connectOrFail(m);
+  say(c.dim(`connected · ${shortTime(Date.now())}`));
+
+  /** Messages handed to the relay whose acceptance is still awaited, and those that failed. */
+  let unaccepted = 0;
+  let failed = 0;
+  let allAccepted: () => void = () => undefined;
+
+  const command = async (line: string) => {
+    const [cmd] = line.split(/\s+/);
+    try {
+      if (cmd === '/help') return say(HELP);
+      if (cmd === '/verify') {
+        const n = await m.safetyNumber(name);
+        const g = n.grouped.split(' ');
+        return say(
+          `Safety number${n.pending ? ' (NEW, not accepted)' : ''} (${n.trust}):\n  ${g.slice(0, 4).join(' ')}\n  ${g.slice(4, 8).join(' ')}\n  ${g.slice(8).join(' ')}\nScannable code: ${n.scannableText}`,
         );
-      } catch (e) {
-        if (MessengerError.is(e, 'IdentityChanged')) showBanner((await m.contact(name)).trust);
-        else say(c.red(`error: ${e instanceof Error ? e.message : String(e)}`));
       }
-    };
-    rl.prompt();
-  });
+      if (cmd === '/accept') {
+        const before = await m.contact(name);
+        if (before.trust !== 'changed' && before.trust !== 'verified-changed')
+          return say('Nothing to accept: the safety number has not changed.');
+        await m.acceptIdentity(name);
+        return say('Accepted the new safety number; sending is unblocked.');
+      }
+      say(`unknown command ${safeText(cmd ?? '')}; ${HELP}`);
+    } catch (e) {
+      say(c.red(`error: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  };
+  const send = async (text: string) => {
+    try {
+      const s = await m.send(name, text);
+      texts.set(s.id, text);
+      // Move up over the echoed input line and replace it with the message and its state.
+      if (out.isTTY && term.rl.terminal) out.write('\x1b[1A');
+      say(messageLine(contact.name, s.entry));
+      unaccepted++;
+      s.accepted
+        .catch((e: unknown) => {
+          failed++;
+          say(c.red(`✗ not sent: ${e instanceof Error ? e.message : String(e)}`));
+        })
+        .finally(() => {
+          if (--unaccepted === 0) allAccepted();
+        });
+    } catch (e) {
+      if (MessengerError.is(e, 'IdentityChanged')) showBanner((await m.contact(name)).trust);
+      else say(c.red(`error: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  };
+
+  // One line at a time, in input order: what was typed or piped before `connected` goes out first.
+  term.prompt();
+  for (;;) {
+    const raw = await input.next();
+    if (raw === null) break; // end of input: Ctrl-D, the end of a pipe, Ctrl-C
+    const line = raw.trim();
+    const cmd = line.split(/\s+/)[0];
+    if (cmd === '/quit' || cmd === '/exit') break;
+    if (line.startsWith('/')) await command(line);
+    else if (line !== '') await send(line);
+    term.prompt();
+  }
+  rl.close();
+
+  // Everything read was handed to the messenger; leave once the relay accepted it (bounded).
+  if (unaccepted > 0) {
+    out.write(c.dim(`waiting for the relay to accept ${plural(unaccepted)}…`) + '\n');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((done) => {
+      allAccepted = done;
+      timer = setTimeout(done, SEND_GRACE_MS);
+    });
+    clearTimeout(timer);
+  }
+  out.write(c.dim('bye') + '\n');
+  const notSent = unaccepted + failed;
+  if (notSent > 0) {
+    throw new CliError(
+      'NotSent',
+      `${plural(notSent)} not accepted by the relay (those still queued go out with your next sotto send, inbox or chat)`,
+      ExitCode.Unavailable,
+    );
+  }
 }
+
+const plural = (n: number) => `${n} message${n === 1 ? '' : 's'}`;
