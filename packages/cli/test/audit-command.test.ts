@@ -48,4 +48,19 @@ void describe('sotto audit', () => {
     const io = fakeIO();
     assert.equal(await runCli(['audit', 'server-view', '--data', '/nonexistent/sotto-x'], io, COMMANDS), 5);
   });
+
+  void it('self --help says its --dir defaults to a removed temp dir and SOTTO_AUDIT_DIR is not read', async () => {
+    const help = async (args: string[]) => {
+      const io = fakeIO();
+      assert.equal(await runCli(args, io, COMMANDS), 0);
+      return io.out.replace(/\s+/g, ' ');
+    };
+    const self = await help(['audit', 'self', '--help']);
+    const dirText = /--dir <dir> (.*?) -h, --help/.exec(self)?.[1] ?? '';
+    assert.match(dirText, /default: a temp dir removed afterwards/);
+    assert.match(dirText, /SOTTO_AUDIT_DIR is not read/);
+    assert.doesNotMatch(dirText, /env SOTTO_AUDIT_DIR|default \.\/sotto-audit/, 'no second default');
+    // The commands that do read it still say so.
+    assert.match(await help(['audit', 'tokens', '--help']), /env SOTTO_AUDIT_DIR, default \.\/sotto-audit/);
+  });
 });

@@ -64,7 +64,15 @@ function exitFor(r: AuditSelfReport): void {
   );
 }
 
-export function registerAuditSelf(audit: Command, ctx: CliContext, dirHelp: string): void {
+/**
+ * `audit self` keeps its evidence only when asked: unlike the other audit commands it never reads
+ * SOTTO_AUDIT_DIR (docs/audit.md), so a run does not mix its tokens into someone's audit directory.
+ */
+const SELF_DIR_HELP =
+  'keep the evidence (key, token registry, request log) in this audit directory for ' +
+  '"sotto audit report"; default: a temp dir removed afterwards (SOTTO_AUDIT_DIR is not read)';
+
+export function registerAuditSelf(audit: Command, ctx: CliContext): void {
   audit
     .command('self')
     .description(
@@ -74,7 +82,7 @@ export function registerAuditSelf(audit: Command, ctx: CliContext, dirHelp: stri
     .option('--count <n>', 'messages, each with a fresh canary link (Ars sent 4)', '4')
     .option('--wait <seconds>', 'how long to listen for fetches after the recipient read', '3')
     .option('--control', 'also run the two positive controls (test fixtures) that MUST be caught', false)
-    .option('--dir <dir>', `${dirHelp}; default: a temp dir removed afterwards`)
+    .option('--dir <dir>', SELF_DIR_HELP)
     .addHelpText(
       'after',
       '\nExit codes: 0 nothing leaked (and, with --control, every control was caught); 1 a leak\n' +

@@ -46,7 +46,7 @@ export const auditCommand: CliCommand = {
       .command('audit')
       .description('canary audit: unique links that prove whether anyone follows them (docs/audit.md)');
 
-    registerAuditSelf(audit, ctx, DIR_HELP);
+    registerAuditSelf(audit, ctx);
 
     audit
       .command('tokens')
