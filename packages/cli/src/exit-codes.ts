@@ -18,7 +18,7 @@ export const ExitCode = {
   ShutdownTimeout: 7,
   /** `sotto audit self`: a positive control was not caught, so the run proves nothing. */
   AuditInconclusive: 8,
-  /** Interrupted (SIGINT) before a one-shot command completed. */
+  /** Interrupted (SIGINT) before a one-shot command completed; SIGINT or SIGTERM during `audit self`. */
   Interrupted: 130,
 } as const;
 

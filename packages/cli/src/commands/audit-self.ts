@@ -3,12 +3,14 @@
 // normal client path, a waiting window, the server view of the relay's data dir, and one screen of
 // report (or --json). --control runs both positive controls (test fixtures) first in the same run.
 // Exit: 0 pass; 1 Sotto leaked (issue 5: "1 otherwise"); 8 inconclusive (a control was not caught).
+// 3 the relay and accounts were not set up in time; 130 SIGINT/SIGTERM (audit-self-guard.ts).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { renderSelfReport, runSelfAudit, stderrProgress } from '@sotto/audit';
 import type { AuditSelfReport } from '@sotto/audit';
 import { startPositiveControls } from '@sotto/audit/controls';
 import { CliError } from '../cli-error.js';
+import { SETUP_TIMEOUT_MS, sottoSubjectWithin, withScratchTmp } from './audit-self-guard.js';
 import type { CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -33,6 +35,17 @@ function parseWait(v: unknown): number {
     throw new CliError(
       'InvalidFlag',
       `invalid --wait: expected 0..172800 seconds, got ${JSON.stringify(v)}`,
+      ExitCode.Usage,
+    );
+  return Math.round(Number(t) * 1000);
+}
+
+function parseSetupTimeout(v: unknown): number {
+  const t = typeof v === 'string' ? v.trim() : '';
+  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) <= 0 || Number(t) > 3600)
+    throw new CliError(
+      'InvalidFlag',
+      `invalid --setup-timeout: expected more than 0 and at most 3600 seconds, got ${JSON.stringify(v)}`,
       ExitCode.Usage,
     );
   return Math.round(Number(t) * 1000);
@@ -83,11 +96,18 @@ export function registerAuditSelf(audit: Command, ctx: CliContext): void {
     .option('--wait <seconds>', 'how long to listen for fetches after the recipient read', '3')
     .option('--control', 'also run the two positive controls (test fixtures) that MUST be caught', false)
     .option('--dir <dir>', SELF_DIR_HELP)
+    .option(
+      '--setup-timeout <seconds>',
+      'give up (exit 3) if the relay and the two throwaway accounts are not ready by then',
+      String(SETUP_TIMEOUT_MS / 1000),
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 nothing leaked (and, with --control, every control was caught); 1 a leak\n' +
         '(a fetched token, a needle in the relay store, a decoy hit, a blocked connection);\n' +
-        '8 inconclusive: a positive control was not caught, so the run proves nothing.\n',
+        '8 inconclusive: a positive control was not caught, so the run proves nothing;\n' +
+        '3 the relay or the accounts were not ready within --setup-timeout; 130 SIGINT/SIGTERM\n' +
+        "(the run's temporary files are removed then too).\n",
     )
     .action(async (_o: unknown, self: Command) => {
       const { json } = ctx.globals(self);
@@ -95,15 +115,19 @@ export function registerAuditSelf(audit: Command, ctx: CliContext): void {
       const count = parseCount(o['count']);
       const waitMs = parseWait(o['wait']);
       const serverUrl = parseServer(o['server']);
+      const setupMs = parseSetupTimeout(o['setupTimeout']);
       const dir = typeof o['dir'] === 'string' ? resolve(o['dir']) : undefined;
-      const { report, relayScanned } = await runSelfAudit({
-        count,
-        waitMs,
-        ...(serverUrl !== undefined ? { serverUrl } : {}),
-        ...(dir !== undefined ? { dir } : {}),
-        ...(o['control'] === true ? { controls: startPositiveControls } : {}),
-        progress: stderrProgress((s) => ctx.io.stderr(s)),
-      });
+      const { report, relayScanned } = await withScratchTmp(ctx.io, () =>
+        runSelfAudit({
+          count,
+          waitMs,
+          ...(serverUrl !== undefined ? { serverUrl } : {}),
+          ...(dir !== undefined ? { dir } : {}),
+          ...(o['control'] === true ? { controls: startPositiveControls } : {}),
+          subject: sottoSubjectWithin(setupMs),
+          progress: stderrProgress((s) => ctx.io.stderr(s)),
+        }),
+      );
       if (json) {
         ctx.io.stdout(JSON.stringify(report) + '\n');
       } else {
