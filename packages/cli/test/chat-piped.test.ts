@@ -10,8 +10,8 @@ import {
   ROOT,
   initContactsPair,
   jsonLines,
-  ok,
   removeTempDirs,
+  sottoInProcess,
   startTestRelay,
   type Run,
 } from './sotto-harness.js';
@@ -58,8 +58,12 @@ function pipedChat(home: string, input: string): Promise<Run> {
   );
 }
 
-const inboxTexts = async (home: string) =>
-  jsonLines((await ok(home, ['inbox', '--json'])).stdout).map((m) => m['text']);
+/** What bob's inbox shows now (in-process: only the chat itself needs the real executable). */
+async function inboxTexts(home: string): Promise<unknown[]> {
+  const r = await sottoInProcess(home, ['inbox', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return jsonLines(r.stdout).map((m) => m['text']);
+}
 
 void describe('sotto chat with piped standard input', () => {
   void it('sends every line read before the session was ready, in order, and exits 0 at end of input', async () => {
