@@ -2,26 +2,11 @@
 // contacts by @username and by address, send/inbox both ways, restart and keep history, --json
 // shapes, a crash between persist and ack, delivery receipts from a short-lived inbox, and no
 // plaintext in the home directories.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import {
-  filesContaining,
-  initContactsPair,
-  jsonLines,
-  ok,
-  removeTempDirs,
-  startTestRelay,
-  tempDir,
-} from './sotto-harness.js';
+import { filesContaining, initContactsPair, jsonLines, ok, tempDir, relayForFile } from './sotto-harness.js';
 
-let relay: Awaited<ReturnType<typeof startTestRelay>>;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-  removeTempDirs();
-});
+const relay = relayForFile();
 
 void describe('sotto messaging commands (executable, real relay)', () => {
   void it('two users init, add each other, exchange messages both ways, keep history across restarts; --json shapes; nothing readable on disk', async () => {

@@ -1,24 +1,9 @@
 // Identity changes with the real `sotto` executable: a contact re-registers: sending refused until `verify --accept`, `verify` shows the change.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import {
-  assertOneLineError,
-  jsonLines,
-  ok,
-  removeTempDirs,
-  sotto,
-  startTestRelay,
-  tempDir,
-} from './sotto-harness.js';
+import { assertOneLineError, jsonLines, ok, sotto, tempDir, relayForFile } from './sotto-harness.js';
 
-let relay: Awaited<ReturnType<typeof startTestRelay>>;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-  removeTempDirs();
-});
+const relay = relayForFile();
 
 void describe('identity changes', () => {
   void it('a contact re-registers: send is refused until verify --accept; verify shows the change; --scan verifies', async () => {

@@ -1,20 +1,13 @@
 // The home's sotto.db as init and the other commands see it, with the real `sotto` executable
 // against a real relay on loopback: an empty file is "no account" for all of them (init creates
 // the account in its place), a damaged one is exit 3 naming the file for all of them.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertOneLineError, ok, removeTempDirs, sotto, startTestRelay, tempDir } from './sotto-harness.js';
+import { assertOneLineError, ok, sotto, tempDir, relayForFile } from './sotto-harness.js';
 
-let relay: Awaited<ReturnType<typeof startTestRelay>>;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-  removeTempDirs();
-});
+const relay = relayForFile();
 
 void describe('an empty or damaged sotto.db (init agrees with the other commands)', () => {
   void it('an empty (0-byte) sotto.db holds no account: whoami and send say so without touching it; init creates the account in its place (mode 0600)', async () => {

@@ -1,40 +1,24 @@
 // Bad input and safety with the real `sotto` executable: one-line errors with documented exit
 // codes (wrong passphrase, malformed address, unknown contact, relay unreachable, no passphrase).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   BIN,
   PASS,
   assertOneLineError,
   ok,
-  removeTempDirs,
   sotto,
   startTestRelay,
   tempDir,
+  relayForFile,
+  closedPort,
 } from './sotto-harness.js';
 
-let relay: Awaited<ReturnType<typeof startTestRelay>>;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-  removeTempDirs();
-});
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+const relay = relayForFile();
 
 void describe('sotto errors are one line with a documented exit code', () => {
   void it('wrong passphrase, malformed address, unknown contact/username, relay unreachable, no passphrase', async () => {

@@ -1,38 +1,21 @@
 // Usernames against a real relay on loopback: a malformed --username is refused before anything
 // exists, a taken one says the account was created, and `sotto username set/clear` finish the job.
 // The headline steps run the real `sotto` executable; the many variations run in-process (runCli).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import {
   assertOneLineError,
   ok,
-  removeTempDirs,
   sotto,
   sottoInProcess,
-  startTestRelay,
   tempDir,
   type Run,
+  relayForFile,
+  closedPort,
 } from './sotto-harness.js';
 
-let relay: Awaited<ReturnType<typeof startTestRelay>>;
-before(async () => {
-  relay = await startTestRelay();
-});
-after(async () => {
-  await relay.close();
-  removeTempDirs();
-});
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+const relay = relayForFile();
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

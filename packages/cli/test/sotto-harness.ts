@@ -3,7 +3,9 @@
 // the test-only cheap KDF (SOTTO_KDF_COST=test). Only loopback traffic.
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import {
   createScryptHasher,
   relayConfigSchema,
@@ -11,7 +13,7 @@ import {
   startRelay,
   type RunningRelay,
 } from '@sotto/relay';
-import { PASS, ok, tempDir } from '@sotto/testkit/sotto-cli';
+import { PASS, ok, removeTempDirs, tempDir } from '@sotto/testkit/sotto-cli';
 import type { Run } from '@sotto/testkit/sotto-cli';
 import { COMMANDS, runCli } from '../src/index.js';
 import { fakeIO } from './fake-io.js';
@@ -32,6 +34,37 @@ export async function startTestRelay(): Promise<{ url: string; close(): Promise<
     secretHasher: createScryptHasher({ N: 1024, r: 8, p: 1 }),
   });
   return { url: relay.url, close: () => relay.close() };
+}
+
+/**
+ * One relay for a test file: started before its first test, closed (and the temp dirs removed) after
+ * its last. Read `url` inside tests.
+ */
+export function relayForFile(): { readonly url: string } {
+  let relay: Awaited<ReturnType<typeof startTestRelay>> | undefined;
+  before(async () => {
+    relay = await startTestRelay();
+  });
+  after(async () => {
+    await relay?.close();
+    removeTempDirs();
+  });
+  return {
+    get url(): string {
+      if (relay === undefined) throw new Error('the test relay is not running');
+      return relay.url;
+    },
+  };
+}
+
+/** A loopback port nothing listens on (bound, then released): a relay that is down. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /**
