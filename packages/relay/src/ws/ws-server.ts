@@ -81,24 +81,26 @@ export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint
         },
         req.socket,
       );
+      // Bytes read from the socket, counted before ws parses them: for the budget of frames in
+      // progress (the session reports each completed frame), and, until AUTH succeeds, against
+      // PRE_AUTH_MAX_BYTES (-1 once authenticated).
       let preAuthBytes = 0;
-      const countPreAuth = (chunk: Buffer) => {
-        preAuthBytes += chunk.length;
-        if (preAuthBytes <= PRE_AUTH_MAX_BYTES) return;
-        socket.off('data', countPreAuth);
-        ctx.metrics.framesRejected.inc({ code: 'FrameTooLarge' });
-        ws.terminate(); // no close handshake: it would keep reading what the peer still sends
-      };
-      socket.on('data', countPreAuth);
       const meter = frames.meter(() => {
         ctx.metrics.framesRejected.inc({ code: 'RateLimited' });
-        ws.terminate(); // as above: a close handshake would keep reading the frame
+        ws.terminate(); // no close handshake: it would keep reading the frame
       });
-      socket.prependListener('data', (chunk: Buffer) => meter.received(chunk.length));
-      const complete = () => meter.complete();
-      ws.on('message', complete).on('ping', complete).on('pong', complete).on('close', complete);
+      session.frameMeter = meter;
+      socket.prependListener('data', (chunk: Buffer) => {
+        meter.received(chunk.length);
+        if (preAuthBytes < 0) return;
+        preAuthBytes += chunk.length;
+        if (preAuthBytes <= PRE_AUTH_MAX_BYTES) return;
+        preAuthBytes = -1;
+        ctx.metrics.framesRejected.inc({ code: 'FrameTooLarge' });
+        ws.terminate();
+      });
       session.onAuthenticated = () => {
-        socket.off('data', countPreAuth);
+        preAuthBytes = -1;
         settle();
       };
       sessions.add(session);

@@ -74,6 +74,8 @@ export class WsSession implements Subscriber {
   private drainTimer: ReturnType<typeof setInterval> | null = null;
   /** Called once when AUTH succeeds (the server's count of unauthenticated sockets per IP). */
   onAuthenticated: (() => void) | null = null;
+  /** Told of every completed frame and of the end (the server's budget of frames in progress). */
+  frameMeter: { complete(): void } | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -87,9 +89,16 @@ export class WsSession implements Subscriber {
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) =>
       this.onMessage(data, isBinary),
     );
-    ws.on('close', () => this.onClosed());
+    ws.on('close', () => {
+      this.frameMeter?.complete(); // the socket is gone: nothing more is read for it
+      this.onClosed();
+    });
     ws.on('error', () => undefined); // 'close' follows; ws already closed the socket with 1009 etc.
-    ws.on('pong', () => (this.lastSeen = Date.now()));
+    ws.on('pong', () => {
+      this.lastSeen = Date.now();
+      this.frameMeter?.complete();
+    });
+    ws.on('ping', () => this.frameMeter?.complete());
     // Real timers (not the injected clock): these guard sockets, not message lifetimes.
     this.timers.push(
       setTimeout(() => {
@@ -108,6 +117,7 @@ export class WsSession implements Subscriber {
   // ---------- inbound ----------
 
   private onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this.frameMeter?.complete();
     if (this.state === 'closed') return;
     this.lastSeen = Date.now();
     if (!isBinary) return this.protocolError('MalformedFrame');
