@@ -1,6 +1,7 @@
 // Checks device credentials (HTTP Basic and the WS AUTH frame) against the stored scrypt hash, with a
 // verified-credential cache so steady-state requests cost an HMAC, not an scrypt.
 import type { RelayStore } from '../relay-store.js';
+import { ConcurrencyCap } from './concurrency-cap.js';
 import type { CredentialCache } from './credential-cache.js';
 import type { SecretHasher } from './secret-hash.js';
 
@@ -12,8 +13,8 @@ export const MAX_PENDING_VERIFICATIONS = 64;
 export const MAX_PENDING_NEW_HASHES = 64;
 
 export class DeviceAuthenticator {
-  private pending = 0;
-  private pendingNew = 0;
+  private readonly verifications = new ConcurrencyCap(MAX_PENDING_VERIFICATIONS);
+  private readonly newHashes = new ConcurrencyCap(MAX_PENDING_NEW_HASHES);
 
   constructor(
     private readonly store: RelayStore,
@@ -27,9 +28,7 @@ export class DeviceAuthenticator {
    */
   async check(accountId: string, deviceId: number, secret: Uint8Array): Promise<AuthOutcome> {
     if (this.cache.has(accountId, deviceId, secret)) return 'ok';
-    if (this.pending >= MAX_PENDING_VERIFICATIONS) return 'busy';
-    this.pending++;
-    try {
+    return this.verifications.run(async (): Promise<AuthOutcome> => {
       const device = await this.store.getDevice(accountId, deviceId);
       if (!device) {
         // Spend comparable time so "no such device" is not distinguishable from "wrong secret" by timing.
@@ -39,9 +38,7 @@ export class DeviceAuthenticator {
       const ok = await this.hasher.verify(secret, device.secretHash);
       if (ok) this.cache.add(accountId, deviceId, secret);
       return ok ? 'ok' : 'denied';
-    } finally {
-      this.pending--;
-    }
+    }, 'busy');
   }
 
   /**
@@ -49,14 +46,8 @@ export class DeviceAuthenticator {
    * already running: registration needs no credentials, so without this cap a flood of it would
    * queue scrypt work without limit ahead of everyone's logins.
    */
-  async hashNew(secret: Uint8Array): Promise<string | null> {
-    if (this.pendingNew >= MAX_PENDING_NEW_HASHES) return null;
-    this.pendingNew++;
-    try {
-      return await this.hasher.hash(secret);
-    } finally {
-      this.pendingNew--;
-    }
+  hashNew(secret: Uint8Array): Promise<string | null> {
+    return this.newHashes.run(() => this.hasher.hash(secret), null);
   }
 
   remember(accountId: string, deviceId: number, secret: Uint8Array): void {
