@@ -111,8 +111,13 @@ async function removeIfNoAccount(ctx: CliContext, home: string, passphrase: stri
   } catch (e) {
     await opts.backend?.close().catch(() => undefined);
     if (!MessengerError.is(e) || e.code !== 'NoAccount') return;
-    for (const suffix of ['', '-wal', '-shm']) rmSync(join(home, STATE_FILE + suffix), { force: true });
+    removeStateFiles(home);
   }
+}
+
+/** Deletes the home's state file with SQLite's log and shared-memory files beside it. */
+function removeStateFiles(home: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(join(home, STATE_FILE + suffix), { force: true });
 }
 
 /** How long a one-shot command keeps retrying a relay whose first connection attempt failed. */
@@ -216,9 +221,8 @@ function walHoldsData(path: string): boolean {
 
 /** Deletes an empty state file (stateFileStatus 'none') so SQLite creates it afresh, mode 0600. */
 function discardEmptyStateFile(home: string): void {
-  const path = join(home, STATE_FILE);
-  if (stateFileStatus(home) !== 'none' || !existsSync(path)) return;
-  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  if (stateFileStatus(home) !== 'none' || !existsSync(join(home, STATE_FILE))) return;
+  removeStateFiles(home);
 }
 
 export async function openMessenger(ctx: CliContext, home: string): Promise<Messenger> {
