@@ -29,27 +29,27 @@ function parseCount(v: unknown): number {
   return Number(t);
 }
 
-function parseWait(v: unknown): number {
+/** A --flag in seconds (a decimal number), in ms; `inRange` bounds it and `expected` says how. */
+function parseSecondsMs(
+  v: unknown,
+  flag: string,
+  inRange: (seconds: number) => boolean,
+  expected: string,
+): number {
   const t = typeof v === 'string' ? v.trim() : '';
-  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) > 48 * 3600)
+  if (!/^\d+(\.\d+)?$/.test(t) || !inRange(Number(t)))
     throw new CliError(
       'InvalidFlag',
-      `invalid --wait: expected 0..172800 seconds, got ${JSON.stringify(v)}`,
+      `invalid ${flag}: expected ${expected}, got ${JSON.stringify(v)}`,
       ExitCode.Usage,
     );
   return Math.round(Number(t) * 1000);
 }
 
-function parseSetupTimeout(v: unknown): number {
-  const t = typeof v === 'string' ? v.trim() : '';
-  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) <= 0 || Number(t) > 3600)
-    throw new CliError(
-      'InvalidFlag',
-      `invalid --setup-timeout: expected more than 0 and at most 3600 seconds, got ${JSON.stringify(v)}`,
-      ExitCode.Usage,
-    );
-  return Math.round(Number(t) * 1000);
-}
+const parseWait = (v: unknown) => parseSecondsMs(v, '--wait', (s) => s <= 48 * 3600, '0..172800 seconds');
+
+const parseSetupTimeout = (v: unknown) =>
+  parseSecondsMs(v, '--setup-timeout', (s) => s > 0 && s <= 3600, 'more than 0 and at most 3600 seconds');
 
 function parseServer(v: unknown): string | undefined {
   if (v === undefined) return undefined;
