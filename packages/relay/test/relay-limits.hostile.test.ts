@@ -23,18 +23,30 @@ async function authedSocket(t: TestRelay, u: TestUser) {
   return { ws, frames, code: () => code };
 }
 
-/** A WebSocket spoken by hand (masked client frames), authenticated: to send frames ws would not. */
-async function rawAuthedSocket(t: TestRelay, u: TestUser): Promise<net.Socket> {
-  const s = net.connect({ port: t.relay.port, host: '127.0.0.1' });
-  s.on('error', () => undefined);
+/** A WebSocket handshake by hand, up to the 101 answer: the socket then speaks frames we write. */
+async function rawWebSocket(t: TestRelay) {
+  const socket = net.connect({ port: t.relay.port, host: '127.0.0.1' });
+  socket.on('error', () => undefined);
   let received = Buffer.alloc(0);
-  s.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
-  s.write(
+  socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+  socket.write(
     'GET /v1/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
       `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
   );
   await waitFor(() => received.includes('\r\n\r\n'));
-  const headEnd = received.indexOf('\r\n\r\n') + 4;
+  assert.ok(received.toString('latin1').startsWith('HTTP/1.1 101'), 'switching protocols');
+  return { socket, received: () => received, headEnd: received.indexOf('\r\n\r\n') + 4 };
+}
+
+/** A masked binary frame header announcing `length` bytes, and `sent` of them: never finished. */
+function unfinishedFrame(length: number, sent: number): Buffer {
+  const header = Buffer.from([0x82, 0x80 | 126, length >> 8, length & 0xff, 1, 2, 3, 4]);
+  return Buffer.concat([header, Buffer.alloc(sent)]);
+}
+
+/** A WebSocket spoken by hand (masked client frames), authenticated: to send frames ws would not. */
+async function rawAuthedSocket(t: TestRelay, u: TestUser): Promise<net.Socket> {
+  const { socket, received, headEnd } = await rawWebSocket(t);
   const auth = encodeFrame({
     type: 'auth',
     version: 1,
@@ -43,11 +55,11 @@ async function rawAuthedSocket(t: TestRelay, u: TestUser): Promise<net.Socket> {
     secret: u.secret,
   });
   // A zero mask leaves the payload as it is (RFC 6455 §5.3); the length fits in 7 bits.
-  s.write(Buffer.concat([Buffer.from([0x82, 0x80 | auth.length, 0, 0, 0, 0]), auth]));
+  socket.write(Buffer.concat([Buffer.from([0x82, 0x80 | auth.length, 0, 0, 0, 0]), auth]));
   // authOk is the first frame the relay sends: 0x82, a length byte, then the frame type.
-  await waitFor(() => received.length > headEnd + 2);
-  assert.equal(received[headEnd + 2], FRAME_TYPE.authOk, 'authOk');
-  return s;
+  await waitFor(() => received().length > headEnd + 2);
+  assert.equal(received()[headEnd + 2], FRAME_TYPE.authOk, 'authOk');
+  return socket;
 }
 
 void describe('per-connection limits', () => {
@@ -120,26 +132,18 @@ void describe('per-connection limits', () => {
 
   void it('cuts off an unauthenticated socket that starts a large frame, without waiting for the auth timeout', async () => {
     const t = await startTestRelay({ authTimeoutSeconds: 60 });
-    const s = net.connect({ port: t.relay.port, host: '127.0.0.1' });
+    let s: net.Socket | undefined;
     try {
-      s.on('error', () => undefined);
-      let received = '';
-      s.on('data', (d: Buffer) => (received += d.toString('latin1')));
+      ({ socket: s } = await rawWebSocket(t));
       let closed = false;
       s.on('close', () => (closed = true));
-      s.write(
-        'GET /v1/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
-          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
-      );
-      await waitFor(() => received.startsWith('HTTP/1.1 101'));
-      // A masked binary frame announcing 60,000 bytes (under maxFrameBytes), never finished: before the
-      // fix, ws buffered it until the auth timeout.
-      const header = Buffer.from([0x82, 0x80 | 126, 60_000 >> 8, 60_000 & 0xff, 1, 2, 3, 4]);
-      s.write(Buffer.concat([header, Buffer.alloc(2 * PRE_AUTH_MAX_BYTES)]));
+      // A frame announcing 60,000 bytes (under maxFrameBytes), never finished: before the fix, ws
+      // buffered it until the auth timeout.
+      s.write(unfinishedFrame(60_000, 2 * PRE_AUTH_MAX_BYTES));
       await waitFor(() => closed, 5000);
       assert.equal(await t.anon.health(), 'ok');
     } finally {
-      s.destroy();
+      s?.destroy();
       await t.close();
     }
   });
@@ -157,8 +161,7 @@ void describe('per-connection limits', () => {
         raw.push(s);
         closed.push(false);
         s.on('close', () => (closed[i] = true));
-        const header = Buffer.from([0x82, 0x80 | 126, 60_000 >> 8, 60_000 & 0xff, 1, 2, 3, 4]);
-        s.write(Buffer.concat([header, Buffer.alloc(59_000)]));
+        s.write(unfinishedFrame(60_000, 59_000));
         await new Promise((r) => setTimeout(r, 100));
       }
       // 3 × 59 KB > 128 KiB: the relay cut the largest holders until a quarter of the budget was free.
