@@ -1,6 +1,7 @@
 // `sotto chat NAME` with standard input from a pipe (a script, `printf … | sotto chat bob`): lines
 // read before the session is ready are queued and sent in order, /quit ends it, and end of input
-// ends it once everything read was accepted by the relay (exit 0).
+// ends it once everything read was accepted by the relay (exit 0). A line that was not sent fails the
+// run with the exit code of its refusal, so the script can tell.
 import { after, before, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import {
   removeTempDirs,
   sottoInProcess,
   startTestRelay,
+  tempDir,
   type Run,
 } from './sotto-harness.js';
 
@@ -33,8 +35,8 @@ after(async () => {
  * `sotto chat bob` in `home` fed `input` through a pipe that is then closed (end of input). A chat
  * still running after 20 s is killed and reported as a hang.
  */
-function pipedChat(home: string, input: string): Promise<Run> {
-  const proc = spawn(process.execPath, [BIN, 'chat', 'bob'], {
+function pipedChat(home: string, input: string, contact = 'bob'): Promise<Run> {
+  const proc = spawn(process.execPath, [BIN, 'chat', contact], {
     cwd: ROOT,
     env: { ...process.env, SOTTO_HOME: home, SOTTO_PASSPHRASE: PASS, SOTTO_KDF_COST: 'test' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -56,6 +58,12 @@ function pipedChat(home: string, input: string): Promise<Run> {
       else resolve({ code, stdout, stderr });
     }),
   );
+}
+
+async function inProcessOk(home: string, args: string[]): Promise<Run> {
+  const r = await sottoInProcess(home, args);
+  assert.equal(r.code, 0, `sotto ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  return r;
 }
 
 /** What bob's inbox shows now (in-process: only the chat itself needs the real executable). */
@@ -83,5 +91,31 @@ void describe('sotto chat with piped standard input', () => {
     const r = await pipedChat(alice, '');
     assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
     assert.deepEqual(await inboxTexts(bob), []);
+  });
+
+  void it('exits 2 when a line is too long to send, after sending the others', async () => {
+    const r = await pipedChat(alice, `before\n${'x'.repeat(40_000)}\nafter\n`);
+    assert.equal(r.code, 2, `exit ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: 1 message not sent; the first: text is 40000 bytes/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual(await inboxTexts(bob), ['before', 'after']);
+  });
+
+  void it('exits 6 when the safety number changed and lines were refused', async () => {
+    // carol's contact "dave" moves to a new account with a new identity key, which writes to her.
+    // (Set up in-process: only the chat needs the real executable.)
+    const [carol, dave, dave2] = [tempDir(), tempDir(), tempDir()];
+    const init = await inProcessOk(carol, ['init', '--server', relay.url, '--json']);
+    const carolAddress = (JSON.parse(init.stdout) as { address: string }).address;
+    await inProcessOk(dave, ['init', '--server', relay.url, '--username', 'davepiped']);
+    await inProcessOk(carol, ['contact', 'add', 'dave', '@davepiped']);
+    await inProcessOk(dave, ['username', 'clear']);
+    await inProcessOk(dave2, ['init', '--server', relay.url, '--username', 'davepiped']);
+    await inProcessOk(dave2, ['contact', 'add', 'carol', carolAddress]);
+    await inProcessOk(dave2, ['send', 'carol', 'new phone']);
+    assert.match((await inProcessOk(carol, ['inbox'])).stderr, /safety number with dave changed/);
+    const r = await pipedChat(carol, 'are you there?\n', 'dave');
+    assert.equal(r.code, 6, `exit ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: 1 message not sent; the first: .*verify/m);
   });
 });

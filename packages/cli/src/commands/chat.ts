@@ -34,7 +34,7 @@ export const chatCommand: CliCommand = {
       const home = homeDir(ctx, self);
       const m = await openMessenger(ctx, home);
       try {
-        await runChat(m, name, Number(self.opts<{ history: string }>().history) || 20);
+        await runChat(m, name, Number(self.opts<{ history: string }>().history) || 20, home);
         // Receipts (and texts) still queued go out before the process ends.
         await m.flushOutbox();
       } catch (e) {
@@ -52,7 +52,7 @@ export const chatCommand: CliCommand = {
  */
 export const SEND_GRACE_MS = 15_000;
 
-async function runChat(m: Messenger, name: string, historyCount: number): Promise<void> {
+async function runChat(m: Messenger, name: string, historyCount: number, home: string): Promise<void> {
   const out = process.stdout;
   // Terminal mode (line editing, echo control) only when both ends are a terminal: with a pipe on
   // either side, plain lines in and out.
@@ -71,6 +71,7 @@ async function runChat(m: Messenger, name: string, historyCount: number): Promis
   const offs: (() => void)[] = [];
   try {
     await converse(m, name, historyCount, {
+      home,
       rl,
       input,
       onEvent: (off) => offs.push(off),
@@ -85,6 +86,8 @@ async function runChat(m: Messenger, name: string, historyCount: number): Promis
 }
 
 interface Terminal {
+  /** The home, for turning a refusal into the CLI error (and exit code) it stands for. */
+  home: string;
   rl: Interface;
   input: LineQueue;
   /** Keeps an event subscription's unsubscribe function for when the chat ends. */
@@ -167,9 +170,13 @@ async function converse(m: Messenger, name: string, historyCount: number, term: 
   await connectOrFail(m);
   say(c.dim(`connected · ${shortTime(Date.now())}`));
 
-  /** Messages handed to the relay whose acceptance is still awaited, and those that failed. */
+  /** Messages handed to the relay whose acceptance is still awaited. */
   let unaccepted = 0;
-  let failed = 0;
+  /**
+   * Why each line that will never go out was not sent: refused by the client (safety number
+   * changed, too long, …) or failed for good at the relay. Any of them fails the command.
+   */
+  const failures: unknown[] = [];
   let allAccepted: () => void = () => undefined;
 
   const command = async (line: string) => {
@@ -205,13 +212,14 @@ async function converse(m: Messenger, name: string, historyCount: number, term: 
       unaccepted++;
       s.accepted
         .catch((e: unknown) => {
-          failed++;
+          failures.push(e);
           say(c.red(`✗ not sent: ${e instanceof Error ? e.message : String(e)}`));
         })
         .finally(() => {
           if (--unaccepted === 0) allAccepted();
         });
     } catch (e) {
+      failures.push(e);
       if (MessengerError.is(e, 'IdentityChanged')) showBanner((await m.contact(name)).trust);
       else say(c.red(`error: ${e instanceof Error ? e.message : String(e)}`));
     }
@@ -242,14 +250,27 @@ async function converse(m: Messenger, name: string, historyCount: number, term: 
     clearTimeout(timer);
   }
   out.write(c.dim('bye') + '\n');
-  const notSent = unaccepted + failed;
-  if (notSent > 0) {
-    throw new CliError(
-      'NotSent',
-      `${plural(notSent)} not accepted by the relay (those still queued go out with your next sotto send, inbox or chat)`,
-      ExitCode.Unavailable,
-    );
-  }
+  throwIfNotSent(failures, unaccepted, term.home);
+}
+
+/**
+ * Fails the chat when any line it read was not sent (docs/cli.md): refused by the client or the
+ * relay, with the exit code of the first such refusal (6 safety number changed, 2 message too
+ * long, 3 relay rejected it, …); otherwise, lines the relay had not accepted when the grace period
+ * ended: exit 3. So a script piping into `sotto chat` can tell that some lines did not go out.
+ */
+function throwIfNotSent(failures: readonly unknown[], unaccepted: number, home: string): void {
+  const notSent = failures.length + unaccepted;
+  if (notSent === 0) return;
+  const first = failures.length > 0 ? toCliError(failures[0], home) : undefined;
+  const queued =
+    unaccepted > 0 ? ' (those still queued go out with your next sotto send, inbox or chat)' : '';
+  const why = CliError.is(first) ? `; the first: ${first.message}` : '';
+  throw new CliError(
+    'NotSent',
+    `${plural(notSent)} not sent${why}${queued}`,
+    CliError.is(first) ? first.exitCode : ExitCode.Unavailable,
+  );
 }
 
 const plural = (n: number) => `${n} message${n === 1 ? '' : 's'}`;
