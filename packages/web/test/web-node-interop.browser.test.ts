@@ -1,6 +1,7 @@
 /**
  * A browser user and a Node client user (the @sotto/client Messenger the `sotto` CLI is built on)
- * chat through the same relay; then the Node user re-registers under the same username with a new
+ * chat through the same relay (a multi-line right-to-left message keeps its lines and direction, in an
+ * aria-live log); then the Node user re-registers under the same username with a new
  * identity key, and the browser shows the loud identity-change banner that blocks the whole app.
  * Cancelling it keeps the contact blocked (no composer, messages held, banner back after a restart)
  * until the user accepts the new safety number, on the safety screen or on the banner.
@@ -90,6 +91,24 @@ void describe('browser and Node client on one relay', () => {
       await carol.send(ev.contact, 'hi dave, from node')
     ).accepted;
     await messageShown(page, 'hi dave, from node');
+  });
+
+  void it('shows a multi-line right-to-left message as written, in a live log a screen reader announces', async () => {
+    const text = 'مرحبا دیو!\nالسطر الثاني: 123';
+    await (
+      await carol.send('dave', text)
+    ).accepted;
+    const msg = page.getByTestId('message').filter({ hasText: 'السطر الثاني' });
+    await msg.waitFor();
+    const shownText = msg.locator('.text');
+    // The sender's line break is kept (not collapsed to a space) and the text runs right to left.
+    assert.equal(await shownText.innerText(), text);
+    assert.equal(await shownText.evaluate((e) => getComputedStyle(e).direction), 'rtl');
+    // New messages are announced politely; the composer has an accessible name, not just a placeholder.
+    const log = page.getByRole('log', { name: 'Messages with carol' });
+    assert.equal(await log.getAttribute('aria-live'), 'polite');
+    assert.equal(await log.getByTestId('message').filter({ hasText: 'السطر الثاني' }).count(), 1);
+    assert.equal(await page.getByRole('textbox', { name: 'Message to carol' }).count(), 1);
   });
 
   let carol2: Messenger;

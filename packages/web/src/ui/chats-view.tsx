@@ -58,7 +58,9 @@ export function ChatsView({ m, version, nav }: Props) {
               {(c.contact.trust === 'changed' || c.contact.trust === 'verified-changed') && (
                 <span class="badge warn">key changed</span>
               )}
-              <span class="conv-last">{c.last?.text ?? ''}</span>
+              <span class="conv-last" dir="auto">
+                {c.last?.text ?? ''}
+              </span>
               {c.unread > 0 && (
                 <span class="unread" data-testid={`unread-${c.contact.name}`}>
                   {c.unread}

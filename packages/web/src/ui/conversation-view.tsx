@@ -70,7 +70,14 @@ export function ConversationView({ m, contact, version, nav }: Props) {
           Safety number
         </button>
       </div>
-      <ol class="messages" data-testid="messages">
+      {/* A log: screen readers announce messages as they arrive (polite: never interrupting). */}
+      <ol
+        class="messages"
+        data-testid="messages"
+        role="log"
+        aria-live="polite"
+        aria-label={`Messages with ${contact}`}
+      >
         {entries.map((e) => (
           <li key={e.id} class={`msg msg-${e.direction}`} data-testid="message" data-direction={e.direction}>
             <LinkText text={e.text} />
@@ -103,6 +110,7 @@ export function ConversationView({ m, contact, version, nav }: Props) {
           <input
             name="message"
             autocomplete="off"
+            aria-label={`Message to ${contact}`}
             placeholder="Message"
             value={text}
             onInput={(e) => setText(e.currentTarget.value)}

@@ -43,7 +43,9 @@ function Link({ seg }: { seg: LinkSegment }) {
 
 export function LinkText({ text }: { text: string }) {
   return (
-    <span class="text">
+    // dir=auto: each message takes its own direction from its first strong character (RTL text
+    // keeps its punctuation and numbers in place inside an LTR page).
+    <span class="text" dir="auto">
       {segmentText(text).map((seg, i) =>
         seg.kind === 'link' ? <Link key={i} seg={seg} /> : <span key={i}>{seg.text}</span>,
       )}
