@@ -144,7 +144,16 @@ export async function processPreKeyMessage(
   if (!(await identityStore.isTrustedIdentity(remoteAddress, theirIdentity, Direction.Receiving))) {
     throw new ProtocolError('UntrustedIdentity', `untrusted identity for ${remoteAddress.toString()}`);
   }
-  if (record.promoteMatchingSession(message.messageVersion, message.baseKey)) return undefined;
+  if (record.promoteMatchingSession(message.messageVersion, message.baseKey)) {
+    // The outer PreKeySignalMessage is not MACed; only the inner message is, with the identity keys
+    // stored in the matched session. A repeat whose identity_key field differs from that session's
+    // was altered in transit: accepting it would let the caller save an identity no MAC or PQXDH
+    // ever authenticated (libsignal saves `message.identity_key()` here; we refuse instead).
+    if (!constantTimeEqual(record.currentState!.remoteIdentityKey, theirIdentity)) {
+      throw new ProtocolError('InvalidMessage', 'identity key differs from the session of this base key');
+    }
+    return undefined;
+  }
 
   const signed = await signedPreKeyStore.getSignedPreKey(message.signedPreKeyId);
   if (!signed) throw new ProtocolError('InvalidSignedPreKeyId', 'unknown signed prekey id');
