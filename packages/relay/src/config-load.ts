@@ -3,9 +3,11 @@
 // Every error names the offending key and where its value came from.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { redactUrl } from './config-redact.js';
 import {
   RELAY_CONFIG_KEYS,
   RELAY_CONFIG_PATH_KEYS,
+  RELAY_CONFIG_URL_KEYS,
   envNameFor,
   flagNameFor,
   relayConfigKinds,
@@ -86,9 +88,14 @@ export function resolveRelayConfig(options: LoadRelayConfigOptions = {}): Resolv
         relayConfigKinds[key] === 'int' && typeof picked.value !== 'number'
           ? 'expected an integer'
           : (parsed.error.issues[0]?.message ?? 'invalid value');
+      // A rejected URL may still carry a password (wrong scheme, bad port): never echo it whole.
+      const got =
+        RELAY_CONFIG_URL_KEYS.includes(key) && typeof picked.raw === 'string'
+          ? redactUrl(picked.raw)
+          : picked.raw;
       throw new ConfigError(
         'InvalidConfigValue',
-        `invalid ${key} (from ${picked.label}): ${lowerFirst(why)}, got ${show(picked.raw)}`,
+        `invalid ${key} (from ${picked.label}): ${lowerFirst(why)}, got ${show(got)}`,
         key,
         picked.label,
       );

@@ -210,6 +210,25 @@ void describe('loadRelayConfig() validation errors', () => {
     );
   });
 
+  void it('never echoes the credentials of a rejected scale-out URL', () => {
+    const cases: [() => unknown, string][] = [
+      [() => loadRelayConfig({ flags: { databaseUrl: 'mysql://sotto:hunter2@db/sotto' } }), 'databaseUrl'],
+      [
+        () => loadRelayConfig({ env: { SOTTO_DATABASE_URL: 'postgres://sotto:hunter2@db:99999/x' } }),
+        'databaseUrl',
+      ],
+      [() => loadRelayConfig({ env: { SOTTO_BUS_URL: 'http://:hunter2@bus/?token=hunter2' } }), 'busUrl'],
+      [
+        () => loadRelayConfig({ configFile: 'r.json', readFile: fileOf({ busUrl: 'ftp://u:hunter2@bus' }) }),
+        'busUrl',
+      ],
+    ];
+    for (const [load, key] of cases) {
+      const err = expectConfigError(load, 'InvalidConfigValue', key, 'expected a URL');
+      assert.ok(!err.message.includes('hunter2'), err.message);
+    }
+  });
+
   void it('rejects unknown keys in the config file (typos must not pass silently)', () => {
     expectConfigError(
       () => loadRelayConfig({ configFile: 'r.json', readFile: fileOf({ prot: 1 }) }),
