@@ -5,8 +5,12 @@ import { constantTimeEqual } from '../src/bytes.js';
 import { generateRawKeyPair } from '../src/dh.js';
 import { isProtocolError } from '../src/errors.js';
 import { PreKeySignalMessage } from '../src/prekey-signal-message.js';
-import { signalDecryptPreKey } from '../src/session-cipher.js';
-import type { IdentityKeyStore } from '../src/stores.js';
+import type { CryptoProvider } from '../src/crypto-provider.js';
+import { InMemoryIdentityKeyStore } from '../src/memory-stores.js';
+import { nobleCrypto } from '../src/noble-provider.js';
+import { signalDecrypt, signalDecryptPreKey } from '../src/session-cipher.js';
+import { SignalMessage } from '../src/signal-message.js';
+import type { IdentityKeyPair, IdentityKeyStore } from '../src/stores.js';
 import { SottoPeer } from './helpers/sotto-peer.js';
 
 const te = new TextEncoder();
@@ -65,5 +69,89 @@ void describe('a repeated PreKeySignalMessage with a swapped identity key', () =
     assert.ok(!saved.some((k) => constantTimeEqual(k, intruder)), 'the swapped key was saved');
     // The genuine message still decrypts afterwards.
     assert.equal(new TextDecoder().decode(await b.decrypt(second.type, second.body, a.address)), 'two');
+  });
+});
+
+/** Counts HMAC and HKDF calls and gives up (with a non-protocol error) past `limit` of them. */
+function budgeted(base: CryptoProvider, limit: number): CryptoProvider {
+  let calls = 0;
+  const spend = (): void => {
+    if (++calls > limit) throw new Error('work budget exceeded');
+  };
+  return {
+    ...base,
+    name: 'budgeted',
+    hmacSha256: (k, d) => (spend(), base.hmacSha256(k, d)),
+    hkdfSha256: (ikm, salt, info, n) => (spend(), base.hkdfSha256(ikm, salt, info, n)),
+  };
+}
+
+/** Two devices of one account (same name and identity key): a session "with self". */
+async function selfSession(): Promise<{ a1: SottoPeer; a2: SottoPeer; sample: SignalMessage }> {
+  const a1 = new SottoPeer('alice', 1);
+  const a2 = new SottoPeer('alice', 2);
+  const twin = a2 as unknown as { identity: IdentityKeyPair; identities: InMemoryIdentityKeyStore };
+  twin.identity = a1.identity;
+  twin.identities = new InMemoryIdentityKeyStore(a1.identity, a2.registrationId);
+  await a1.processBundle(await a2.makeBundle(true), a2.address);
+  const m = await a1.encrypt(te.encode('sync'), a2.address);
+  await a2.decrypt(m.type, m.body, a1.address);
+  const r = await a2.encrypt(te.encode('ack'), a1.address);
+  await a1.decrypt(r.type, r.body, a2.address);
+  const s = await a1.encrypt(te.encode('sync 2'), a2.address);
+  assert.equal(s.type, 2);
+  return { a1, a2, sample: SignalMessage.deserialize(s.body) };
+}
+
+/** A forged SignalMessage on a known ratchet key (public: it is in every message header). */
+function forge(sample: SignalMessage, counter: number, pqRatchet: Uint8Array): Uint8Array {
+  return SignalMessage.create(
+    nobleCrypto,
+    { ...sample, counter, pqRatchet, addresses: undefined },
+    new Uint8Array(32), // any MAC key: the MAC is wrong, which the receiver learns only at the end
+    sample.senderRatchetKey,
+    sample.senderRatchetKey,
+  ).serialize();
+}
+
+void describe('a forged message with a huge counter on a session with our own other device', () => {
+  // A relay can address a message as coming from our own account. Before the MAC can be checked
+  // the receiver walks the chain up to the claimed counter, so the walk must stay bounded.
+  const BUDGET = 200_000; // > 2 × 25,000 chain HMACs + 25,000 SPQR HKDFs, ≪ 2^32
+
+  void it('a Double Ratchet counter of 2^32 − 1 is refused without walking the chain', async () => {
+    const { a1, a2, sample } = await selfSession();
+    const body = forge(sample, 0xffffffff, sample.pqRatchet);
+    await assert.rejects(
+      signalDecrypt(
+        SignalMessage.deserialize(body),
+        a1.address,
+        a2.address,
+        a2.sessions,
+        a2.identities,
+        budgeted(a2.crypto, BUDGET),
+      ),
+      (e) => isProtocolError(e, 'TooManySkippedKeys'),
+    );
+  });
+
+  void it('an SPQR index of 2^32 − 1 is refused without walking the SPQR chain', async () => {
+    const { a1, a2, sample } = await selfSession();
+    const pq = Uint8Array.of(1, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 0); // version 1, epoch 1, index 2^32−1, None
+    const body = forge(sample, sample.counter, pq);
+    await assert.rejects(
+      signalDecrypt(
+        SignalMessage.deserialize(body),
+        a1.address,
+        a2.address,
+        a2.sessions,
+        a2.identities,
+        budgeted(a2.crypto, BUDGET),
+      ),
+      (e) => isProtocolError(e, 'InvalidMessage'),
+    );
+    // The genuine message is still accepted afterwards.
+    const ok = await signalDecrypt(sample, a1.address, a2.address, a2.sessions, a2.identities, a2.crypto);
+    assert.equal(new TextDecoder().decode(ok), 'sync 2');
   });
 });
