@@ -124,23 +124,38 @@ function removeStateFiles(home: string): void {
 export const CONNECT_GRACE_MS = 5_000;
 
 /**
+ * How long a command waits for the relay to let it in at all. A relay that accepts the TCP
+ * connection but never answers (hung, or a half-open network path) fails no attempt, so the
+ * retry grace above never starts: without this bound `send`, `inbox` and `chat` would wait forever.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
  * `m.connect()`, but a relay that is down fails the command (RelayUnreachable, exit 3) instead of
  * retrying forever: the messenger reconnects with backoff and its first `ready` never settles.
+ * Fails after `graceMs` of retrying, or `timeoutMs` after the start, whichever comes first.
  */
-export function connectOrFail(m: Messenger, graceMs = CONNECT_GRACE_MS): Promise<void> {
+export function connectOrFail(
+  m: Messenger,
+  graceMs = CONNECT_GRACE_MS,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const off = m.on('connection', ({ state }) => {
-      if (state !== 'reconnecting' || timer !== undefined) return;
-      timer = setTimeout(
-        () => reject(new MessengerError('RelayUnreachable', 'the relay is unreachable')),
-        graceMs,
-      );
-    });
     const settle = () => {
       off();
       clearTimeout(timer);
+      clearTimeout(deadline);
     };
+    const unreachable = () => {
+      settle();
+      reject(new MessengerError('RelayUnreachable', 'the relay is unreachable'));
+    };
+    const deadline = setTimeout(unreachable, timeoutMs);
+    const off = m.on('connection', ({ state }) => {
+      if (state !== 'reconnecting' || timer !== undefined) return;
+      timer = setTimeout(unreachable, graceMs);
+    });
     m.connect()
       .finally(settle)
       .then(resolve, (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
