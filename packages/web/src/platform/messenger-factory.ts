@@ -9,6 +9,7 @@ import { EncryptedKv, Messenger, storeOpenFailure } from '@sotto/client';
 import type { FetchLike, WebSocketCtor } from '@sotto/wire';
 import { IdbBackend } from './idb-backend.js';
 import { setSessionStore } from './session-keys.js';
+import { holdTabLock, releaseTabLock, TabLockError } from './tab-lock.js';
 import { WebCryptoStore } from './webcrypto-store.js';
 
 export const DB_NAME = 'sotto';
@@ -35,12 +36,15 @@ async function withStore(
   unlock: (backend: IdbBackend) => Promise<WebCryptoStore>,
   start: (kv: EncryptedKv) => Promise<Messenger>,
 ): Promise<Messenger> {
+  // Held while the Messenger is open; the app releases it on lock (see tab-lock.ts).
+  if (!(await holdTabLock())) throw new TabLockError();
   const backend = await IdbBackend.open(dbName);
   let store: WebCryptoStore;
   try {
     store = await unlock(backend);
   } catch (e) {
     await backend.close();
+    releaseTabLock();
     throw storeOpenFailure(e);
   }
   try {
@@ -49,6 +53,7 @@ async function withStore(
     return m;
   } catch (e) {
     await store.close().catch(() => undefined);
+    releaseTabLock();
     throw e;
   }
 }

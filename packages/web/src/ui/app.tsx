@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { hasAccount } from '../platform/messenger-factory.js';
 import { forgetSession } from '../platform/session-keys.js';
+import { releaseTabLock } from '../platform/tab-lock.js';
 import { loadBuildInfo, type BuildInfo } from './build-info.js';
 import { SetupScreen } from './setup-screen.js';
 import { UnlockScreen } from './unlock-screen.js';
@@ -30,6 +31,7 @@ export function App() {
   const lock = async (m: Messenger) => {
     await m.close().catch(() => undefined);
     forgetSession();
+    releaseTabLock();
     setPhase({ kind: 'locked' });
   };
 

@@ -1,5 +1,6 @@
 // One clear sentence per error code (never a stack trace).
 import { MessengerError, StorageError } from '@sotto/client';
+import { TabLockError } from '../platform/tab-lock.js';
 
 const TEXT: Record<string, string> = {
   WrongPassphrase: 'Wrong passphrase. Try again.',
@@ -7,7 +8,7 @@ const TEXT: Record<string, string> = {
   AccountExists: 'This browser already holds an account.',
   RelayUnreachable: 'The relay cannot be reached. Check the relay URL and your connection.',
   RelayRejected: 'The relay refused the request.',
-  InvalidUsername: 'That username is not valid (letters, digits and _; 3–32 characters).',
+  InvalidUsername: 'That username is not valid (3–32 letters, digits and _, starting with a letter).',
   UsernameTaken: 'That username is taken.',
   UsernameNotFound: 'No one has that username on this relay.',
   InvalidAddress: 'That is not a valid Sotto address for this relay.',
@@ -20,13 +21,21 @@ const TEXT: Record<string, string> = {
   InvalidArgument: 'That input is not valid.',
   StorageFailed: 'Local storage failed.',
   NotConnected: 'Not connected to the relay.',
+  OpenInAnotherTab:
+    'Sotto is already unlocked in another tab of this browser. Use that tab, or lock it there and try again.',
 };
 
+/** The sentence for a code (the same as errorText of an error with that code). */
+export function codeText(code: string): string {
+  return TEXT[code] ?? code;
+}
+
 export function errorText(e: unknown): string {
-  if (MessengerError.is(e) || StorageError.is(e)) return TEXT[e.code] ?? `${e.code}: ${e.message}`;
+  if (MessengerError.is(e) || StorageError.is(e) || e instanceof TabLockError)
+    return TEXT[e.code] ?? `${e.code}: ${e.message}`;
   return 'Something went wrong.';
 }
 
 export function errorCode(e: unknown): string | undefined {
-  return MessengerError.is(e) || StorageError.is(e) ? e.code : undefined;
+  return MessengerError.is(e) || StorageError.is(e) || e instanceof TabLockError ? e.code : undefined;
 }

@@ -1,5 +1,5 @@
 // Unlock: the passphrase derives the KEK (scrypt), which unwraps the store's data key.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { openMessenger } from '../platform/messenger-factory.js';
 import { errorText } from './error-text.js';
@@ -8,6 +8,14 @@ export function UnlockScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
   const [pass, setPass] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
+  const input = useRef<HTMLInputElement>(null);
+  // After a failed attempt the field is focused and selected again, so the user can simply retype
+  // (the button was disabled meanwhile, which drops focus to the page).
+  useEffect(() => {
+    if (error === '') return;
+    input.current?.focus();
+    input.current?.select();
+  }, [error]);
 
   const submit = async (ev: Event) => {
     ev.preventDefault();
@@ -29,6 +37,7 @@ export function UnlockScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
         <input
           name="passphrase"
           type="password"
+          ref={input}
           autofocus
           value={pass}
           onInput={(e) => setPass(e.currentTarget.value)}
