@@ -2,7 +2,8 @@
  * In-memory store implementations. They keep SERIALISED records (bytes), exactly as a database or
  * IndexedDB store must, so tests and benchmarks pay the real (de)serialisation cost.
  */
-import { constantTimeEqual } from './bytes.js';
+import { constantTimeEqual, toHex } from './bytes.js';
+import { ProtocolError } from './errors.js';
 import type { ProtocolAddress } from './protocol-address.js';
 import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from './prekey-records.js';
 import { SessionRecord } from './session-record.js';
@@ -126,10 +127,24 @@ export class InMemoryKyberPreKeyStore implements KyberPreKeyStore {
     return Promise.resolve();
   }
 
-  /** One-time Kyber prekeys are deleted once used; last-resort ones are kept. */
-  markKyberPreKeyUsed(id: number, _signedPreKeyId: number, _baseKey: Uint8Array): Promise<void> {
+  /** (Kyber id, signed prekey id, base key) combinations a last-resort key has already served. */
+  private readonly baseKeysSeen = new Set<string>();
+
+  /**
+   * One-time Kyber prekeys are deleted once used; last-resort ones are kept, but each base key may
+   * use them once (libsignal `KyberPreKeyStore::mark_kyber_pre_key_used`: "reused base key"), so a
+   * first message replayed after its session is gone cannot set the session up again.
+   */
+  markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: Uint8Array): Promise<void> {
     const e = this.keys.get(id);
     if (e && !e.lastResort) this.keys.delete(id);
+    if (e?.lastResort) {
+      const seen = `${id}:${signedPreKeyId}:${toHex(baseKey)}`;
+      if (this.baseKeysSeen.has(seen)) {
+        return Promise.reject(new ProtocolError('InvalidMessage', 'reused base key'));
+      }
+      this.baseKeysSeen.add(seen);
+    }
     return Promise.resolve();
   }
 

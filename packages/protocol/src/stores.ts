@@ -57,7 +57,9 @@ export interface KyberPreKeyStore {
   saveKyberPreKey(id: number, record: KyberPreKeyRecord, options?: { lastResort?: boolean }): Promise<void>;
   /**
    * Called after a Kyber prekey decrypted a session's first message. A one-time Kyber prekey must
-   * be removed (or refused from now on); a last-resort one is kept.
+   * be removed (or refused from now on); a last-resort one is kept, but must reject (throw) a
+   * combination of `id`, `signedPreKeyId` and `baseKey` it has seen before, as libsignal's contract
+   * says: that is a replayed first message whose session is no longer in the record.
    */
   markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: Uint8Array): Promise<void>;
 }

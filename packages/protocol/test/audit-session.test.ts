@@ -9,6 +9,7 @@ import type { CryptoProvider } from '../src/crypto-provider.js';
 import { InMemoryIdentityKeyStore } from '../src/memory-stores.js';
 import { nobleCrypto } from '../src/noble-provider.js';
 import { signalDecrypt, signalDecryptPreKey } from '../src/session-cipher.js';
+import { SessionRecord } from '../src/session-record.js';
 import { SignalMessage } from '../src/signal-message.js';
 import type { IdentityKeyPair, IdentityKeyStore } from '../src/stores.js';
 import { SottoPeer } from './helpers/sotto-peer.js';
@@ -153,5 +154,19 @@ void describe('a forged message with a huge counter on a session with our own ot
     // The genuine message is still accepted afterwards.
     const ok = await signalDecrypt(sample, a1.address, a2.address, a2.sessions, a2.identities, a2.crypto);
     assert.equal(new TextDecoder().decode(ok), 'sync 2');
+  });
+});
+
+void describe('a first message replayed after its session is gone', () => {
+  void it('is refused when it used a last-resort Kyber prekey (libsignal: "reused base key")', async () => {
+    const a = new SottoPeer('alice', 1);
+    const b = new SottoPeer('bob', 1);
+    // No one-time EC prekey and a last-resort Kyber prekey: nothing is consumed by the first use.
+    await a.processBundle(await b.makeBundle(false, { lastResortKyber: true }), b.address);
+    const first = await a.encrypt(te.encode('once'), b.address);
+    assert.equal(new TextDecoder().decode(await b.decrypt(first.type, first.body, a.address)), 'once');
+    // The session that recognised repeats is gone (archived past 40 states, or reset).
+    await b.sessions.saveSession(a.address, SessionRecord.newFresh());
+    await assert.rejects(b.decrypt(first.type, first.body, a.address), (e) => isProtocolError(e));
   });
 });
