@@ -1,6 +1,7 @@
 /** Audit findings on session set-up and decryption, each a test that failed before its fix. */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { constantTimeEqual } from '../src/bytes.js';
 import { generateRawKeyPair } from '../src/dh.js';
 import { isProtocolError } from '../src/errors.js';
@@ -9,7 +10,9 @@ import type { CryptoProvider } from '../src/crypto-provider.js';
 import { InMemoryIdentityKeyStore } from '../src/memory-stores.js';
 import { nobleCrypto } from '../src/noble-provider.js';
 import { signalDecrypt, signalDecryptPreKey } from '../src/session-cipher.js';
+import { ratchetDecrypt } from '../src/double-ratchet.js';
 import { SessionRecord } from '../src/session-record.js';
+import { encodeSessionState } from '../src/session-state.js';
 import { SignalMessage } from '../src/signal-message.js';
 import type { IdentityKeyPair, IdentityKeyStore } from '../src/stores.js';
 import { SottoPeer } from './helpers/sotto-peer.js';
@@ -170,3 +173,96 @@ void describe('a first message replayed after its session is gone', () => {
     await assert.rejects(b.decrypt(first.type, first.body, a.address), (e) => isProtocolError(e));
   });
 });
+
+void describe('a corrupted message never changes the stored session', () => {
+  const mutation = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), {
+    minLength: 1,
+    maxLength: 3,
+  });
+
+  void it('SignalMessage: any byte changes → a typed error and the record bytes unchanged (property)', async () => {
+    const { a, b } = await establishedPair();
+    const sent: { type: number; body: Uint8Array }[] = [];
+    for (let i = 0; i < 4; i++) sent.push(await a.encrypt(te.encode(`m${i}`), b.address));
+    // Deliver one so that Bob holds skipped keys, a receiver chain and an SPQR window.
+    await b.decrypt(sent[2]!.type, sent[2]!.body, a.address);
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: 3 }), mutation, async (which, flips) => {
+        const before = b.sessions.rawSession(a.address)!.slice();
+        const body = sent[which]!.body.slice();
+        for (const [at, x] of flips) body[at % body.length]! ^= x;
+        await assert.rejects(
+          async () => b.decrypt(2, body, a.address),
+          (e) => isProtocolError(e),
+        );
+        assert.deepEqual(b.sessions.rawSession(a.address), before);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  void it('ratchetDecrypt itself leaves the in-memory state unchanged when it fails (property)', async () => {
+    // The record in memory matters too: when the current state fails and an archived one
+    // decrypts, the current state is archived as it is in memory.
+    const { a, b } = await establishedPair();
+    const sent: { type: number; body: Uint8Array }[] = [];
+    for (let i = 0; i < 4; i++) sent.push(await a.encrypt(te.encode(`m${i}`), b.address));
+    await b.decrypt(sent[2]!.type, sent[2]!.body, a.address);
+    const raw = b.sessions.rawSession(a.address)!;
+    fc.assert(
+      fc.property(fc.nat({ max: 3 }), mutation, (which, flips) => {
+        const body = sent[which]!.body.slice();
+        for (const [at, x] of flips) body[at % body.length]! ^= x;
+        let message: SignalMessage;
+        try {
+          message = SignalMessage.deserialize(body);
+        } catch (e) {
+          assert.ok(isProtocolError(e));
+          return;
+        }
+        const state = SessionRecord.deserialize(raw).currentState!;
+        const before = encodeSessionState(state);
+        assert.throws(
+          () => ratchetDecrypt(b.crypto, state, message, undefined),
+          (e) => isProtocolError(e),
+        );
+        assert.deepEqual(encodeSessionState(state), before);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  void it('PreKeySignalMessage: a typed error leaves the record and prekeys alone (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(mutation, async (flips) => {
+        const a = new SottoPeer('alice', 1);
+        const b = new SottoPeer('bob', 1);
+        await a.processBundle(await b.makeBundle(true), b.address);
+        const m = await a.encrypt(te.encode('first'), b.address);
+        const body = m.body.slice();
+        for (const [at, x] of flips) body[at % body.length]! ^= x;
+        try {
+          const pt = await b.decrypt(3, body, a.address);
+          // Only the unauthenticated outer fields may change without failing (as in libsignal).
+          assert.equal(new TextDecoder().decode(pt), 'first');
+        } catch (e) {
+          assert.ok(isProtocolError(e), String(e));
+          assert.equal(b.sessions.rawSession(a.address), undefined);
+          assert.equal(new TextDecoder().decode(await b.decrypt(3, m.body, a.address)), 'first');
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+async function establishedPair(): Promise<{ a: SottoPeer; b: SottoPeer }> {
+  const a = new SottoPeer('alice', 1);
+  const b = new SottoPeer('bob', 1);
+  await a.processBundle(await b.makeBundle(true), b.address);
+  const m = await a.encrypt(te.encode('hi'), b.address);
+  await b.decrypt(m.type, m.body, a.address);
+  const r = await b.encrypt(te.encode('hey'), a.address);
+  await a.decrypt(r.type, r.body, b.address);
+  return { a, b };
+}
