@@ -6,6 +6,9 @@ import { z } from 'zod';
 const MIB = 1024 * 1024;
 const DAY = 24 * 60 * 60;
 
+/** The largest attachmentMaxBytes either store can hold and hand back (see attachmentMaxBytes). */
+export const MAX_ATTACHMENT_BYTES = 255 * MIB;
+
 const count = (max: number) => z.number().int().min(1).max(max);
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -43,12 +46,17 @@ export const relayConfigShape = {
     .min(1024)
     .max(64 * MIB)
     .default(1 * MIB),
-  /** Largest encrypted attachment accepted, in bytes. */
+  /**
+   * Largest encrypted attachment accepted, in bytes. At most 255 MiB: PostgreSQL returns a bytea as
+   * hex text, two characters a byte, and node-postgres cannot build a string of 512 MiB (V8's limit
+   * is 2^29 − 24 characters), so reading a 256 MiB blob crashes the process; better-sqlite3 refuses
+   * to bind a blob of 512 MiB. Both were measured; below the cap both stores round-trip the bytes.
+   */
   attachmentMaxBytes: z
     .number()
     .int()
     .min(1024)
-    .max(4096 * MIB)
+    .max(MAX_ATTACHMENT_BYTES)
     .default(100 * MIB),
   /** Attachments are deleted this long after upload. */
   attachmentTtlSeconds: seconds(60, 365 * DAY).default(30 * DAY),

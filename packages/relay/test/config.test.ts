@@ -175,6 +175,22 @@ void describe('loadRelayConfig() validation errors', () => {
     );
   });
 
+  void it('caps attachmentMaxBytes at 255 MiB, the largest blob both stores can hand back', () => {
+    const MIB = 1024 * 1024;
+    assert.equal(
+      loadRelayConfig({ flags: { attachmentMaxBytes: String(255 * MIB) } }).attachmentMaxBytes,
+      255 * MIB,
+    );
+    for (const bytes of [256 * MIB, 600 * MIB, 4096 * MIB]) {
+      expectConfigError(
+        () => loadRelayConfig({ env: { SOTTO_ATTACHMENT_MAX_BYTES: String(bytes) } }),
+        'InvalidConfigValue',
+        'attachmentMaxBytes',
+        String(255 * MIB),
+      );
+    }
+  });
+
   void it('rejects numbers with trailing junk, fractions and exponents from text sources', () => {
     for (const bad of ['80abc', '80.5', '1e3', '0x50', '']) {
       if (bad === '') continue; // empty means "unset" for env; checked separately
