@@ -1,13 +1,18 @@
 /**
  * Account setup's relay field in real Chromium: the web client only uses the relay that served it
  * (CSP connect-src and per-origin IndexedDB), so another relay's URL is refused with the reason
- * before anything is contacted, and a malformed URL is a clear error. Nothing is created.
+ * before anything is contacted, and a malformed URL is a clear error. Nothing is created. A malformed
+ * username is refused before the account is created; a taken one leaves the account created (as the
+ * CLI's init) and the form asks for another username instead of dead-ending.
  */
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
+import { MemoryKv, Messenger } from '@sotto/client';
+import type { WebSocketCtor } from '@sotto/wire';
 import {
   ensureBuilt,
   launchChromium,
@@ -17,6 +22,7 @@ import {
   WAIT_MS,
   type WebRelay,
 } from './helpers/browser.js';
+import { myAddress } from './helpers/ui.js';
 
 let relay: WebRelay;
 let browser: Browser;
@@ -25,6 +31,7 @@ let requests: string[];
 let other: Server;
 let otherUrl: string;
 let otherHits = 0;
+let nodeUser: Messenger | undefined;
 
 before(async () => {
   ensureBuilt();
@@ -44,6 +51,7 @@ before(async () => {
 });
 
 after(async () => {
+  await nodeUser?.close();
   await browser?.close();
   await relay?.close();
   await new Promise((r) => other?.close(r));
@@ -79,5 +87,44 @@ void describe('account setup: the relay is the origin that served the app', () =
   void it('says a malformed relay URL is not a URL', async () => {
     assert.match(await trySetup('relay dot example'), /not a valid URL/);
     assert.match(await trySetup(`${relay.url}/some/path`), /no path, query or login/);
+  });
+});
+
+void describe('account setup: usernames', () => {
+  async function fillSetup(username: string): Promise<void> {
+    await page.goto(`${relay.url}/`);
+    await page.getByTestId('setup-screen').waitFor();
+    await page.locator('input[name=username]').fill(username);
+    await page.locator('input[name=passphrase]').fill('hana passphrase 1');
+    await page.locator('input[name=passphrase2]').fill('hana passphrase 1');
+    await page.getByRole('button', { name: 'Create account' }).click();
+  }
+
+  void it('refuses a malformed username before creating anything', async () => {
+    await fillSetup('9 lives!');
+    assert.match(await page.getByTestId('error').innerText(), /not valid.*starting with a letter/);
+    await page.reload();
+    await page.getByTestId('setup-screen').waitFor(); // not "locked": no account was created
+  });
+
+  void it('after a taken username, keeps the created account and claims another name', async () => {
+    nodeUser = await Messenger.create({
+      store: new MemoryKv(),
+      relayUrl: relay.url,
+      username: 'hana',
+      WebSocket: WebSocket as unknown as WebSocketCtor,
+    });
+    await fillSetup('hana');
+    const err = page.getByTestId('error');
+    await err.waitFor();
+    assert.match(await err.innerText(), /That username is taken\. Your account was created/);
+    // Only the username is asked for now; the passphrase already encrypts the stored account.
+    assert.equal(await page.locator('input[name=passphrase]').count(), 0);
+    await page.locator('input[name=username]').fill('hana_2');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByTestId('main-screen').waitFor();
+    assert.match(await myAddress(page), /^sotto:/);
+    assert.equal(await page.getByTestId('my-username').innerText(), '@hana_2');
+    await screenshot(page, '12-setup-username-taken-recovered');
   });
 });

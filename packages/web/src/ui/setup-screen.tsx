@@ -1,8 +1,13 @@
 // Create account: optional username, passphrase twice, relay URL (the serving origin; see relay-url.ts).
+// A taken username does not undo the account (Messenger.create registers first, as the CLI's init):
+// the form then offers another username for the account already in this browser.
 import { useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
-import { createMessenger } from '../platform/messenger-factory.js';
-import { errorText } from './error-text.js';
+import { USERNAME_RE } from '@sotto/wire';
+import { createMessenger, openMessenger } from '../platform/messenger-factory.js';
+import { forgetSession } from '../platform/session-keys.js';
+import { releaseTabLock } from '../platform/tab-lock.js';
+import { codeText, errorCode, errorText } from './error-text.js';
 import { checkRelayUrl } from './relay-url.js';
 
 const MIN_PASSPHRASE = 8;
@@ -14,9 +19,40 @@ export function SetupScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
   const [relay, setRelay] = useState(location.origin);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
+  // The account exists but its username could not be claimed: only a username is asked for now.
+  const [created, setCreated] = useState(false);
+
+  /** Opens the account created before and claims `name` (none: continue without a username). */
+  const claim = async (name: string): Promise<Messenger> => {
+    const m = await openMessenger(pass);
+    if (name === '') return m;
+    try {
+      await m.setUsername(name);
+      return m;
+    } catch (e) {
+      await m.close().catch(() => undefined);
+      forgetSession();
+      releaseTabLock();
+      throw e;
+    }
+  };
 
   const submit = async (ev: Event) => {
     ev.preventDefault();
+    const name = username.trim().replace(/^@/, '');
+    // Checked before anything is created, so a malformed name never leaves a half-set-up account.
+    if (name !== '' && !USERNAME_RE.test(name)) return setError(codeText('InvalidUsername'));
+    if (created) {
+      setBusy(true);
+      setError('');
+      try {
+        onOpen(await claim(name));
+      } catch (e) {
+        setError(errorText(e));
+        setBusy(false);
+      }
+      return;
+    }
     if (pass.length < MIN_PASSPHRASE)
       return setError(`Use a passphrase of at least ${MIN_PASSPHRASE} characters.`);
     if (pass !== pass2) return setError('The passphrases do not match.');
@@ -25,9 +61,13 @@ export function SetupScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
     setBusy(true);
     setError('');
     try {
-      onOpen(await createMessenger(pass, relayUrl.url, username.trim() || undefined));
+      onOpen(await createMessenger(pass, relayUrl.url, name || undefined));
     } catch (e) {
-      setError(errorText(e));
+      const code = errorCode(e);
+      if (code === 'UsernameTaken' || code === 'InvalidUsername') {
+        setCreated(true);
+        setError(`${errorText(e)} Your account was created: choose another username, or leave it empty.`);
+      } else setError(errorText(e));
       setBusy(false);
     }
   };
@@ -48,35 +88,39 @@ export function SetupScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
           onInput={(e) => setUsername(e.currentTarget.value)}
         />
       </label>
-      <label>
-        Passphrase
-        <input
-          name="passphrase"
-          type="password"
-          value={pass}
-          onInput={(e) => setPass(e.currentTarget.value)}
-        />
-      </label>
-      <label>
-        Repeat passphrase
-        <input
-          name="passphrase2"
-          type="password"
-          value={pass2}
-          onInput={(e) => setPass2(e.currentTarget.value)}
-        />
-      </label>
-      <label>
-        Relay URL
-        <input name="relay" value={relay} onInput={(e) => setRelay(e.currentTarget.value)} />
-      </label>
+      {!created && (
+        <>
+          <label>
+            Passphrase
+            <input
+              name="passphrase"
+              type="password"
+              value={pass}
+              onInput={(e) => setPass(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            Repeat passphrase
+            <input
+              name="passphrase2"
+              type="password"
+              value={pass2}
+              onInput={(e) => setPass2(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            Relay URL
+            <input name="relay" value={relay} onInput={(e) => setRelay(e.currentTarget.value)} />
+          </label>
+        </>
+      )}
       {error && (
         <p class="error" role="alert" data-testid="error">
           {error}
         </p>
       )}
       <button type="submit" disabled={busy}>
-        {busy ? 'Creating… (deriving keys)' : 'Create account'}
+        {created ? (busy ? 'Saving…' : 'Continue') : busy ? 'Creating… (deriving keys)' : 'Create account'}
       </button>
     </form>
   );
