@@ -10,7 +10,9 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { SQLITE_FILE_NAME, openSqliteStore } from '../src/store/sqlite/open-sqlite-store.js';
-import { startTestRelay } from './helpers/harness.js';
+import { RelayError } from '@sotto/wire';
+import { createLogger } from '../src/logger.js';
+import { registerUser, startTestRelay } from './helpers/harness.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -39,6 +41,41 @@ void describe('/healthz checks that the database can be written', () => {
       other.close();
       await t.close();
     }
+  });
+});
+
+void describe('requests the database cannot serve', () => {
+  void it('answer 503 Unavailable (not 500 Internal) and log the driver code, nothing else', async () => {
+    const dataDir = tempDir();
+    const lines: string[] = [];
+    const t = await startTestRelay(
+      {},
+      {
+        store: await openSqliteStore(dataDir, { busyTimeoutMs: 50 }),
+        log: createLogger('debug', (l) => lines.push(l)),
+      },
+    );
+    const other = new Database(join(dataDir, SQLITE_FILE_NAME));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      await assert.rejects(
+        registerUser(t),
+        (e: unknown) => e instanceof RelayError && e.code === 'Unavailable' && e.status === 503,
+      );
+      other.exec('ROLLBACK');
+      const user = await registerUser(t);
+      assert.match(user.accountId, /^[0-9a-f-]{36}$/, 'the same request succeeds once the lock is gone');
+    } finally {
+      other.close();
+      await t.close();
+    }
+    const warned = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['event'] === 'store_unavailable');
+    assert.deepEqual(
+      warned.map(({ t: _t, ...rest }) => rest),
+      [{ level: 'warn', event: 'store_unavailable', route: '/v1/accounts', code: 'SQLITE_BUSY' }],
+    );
   });
 });
 

@@ -10,6 +10,7 @@ import { addOpsRoutes } from '../routes/ops-routes.js';
 import { RelayHttpError } from './relay-http-error.js';
 import { sendError } from './respond.js';
 import { Router } from './router.js';
+import { storeUnavailableCode } from './store-unavailable.js';
 
 /**
  * Extension point for serving files at `/` (the web client issue). Called for GET/HEAD requests
@@ -50,8 +51,14 @@ export function createHttpApp(ctx: AppContext, serveStatic?: StaticHandler) {
       if (err instanceof RelayHttpError) {
         sendError(res, err.code, err.code === 'Internal' ? undefined : err.message, err.details);
       } else {
-        ctx.log.error('http_handler_failed', { route });
-        sendError(res, 'Internal');
+        const unavailable = storeUnavailableCode(err);
+        if (unavailable !== undefined) {
+          ctx.log.warn('store_unavailable', { route, code: unavailable });
+          sendError(res, 'Unavailable');
+        } else {
+          ctx.log.error('http_handler_failed', { route });
+          sendError(res, 'Internal');
+        }
       }
     } finally {
       ctx.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
