@@ -84,13 +84,14 @@ interface DhStepPlan {
 
 /** A DH ratchet step for a new remote ratchet key: receiving then sending half-step. */
 function planDhRatchetStep(crypto: CryptoProvider, state: SessionState, theirKey: Uint8Array): DhStepPlan {
-  const [root1, recvChainKey] = rootStep(
-    crypto,
-    state.rootKey,
-    agree(crypto, state.sender.ratchetPrivate, theirKey),
-  );
+  const dh1 = agree(crypto, state.sender.ratchetPrivate, theirKey);
+  const [root1, recvChainKey] = rootStep(crypto, state.rootKey, dh1);
   const ours = generateRawKeyPair(crypto);
-  const [root2, sendChainKey] = rootStep(crypto, root1, agree(crypto, ours.privateKey, theirKey));
+  const dh2 = agree(crypto, ours.privateKey, theirKey);
+  const [root2, sendChainKey] = rootStep(crypto, root1, dh2);
+  // DH outputs and the intermediate root key are not needed again (Double Ratchet spec §3.5:
+  // delete what is no longer needed).
+  zeroize(dh1, dh2, root1);
   return {
     rootKey: root2,
     chain: { ratchetKey: theirKey, chainKey: recvChainKey, index: 0, skipped: [] },

@@ -3,7 +3,7 @@
  * (`processPreKeyBundle`); Bob processes Alice's first PreKeySignalMessage (`processPreKeyMessage`,
  * called by `signalDecryptPreKey`).
  */
-import { constantTimeEqual } from './bytes.js';
+import { constantTimeEqual, zeroize } from './bytes.js';
 import type { CryptoProvider } from './crypto-provider.js';
 import { ProtocolError } from './errors.js';
 import { generateRawKeyPair, agree } from './dh.js';
@@ -69,23 +69,28 @@ export async function processPreKeyBundle(
   const record = (await sessionStore.getSession(remoteAddress)) ?? SessionRecord.newFresh();
   const ours = await identityStore.getIdentityKeyPair();
   const base = generateRawKeyPair(crypto);
-  const { keys, kyberCiphertext } = pqxdhInitiate(crypto, {
-    ourIdentityPrivate: ours.privateKey,
-    ourBasePrivate: base.privateKey,
-    theirIdentityKey: theirIdentity,
-    theirSignedPreKey: bundle.signedPreKey,
-    theirOneTimePreKey: bundle.preKey,
-    theirKyberPreKey: bundle.kyberPreKey,
-    encapsulate: testHooks?.kemEncapsulate,
-  });
+  let handshake: ReturnType<typeof pqxdhInitiate>;
+  try {
+    handshake = pqxdhInitiate(crypto, {
+      ourIdentityPrivate: ours.privateKey,
+      ourBasePrivate: base.privateKey,
+      theirIdentityKey: theirIdentity,
+      theirSignedPreKey: bundle.signedPreKey,
+      theirOneTimePreKey: bundle.preKey,
+      theirKyberPreKey: bundle.kyberPreKey,
+      encapsulate: testHooks?.kemEncapsulate,
+    });
+  } finally {
+    // PQXDH spec §3.3: Alice deletes her ephemeral private key once the shared secret is derived.
+    zeroize(base.privateKey);
+  }
+  const { keys, kyberCiphertext } = handshake;
   // Bob's signed prekey doubles as his first ratchet key: receive chain from PQXDH, then one
   // root step with a fresh sending ratchet key (libsignal `initialize_alice_session`).
   const sending = generateRawKeyPair(crypto);
-  const [rootKey, sendChainKey] = rootStep(
-    crypto,
-    keys.rootKey,
-    agree(crypto, sending.privateKey, bundle.signedPreKey),
-  );
+  const dh = agree(crypto, sending.privateKey, bundle.signedPreKey);
+  const [rootKey, sendChainKey] = rootStep(crypto, keys.rootKey, dh);
+  zeroize(dh, keys.rootKey);
   const self = isSelfSession(localAddress, ours.publicKey, remoteAddress, theirIdentity);
   const state: SessionState = {
     sessionVersion: CIPHERTEXT_MESSAGE_CURRENT_VERSION,

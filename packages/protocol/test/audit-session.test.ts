@@ -266,3 +266,61 @@ async function establishedPair(): Promise<{ a: SottoPeer; b: SottoPeer }> {
   await a.decrypt(r.type, r.body, b.address);
   return { a, b };
 }
+
+void describe('secrets of a handshake and a ratchet step are wiped once used', () => {
+  /** nobleCrypto that keeps every X25519 output and every 32-byte random draw it hands out. */
+  function recording(): { crypto: CryptoProvider; dh: Uint8Array[]; random32: Uint8Array[] } {
+    const dh: Uint8Array[] = [];
+    const random32: Uint8Array[] = [];
+    const crypto: CryptoProvider = {
+      ...nobleCrypto,
+      name: 'recording',
+      x25519: (priv, pub) => {
+        const out = nobleCrypto.x25519(priv, pub);
+        dh.push(out);
+        return out;
+      },
+      randomBytes: (n) => {
+        const out = nobleCrypto.randomBytes(n);
+        if (n === 32) random32.push(out);
+        return out;
+      },
+    };
+    return { crypto, dh, random32 };
+  }
+  const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
+
+  void it("Alice's base private key and every DH output of processPreKeyBundle", async () => {
+    const rec = recording();
+    const a = new SottoPeer('alice', 1, rec.crypto);
+    const b = new SottoPeer('bob', 1);
+    const bundle = await b.makeBundle(true);
+    rec.dh.length = 0;
+    rec.random32.length = 0;
+    await a.processBundle(bundle, b.address);
+    // Draws in order: base key, Kyber encapsulation randomness, first sending ratchet key.
+    assert.equal(rec.random32.length, 3);
+    assert.ok(isZero(rec.random32[0]!), 'base (ephemeral) private key kept');
+    assert.ok(isZero(rec.random32[1]!), 'KEM randomness kept');
+    assert.ok(!isZero(rec.random32[2]!), 'the sending ratchet key is session state');
+    assert.equal(rec.dh.length, 5);
+    rec.dh.forEach((d, i) => assert.ok(isZero(d), `DH output ${i} kept`));
+    // And the session works.
+    const m = await a.encrypt(te.encode('x'), b.address);
+    assert.equal(new TextDecoder().decode(await b.decrypt(m.type, m.body, a.address)), 'x');
+  });
+
+  void it('every DH output of a receiving DH ratchet step', async () => {
+    const rec = recording();
+    const a = new SottoPeer('alice', 1, rec.crypto);
+    const b = new SottoPeer('bob', 1);
+    await a.processBundle(await b.makeBundle(false), b.address);
+    const m = await a.encrypt(te.encode('x'), b.address);
+    await b.decrypt(m.type, m.body, a.address);
+    const r = await b.encrypt(te.encode('y'), a.address);
+    rec.dh.length = 0;
+    assert.equal(new TextDecoder().decode(await a.decrypt(r.type, r.body, b.address)), 'y');
+    assert.equal(rec.dh.length, 2);
+    rec.dh.forEach((d, i) => assert.ok(isZero(d), `DH output ${i} kept`));
+  });
+});
