@@ -12,7 +12,14 @@ import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { queueLines, type LineQueue } from './line-queue.js';
 import { messageLine, safeText, shortTime } from './message-format.js';
-import { connectOrFail, homeDir, openMessenger, toCliError, withHome } from './messenger-session.js';
+import {
+  connectionLoss,
+  connectOrFail,
+  homeDir,
+  openMessenger,
+  toCliError,
+  withHome,
+} from './messenger-session.js';
 
 const HELP = '/quit leave · /verify show the safety number · /accept accept a changed safety number · /help';
 
@@ -167,6 +174,10 @@ async function converse(m: Messenger, name: string, historyCount: number, term: 
     }),
   );
 
+  // A connection taken over by another sotto command on this home ends the chat (exit 3) instead
+  // of leaving it open while it receives nothing.
+  const loss = connectionLoss(m);
+  term.onEvent(loss.off);
   await connectOrFail(m);
   say(c.dim(`connected · ${shortTime(Date.now())}`));
 
@@ -228,7 +239,7 @@ async function converse(m: Messenger, name: string, historyCount: number, term: 
   // One line at a time, in input order: what was typed or piped before `connected` goes out first.
   term.prompt();
   for (;;) {
-    const raw = await input.next();
+    const raw = await Promise.race([input.next(), loss.lost]);
     if (raw === null) break; // end of input: Ctrl-D, the end of a pipe, Ctrl-C
     const line = raw.trim();
     const cmd = line.split(/\s+/)[0];
@@ -243,11 +254,13 @@ async function converse(m: Messenger, name: string, historyCount: number, term: 
   if (unaccepted > 0) {
     out.write(c.dim(`waiting for the relay to accept ${plural(unaccepted)}…`) + '\n');
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await new Promise<void>((done) => {
-      allAccepted = done;
-      timer = setTimeout(done, SEND_GRACE_MS);
-    });
-    clearTimeout(timer);
+    await Promise.race([
+      new Promise<void>((done) => {
+        allAccepted = done;
+        timer = setTimeout(done, SEND_GRACE_MS);
+      }),
+      loss.lost,
+    ]).finally(() => clearTimeout(timer));
   }
   out.write(c.dim('bye') + '\n');
   throwIfNotSent(failures, unaccepted, term.home);

@@ -8,7 +8,7 @@ import { CliError } from '../cli-error.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { messageJson, messageLine, safeText } from './message-format.js';
-import { connectOrFail, withHome, withMessenger } from './messenger-session.js';
+import { connectionLoss, connectOrFail, withHome, withMessenger } from './messenger-session.js';
 
 function parseWait(v: unknown): number {
   const t = typeof v === 'string' ? v.trim() : '0';
@@ -54,25 +54,34 @@ export const inboxCommand: CliCommand = {
         m.on('contactAdded', ({ contact }) => {
           ctx.io.stderr(`note: a new contact wrote to you: ${safeText(contact)}\n`);
         });
-        await connectOrFail(m);
-        await m.whenQueueEmpty();
-        await printUnread(m, show);
-        live = true;
-        if (wait > 0) {
-          await new Promise<void>((done) => {
-            const t = setTimeout(done, wait * 1000);
-            const off = ctx.io.onSignal(() => {
-              clearTimeout(t);
-              off();
-              done();
-            });
-          });
-          // Anything that arrived between the backlog and going live.
+        const loss = connectionLoss(m);
+        // Every wait below ends with an error if the connection is taken over (not silently).
+        const connected = <T>(p: Promise<T>) => Promise.race([p, loss.lost]);
+        try {
+          await connectOrFail(m);
+          await connected(m.whenQueueEmpty());
           await printUnread(m, show);
+          live = true;
+          if (wait > 0) {
+            await connected(
+              new Promise<void>((done) => {
+                const t = setTimeout(done, wait * 1000);
+                const off = ctx.io.onSignal(() => {
+                  clearTimeout(t);
+                  off();
+                  done();
+                });
+              }),
+            );
+            // Anything that arrived between the backlog and going live.
+            await printUnread(m, show);
+          }
+          await Promise.all(pendingLive);
+          // The receipts for what was just received: sent before exiting, not left for the next run.
+          await connected(m.flushOutbox());
+        } finally {
+          loss.off();
         }
-        await Promise.all(pendingLive);
-        // The receipts for what was just received: sent before exiting, not left for the next run.
-        await m.flushOutbox();
       });
     });
   },

@@ -162,6 +162,65 @@ export function connectOrFail(
   });
 }
 
+/** Watches a messenger's relay connection for the rest of a command; see connectionLoss(). */
+export interface ConnectionWatch {
+  /** Rejects with a CliError once the connection ended for good; never resolves. */
+  lost: Promise<never>;
+  /** Stops watching (before closing the messenger, which also ends the connection). */
+  off: () => void;
+}
+
+/**
+ * Fails a command whose relay connection ends for good while it still needs it. The relay keeps one
+ * connection per device: another `sotto` command on the same home that connects takes it over
+ * (ConnectionReplaced), and this one is never reconnected. Without this, `send` would wait for an
+ * acceptance that never comes (Node then exits 13, silently) and `inbox --wait` / `chat` would
+ * look alive while receiving nothing. Call before connecting.
+ */
+export function connectionLoss(m: Messenger): ConnectionWatch {
+  let reason = '';
+  let watching = true;
+  const offs: (() => void)[] = [];
+  const lost = new Promise<never>((_, reject) => {
+    offs.push(
+      m.on('error', (e) => {
+        if (e.code === 'RelayRejected') reason = e.message;
+      }),
+      m.on('connection', ({ state }) => {
+        if (state !== 'closed') return;
+        // The messenger reports why right after the state change.
+        setTimeout(() => {
+          if (watching) reject(connectionLostError(reason));
+        }, 0);
+      }),
+    );
+  });
+  lost.catch(() => undefined);
+  return {
+    lost,
+    off: () => {
+      watching = false;
+      for (const off of offs) off();
+    },
+  };
+}
+
+function connectionLostError(reason: string): CliError {
+  if (reason.includes('ConnectionReplaced')) {
+    return new CliError(
+      'ConnectionReplaced',
+      'another sotto command on this home connected to the relay and took over the connection ' +
+        '(one per device): run them one after another; nothing unsent is lost, it goes out with ' +
+        'your next send, inbox or chat',
+      ExitCode.Unavailable,
+    );
+  }
+  if (reason.includes('Unauthorized')) {
+    return new CliError('Unauthorized', 'the relay no longer recognises this device', ExitCode.Auth);
+  }
+  return new CliError('ConnectionClosed', 'the relay closed the connection', ExitCode.Unavailable);
+}
+
 /** Unlocks the account in `home`; runs `fn`; always closes. */
 export async function withMessenger<T>(
   ctx: CliContext,

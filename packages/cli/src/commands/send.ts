@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { connectOrFail, print, withHome, withMessenger } from './messenger-session.js';
+import { connectionLoss, connectOrFail, print, withHome, withMessenger } from './messenger-session.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -27,15 +27,20 @@ export const sendCommand: CliCommand = {
       if (text.length === 0) throw new CliError('EmptyMessage', 'the message is empty', ExitCode.Usage);
       await withMessenger(ctx, self, async (m) => {
         await m.contact(name); // unknown contact: fail before touching the network
-        await connectOrFail(m);
-        const sent = await m.send(name, text);
-        await sent.accepted;
-        print(
-          ctx,
-          json,
-          { id: sent.id, to: name, state: 'sent', sent: new Date(sent.entry.sentAt).toISOString() },
-          `sent ${sent.id}`,
-        );
+        const loss = connectionLoss(m);
+        try {
+          await connectOrFail(m);
+          const sent = await m.send(name, text);
+          await Promise.race([sent.accepted, loss.lost]);
+          print(
+            ctx,
+            json,
+            { id: sent.id, to: name, state: 'sent', sent: new Date(sent.entry.sentAt).toISOString() },
+            `sent ${sent.id}`,
+          );
+        } finally {
+          loss.off();
+        }
       });
     });
   },
