@@ -8,6 +8,7 @@
  *   i/<accountId>                 trusted identity key, 33 bytes   (trust on first use)
  *   s/<accountId>/<deviceId>      protocol SessionRecord bytes
  *   pk/<id> spk/<id> kpk/<id>     protocol prekey records (kpk: 1 flag byte lastResort + record)
+ *   kb/<kyberId>/<spkId>/<baseKey> a last-resort Kyber prekey served this base key (replay guard)
  *   h/<accountId>/<sentAt>/<id>   history entry                    (history-record.ts)
  *   m/<messageId>                 → the history key of that message
  *   o/<messageId>                 outbox entry                     (outbox-record.ts)
@@ -126,6 +127,19 @@ export class LocalState {
 
   deletePreKey(kind: 'pk' | 'spk' | 'kpk', id: number): void {
     this.tx.delete(`${kind}/${pad(id, 8)}`);
+  }
+
+  private kyberBaseKeyKey(kyberId: number, signedPreKeyId: number, baseKey: Uint8Array): string {
+    return `kb/${pad(kyberId, 8)}/${pad(signedPreKeyId, 8)}/${bytesToHex(baseKey)}`;
+  }
+
+  /** Whether a last-resort Kyber prekey already set up a session with this signed prekey and base key. */
+  async kyberBaseKeySeen(kyberId: number, signedPreKeyId: number, baseKey: Uint8Array): Promise<boolean> {
+    return (await this.tx.get(this.kyberBaseKeyKey(kyberId, signedPreKeyId, baseKey))) !== undefined;
+  }
+
+  markKyberBaseKey(kyberId: number, signedPreKeyId: number, baseKey: Uint8Array): void {
+    this.tx.put(this.kyberBaseKeyKey(kyberId, signedPreKeyId, baseKey), Uint8Array.of(1));
   }
 
   // ---------- history ----------

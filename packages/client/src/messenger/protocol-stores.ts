@@ -11,6 +11,7 @@
 import {
   KyberPreKeyRecord,
   PreKeyRecord,
+  ProtocolError,
   SessionRecord,
   SignedPreKeyRecord,
   constantTimeEqual,
@@ -117,10 +118,18 @@ export function protocolStores(state: LocalState, account: AccountRecord): Proto
       state.putPreKey('kpk', id, out);
       return Promise.resolve();
     },
-    async markKyberPreKeyUsed(id) {
-      // One-time Kyber keys are deleted once used; the last-resort key stays until rotated out.
+    async markKyberPreKeyUsed(id, signedPreKeyId, baseKey) {
+      // One-time Kyber keys are deleted once used; the last-resort key stays until rotated out,
+      // but serves each base key once (libsignal's KyberPreKeyStore contract): otherwise a first
+      // message replayed after its session was dropped would set that session up again.
       const b = await state.preKey('kpk', id);
       if (b && b[0] === 0) state.deletePreKey('kpk', id);
+      else if (b) {
+        if (await state.kyberBaseKeySeen(id, signedPreKeyId, baseKey)) {
+          throw new ProtocolError('InvalidMessage', 'reused base key');
+        }
+        state.markKyberBaseKey(id, signedPreKeyId, baseKey);
+      }
     },
   };
 
