@@ -35,8 +35,8 @@ after(async () => {
  * `sotto chat bob` in `home` fed `input` through a pipe that is then closed (end of input). A chat
  * still running after 20 s is killed and reported as a hang.
  */
-function pipedChat(home: string, input: string, contact = 'bob'): Promise<Run> {
-  const proc = spawn(process.execPath, [BIN, 'chat', contact], {
+function pipedChat(home: string, input: string, contact = 'bob', flags: string[] = []): Promise<Run> {
+  const proc = spawn(process.execPath, [BIN, 'chat', contact, ...flags], {
     cwd: ROOT,
     env: { ...process.env, SOTTO_HOME: home, SOTTO_PASSPHRASE: PASS, SOTTO_KDF_COST: 'test' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -117,5 +117,18 @@ void describe('sotto chat with piped standard input', () => {
     const r = await pipedChat(carol, 'are you there?\n', 'dave');
     assert.equal(r.code, 6, `exit ${r.code}: ${r.stderr}`);
     assert.match(r.stderr, /^error: 1 message not sent; the first: .*verify/m);
+  });
+
+  void it('--history 0 shows no earlier messages; a --history that is not a whole number exits 2', async () => {
+    await inProcessOk(alice, ['send', 'bob', 'an earlier message']);
+    const r = await pipedChat(alice, '', 'bob', ['--history', '0']);
+    assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /an earlier message/);
+    for (const bad of ['abc', '-5', '2.5', '']) {
+      const refused = await sottoInProcess(alice, ['chat', 'bob', `--history=${bad}`]);
+      assert.equal(refused.code, 2, `--history=${bad}: exit ${refused.code}: ${refused.stderr}`);
+      assert.match(refused.stderr, /^error: invalid --history: expected 0\.\.100000/);
+    }
+    await inboxTexts(bob);
   });
 });

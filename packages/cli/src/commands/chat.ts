@@ -36,12 +36,13 @@ export const chatCommand: CliCommand = {
         .command('chat')
         .description('interactive chat with a contact (/quit, Ctrl-C or Ctrl-D to leave)')
         .argument('<name>', 'contact name')
-        .option('--history <n>', 'how many earlier messages to show', '20'),
+        .option('--history <n>', 'how many earlier messages to show (0: none)', '20'),
     ).action(async (name: string, _o: unknown, self: Command) => {
+      const historyCount = parseHistory(self.opts<{ history: string }>().history);
       const home = homeDir(ctx, self);
       const m = await openMessenger(ctx, home);
       try {
-        await runChat(m, name, Number(self.opts<{ history: string }>().history) || 20, home);
+        await runChat(m, name, historyCount, home);
         // Receipts (and texts) still queued go out before the process ends.
         await m.flushOutbox();
       } catch (e) {
@@ -52,6 +53,18 @@ export const chatCommand: CliCommand = {
     });
   },
 };
+
+/** `--history N`: 0 shows none; like `history --limit`, anything but a whole number is refused. */
+function parseHistory(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) > 100_000) {
+    throw new CliError(
+      'InvalidFlag',
+      `invalid --history: expected 0..100000, got ${JSON.stringify(raw)}`,
+      ExitCode.Usage,
+    );
+  }
+  return Number(raw);
+}
 
 /**
  * How long leaving the chat (/quit, end of input, Ctrl-C/Ctrl-D) waits for the relay to accept the
