@@ -5,6 +5,7 @@
 // meanwhile are gone (pub/sub does not store them). Sharded pub/sub (SSUBSCRIBE, Redis 7) is the next
 // step for Redis Cluster; plain pub/sub suits one Redis primary.
 import { Redis } from 'ioredis';
+import { redactUrl } from '../config-redact.js';
 import { Listeners } from './listeners.js';
 import { busKey, isBusKey } from './ports.js';
 import type { BusDevice, DeliveryBus } from './ports.js';
@@ -28,8 +29,10 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   const pub = new Redis(url, { ...common, enableAutoPipelining: true });
   const sub = new Redis(url, common);
   // Connection errors surface as events; without listeners ioredis would log them. Never throw.
-  pub.on('error', () => undefined);
-  sub.on('error', () => undefined);
+  // The last one is kept for start-up, where connect() itself only says "Connection is closed."
+  let lastError: unknown;
+  pub.on('error', (err: unknown) => (lastError = err));
+  sub.on('error', (err: unknown) => (lastError = err));
   const listeners = new Listeners();
   let closed = false;
   let lost = false;
@@ -47,7 +50,13 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
     const key = channel.slice(prefix.length);
     if (isBusKey(key)) listeners.fire(key);
   });
-  await Promise.all([pub.connect(), sub.connect()]);
+  try {
+    await Promise.all([pub.connect(), sub.connect()]);
+  } catch (err) {
+    pub.disconnect();
+    sub.disconnect();
+    throw startupError(url, lastError ?? err);
+  }
   return {
     async publish(device: BusDevice) {
       if (closed) return;
@@ -75,4 +84,15 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       await Promise.resolve();
     },
   };
+}
+
+/**
+ * The relay cannot start without the bus it was told to use: one line naming the bus (credentials
+ * redacted) and the socket error, keeping its code (ECONNREFUSED…) so the CLI exits 3, "unavailable".
+ */
+function startupError(url: string, cause: unknown): Error {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const why = cause instanceof Error ? cause.message : String(cause);
+  const err = new Error(`cannot connect to the delivery bus ${redactUrl(url)}: ${why}`);
+  return typeof code === 'string' ? Object.assign(err, { code }) : err;
 }
