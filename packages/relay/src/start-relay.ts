@@ -73,7 +73,14 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   // Claim limits live with the store: in the database, shared by every node, when it is PostgreSQL.
   const rateLimits = (ports as Partial<PostgresRelayStores> | undefined)?.rateLimits ?? memoryRateLimits();
   const ownBus = deps.bus === undefined;
-  const bus = deps.bus ?? (await openDeliveryBus(config.busUrl ?? config.databaseUrl));
+  // A start-up that fails after the store is open closes it again (and its pool or file), so a caller
+  // that handles the error is not left with a live database connection keeping the process up.
+  const bus =
+    deps.bus ??
+    (await openDeliveryBus(config.busUrl ?? config.databaseUrl).catch(async (err: unknown) => {
+      await store.close().catch(() => undefined);
+      throw err;
+    }));
   const hub: DeviceHub = new BusDeviceHub(bus);
   const auth = new DeviceAuthenticator(
     store,
@@ -127,13 +134,22 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     slowReaderMs: deps.slowReaderMs ?? 10_000,
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // EADDRINUSE, EACCES, EADDRNOTAVAIL: nothing is listening, so undo what was opened.
+    await ws.close();
+    (hub as BusDeviceHub).detach();
+    if (ownBus) await bus.close();
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   const sweeper = startSweeper(store, now, log, metrics, deps.sweepIntervalMs);
   const { port } = server.address() as AddressInfo;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;

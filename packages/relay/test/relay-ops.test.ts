@@ -96,6 +96,21 @@ void describe('operations', () => {
     assert.ok(!/127\.0\.0\.1:\d{2,5}\b(?!")/.test(all.replace(/"host":"127\.0\.0\.1"/g, '')));
   });
 
+  void it('rejects a port already in use with EADDRINUSE and closes the store it opened', async () => {
+    const { createServer } = await import('node:net');
+    const { MemoryRelayStore } = await import('./helpers/memory-relay-store.js');
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    const store = new MemoryRelayStore();
+    try {
+      await assert.rejects(startTestRelay({ port }, { relayStore: store }), { code: 'EADDRINUSE' });
+      assert.equal(store.closed, true, 'the store is closed again');
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  });
+
   void it('closes gracefully: open sockets get ShuttingDown, further connections fail', async () => {
     const t = await startTestRelay();
     const a = await registerUser(t);
