@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { defaultWebRoot } from '../src/commands/web-root.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/sotto.js');
@@ -123,6 +124,17 @@ void describe('sotto relay (executable)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!r.stdout.includes('pa55word'), r.stdout);
     assert.match(r.stdout, /databaseUrl\s+"postgres:\/\/REDACTED:REDACTED@db\.example\/sotto"\s+# env/);
+  });
+
+  void it('--print-config shows the web root it will serve, its own default included', async () => {
+    const dflt = await sotto(['--json', 'relay', '--print-config']).done;
+    assert.equal(dflt.code, 0, dflt.stderr);
+    const shown = JSON.parse(dflt.stdout) as {
+      config: Record<string, unknown>;
+      sources: Record<string, string>;
+    };
+    assert.equal(shown.config['webRoot'], defaultWebRoot(), 'packages/web/dist when built, else unset');
+    assert.equal(shown.sources['webRoot'], 'default');
   });
 
   void it('takes --database and --bus (issue 8 spelling) and still accepts --database-url/--bus-url', async () => {

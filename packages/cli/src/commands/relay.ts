@@ -74,11 +74,15 @@ export const relayCommand: CliCommand = {
         }
         flags[key] = opts[attr];
       }
-      const resolved = resolveRelayConfig({
+      const loaded = resolveRelayConfig({
         flags,
         env: ctx.io.env,
         configFile: typeof opts['config'] === 'string' ? opts['config'] : undefined,
       });
+      // `sotto relay`'s own default web root is part of the effective configuration: --print-config
+      // shows what will be served (source "default"), not "(unset)".
+      const webRoot = loaded.config.webRoot ?? defaultWebRoot();
+      const resolved = webRoot === undefined ? loaded : { ...loaded, config: { ...loaded.config, webRoot } };
       if (opts['printConfig'] === true) {
         ctx.io.stdout(formatConfig(resolved, json));
         return;
@@ -86,9 +90,7 @@ export const relayCommand: CliCommand = {
       const grace = parseGrace(opts['shutdownGrace']);
       // The data directory holds only the SQLite database: with PostgreSQL there is nothing to put there.
       if (resolved.config.databaseUrl === undefined) ensureDataDir(resolved.config.dataDir);
-      const webRoot = resolved.config.webRoot ?? defaultWebRoot();
-      const config = webRoot === undefined ? resolved.config : { ...resolved.config, webRoot };
-      await serveUntilSignal(config, { io: ctx.io, json, graceSeconds: grace });
+      await serveUntilSignal(resolved.config, { io: ctx.io, json, graceSeconds: grace });
     });
   },
 };
