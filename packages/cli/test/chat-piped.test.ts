@@ -35,16 +35,27 @@ after(async () => {
  * `sotto chat bob` in `home` fed `input` through a pipe that is then closed (end of input). A chat
  * still running after 20 s is killed and reported as a hang.
  */
-function pipedChat(home: string, input: string, contact = 'bob', flags: string[] = []): Promise<Run> {
+function pipedChat(
+  home: string,
+  input: string,
+  contact = 'bob',
+  flags: string[] = [],
+  writeOnceSeen?: RegExp,
+): Promise<Run> {
   const proc = spawn(process.execPath, [BIN, 'chat', contact, ...flags], {
     cwd: ROOT,
     env: { ...process.env, SOTTO_HOME: home, SOTTO_PASSPHRASE: PASS, SOTTO_KDF_COST: 'test' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  proc.stdin.end(input);
+  // The input is written (and ended) at once, or only once stdout matched `writeOnceSeen`.
+  if (writeOnceSeen === undefined) proc.stdin.end(input);
   let stdout = '';
   let stderr = '';
-  proc.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  proc.stdout.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+    if (writeOnceSeen?.test(stdout) && proc.stdin.writable && !proc.stdin.writableEnded)
+      proc.stdin.end(input);
+  });
   proc.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   let hung = false;
   const timer = setTimeout(() => {
@@ -129,6 +140,14 @@ void describe('sotto chat with piped standard input', () => {
       assert.equal(refused.code, 2, `--history=${bad}: exit ${refused.code}: ${refused.stderr}`);
       assert.match(refused.stderr, /^error: invalid --history: expected 0\.\.100000/);
     }
+    await inboxTexts(bob);
+  });
+
+  void it('prints no input prompt when its input is a pipe, also while the pipe stays open', async () => {
+    const r = await pipedChat(alice, 'written after connecting\n', 'bob', [], /connected/);
+    assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+    assert.match(r.stdout, /me → bob: written after connecting/);
+    assert.doesNotMatch(r.stdout, /^> /m, 'no "> " prompt in piped output');
     await inboxTexts(bob);
   });
 });

@@ -95,8 +95,9 @@ async function runChat(m: Messenger, name: string, historyCount: number, home: s
       rl,
       input,
       onEvent: (off) => offs.push(off),
+      // No "> " in piped output: a prompt is for someone typing at a terminal.
       prompt: () => {
-        if (!inputClosed) rl.prompt(true);
+        if (!inputClosed && rl.terminal) rl.prompt(true);
       },
     });
   } finally {
@@ -112,7 +113,7 @@ interface Terminal {
   input: LineQueue;
   /** Keeps an event subscription's unsubscribe function for when the chat ends. */
   onEvent(off: () => void): void;
-  /** Shows the input prompt again (not once the input is closed). */
+  /** Shows the input prompt again (at a terminal, and not once the input is closed). */
   prompt(): void;
 }
 
