@@ -100,6 +100,22 @@ void describe('web client in Chromium', () => {
     await addContact(b, 'alice', `  ${addrA}\n`); // pasted QR data, with the junk a clipboard adds
   });
 
+  void it('says why a contact cannot be added (no name, own address, unknown username)', async () => {
+    const addError = a.getByTestId('add-contact').getByTestId('error');
+    const tryAdd = async (name: string, target: string, expected: RegExp): Promise<void> => {
+      await nav(a, 'Chats');
+      await a.locator('input[name=contact-name]').fill(name);
+      await a.locator('textarea[name=contact-address]').fill(target);
+      await a.getByRole('button', { name: 'Add', exact: true }).click();
+      // Waits for this attempt's sentence (the previous attempt's error may still be on screen).
+      await addError.filter({ hasText: expected }).waitFor();
+    };
+    await tryAdd('', '@bob', /^A contact name is 1-64 characters/);
+    await tryAdd('me', await myAddress(a), /^That is your own address\.$/);
+    await tryAdd('nobody', '@nobody_here', /^No one has that username on this relay\.$/);
+    assert.equal(await a.getByTestId('conv-me').count(), 0);
+  });
+
   void it('exchanges messages both ways live, with unread counts and delivery state', async () => {
     await nav(b, 'Chats');
     await openConversation(a, 'bob');

@@ -31,6 +31,10 @@ export function codeText(code: string): string {
 }
 
 export function errorText(e: unknown): string {
+  // InvalidArgument covers many rules (a contact's name, adding your own address…): the client's
+  // message says which one was broken, which "not valid" alone does not. It never holds secrets.
+  if (MessengerError.is(e) && e.code === 'InvalidArgument' && e.message !== '')
+    return `${e.message.charAt(0).toUpperCase()}${e.message.slice(1)}.`;
   if (MessengerError.is(e) || StorageError.is(e) || e instanceof TabLockError)
     return TEXT[e.code] ?? `${e.code}: ${e.message}`;
   return 'Something went wrong.';
