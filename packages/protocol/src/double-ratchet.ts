@@ -13,8 +13,8 @@ import { ProtocolError } from './errors.js';
 import { agree, generateRawKeyPair } from './dh.js';
 import { chainMessageSeed, chainNextKey, deriveMessageKeys, rootStep } from './ratchet-keys.js';
 import { SignalMessage } from './signal-message.js';
+import { decryptBudget, type DecryptBudget } from './decrypt-budget.js';
 import {
-  MAX_FORWARD_JUMPS,
   MAX_MESSAGE_KEYS,
   MAX_RECEIVER_CHAINS,
   type ReceiverChain,
@@ -117,7 +117,7 @@ function planMessageKey(
   crypto: CryptoProvider,
   chain: ReceiverChain,
   counter: number,
-  maxForwardJumps: number,
+  budget: DecryptBudget,
 ): MessageKeyPlan {
   if (counter < chain.index) {
     const i = chain.skipped.findIndex((k) => k.index === counter);
@@ -131,9 +131,11 @@ function planMessageKey(
     };
   }
   const jump = counter - chain.index;
-  if (jump > maxForwardJumps) {
+  if (jump > budget.chainSteps) {
     throw new ProtocolError('TooManySkippedKeys', 'message from too far into the future');
   }
+  // Spent whether or not the MAC then checks out: the walk is the cost a forgery imposes.
+  budget.chainSteps -= jump;
   let ck = chain.chainKey;
   const newSkipped: SkippedKey[] = [];
   for (let i = chain.index; i < counter; i++) {
@@ -160,7 +162,7 @@ export function ratchetDecrypt(
   state: SessionState,
   message: SignalMessage,
   expectedAddresses: Uint8Array | undefined,
-  maxForwardJumps = MAX_FORWARD_JUMPS,
+  budget: DecryptBudget = decryptBudget(),
 ): Uint8Array {
   const theirKey = message.senderRatchetKey;
   let chain = findReceiverChain(state, theirKey);
@@ -169,8 +171,8 @@ export function ratchetDecrypt(
     dh = planDhRatchetStep(crypto, state, theirKey);
     chain = dh.chain;
   }
-  const mk = planMessageKey(crypto, chain, message.counter, maxForwardJumps);
-  const pq = spqrRecvPlan(crypto, state.spqr, message.pqRatchet);
+  const mk = planMessageKey(crypto, chain, message.counter, budget);
+  const pq = spqrRecvPlan(crypto, state.spqr, message.pqRatchet, budget);
   const keys = deriveMessageKeys(crypto, mk.seed, pq.key);
   let plaintext: Uint8Array;
   try {

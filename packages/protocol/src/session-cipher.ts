@@ -13,7 +13,8 @@ import { serializeAddresses, type ProtocolAddress } from './protocol-address.js'
 import { processPreKeyMessage } from './session-builder.js';
 import { defaultCrypto } from './default-crypto.js';
 import { SessionRecord } from './session-record.js';
-import { MAX_FORWARD_JUMPS, MAX_UNACKNOWLEDGED_SESSION_AGE_MS, type SessionState } from './session-state.js';
+import { decryptBudget, type DecryptBudget } from './decrypt-budget.js';
+import { MAX_UNACKNOWLEDGED_SESSION_AGE_MS, type SessionState } from './session-state.js';
 import type { SignalMessage } from './signal-message.js';
 import {
   Direction,
@@ -84,6 +85,7 @@ function tryState(
   message: SignalMessage,
   remoteAddress: ProtocolAddress,
   localAddress: ProtocolAddress,
+  budget: DecryptBudget,
 ): Uint8Array {
   if (state.sessionVersion !== message.messageVersion) {
     throw new ProtocolError(
@@ -91,22 +93,18 @@ function tryState(
       `message version ${message.messageVersion} does not match session`,
     );
   }
-  // libsignal lifts the 25,000 forward-jump limit for a session with our own account; we keep it:
-  // the chain is walked up to the claimed counter before the MAC can be checked, and a relay can
-  // address a forged message as coming from our own account, so no limit meant up to 2^32 HMACs.
-  return ratchetDecrypt(
-    crypto,
-    state,
-    message,
-    serializeAddresses(remoteAddress, localAddress),
-    MAX_FORWARD_JUMPS,
-  );
+  // libsignal lifts the 25,000 forward-jump limit for a session with our own account; we keep it
+  // (the budget): the chain is walked up to the claimed counter before the MAC can be checked, and
+  // a relay can address a forged message as coming from our own account, so no limit meant up to
+  // 2^32 HMACs.
+  return ratchetDecrypt(crypto, state, message, serializeAddresses(remoteAddress, localAddress), budget);
 }
 
 /**
  * Tries the current state, then each archived state (libsignal `try_decrypt_from_record`). A
  * duplicate is reported at once; for a prekey message only the current state may answer. An
- * archived state that decrypts becomes current again.
+ * archived state that decrypts becomes current again. The current state has libsignal's walking
+ * limits; the archived ones share one more such allowance (decrypt-budget.ts).
  */
 function decryptFromRecord(
   crypto: CryptoProvider,
@@ -120,16 +118,17 @@ function decryptFromRecord(
   const current = record.currentState;
   if (current) {
     try {
-      return tryState(crypto, current, message, remoteAddress, localAddress);
+      return tryState(crypto, current, message, remoteAddress, localAddress, decryptBudget());
     } catch (e) {
       if (isProtocolError(e, 'DuplicateMessage') || isPreKey || !isProtocolError(e)) throw e;
       errors.push(e);
     }
   }
+  const archived = decryptBudget();
   for (let i = 0; i < record.previousStateCount; i++) {
     const previous = record.previousState(i);
     try {
-      const plaintext = tryState(crypto, previous, message, remoteAddress, localAddress);
+      const plaintext = tryState(crypto, previous, message, remoteAddress, localAddress, archived);
       record.promoteOldSession(i, previous);
       return plaintext;
     } catch (e) {

@@ -19,6 +19,7 @@
  * start at 0 and the first key has index 1; (epoch 1, index 0) carries no key.
  */
 import type { CryptoProvider } from './crypto-provider.js';
+import type { DecryptBudget } from './decrypt-budget.js';
 import { utf8 } from './bytes.js';
 import { ProtocolError } from './errors.js';
 
@@ -142,16 +143,26 @@ const NOTHING: SpqrRecvPlan = { key: undefined, apply: () => undefined };
  * version 1); a first byte above 1 is a future version and yields no key; an epoch other than 1
  * cannot occur with a peer that only receives `None` from us and is refused.
  */
-export function spqrRecvPlan(crypto: CryptoProvider, st: SpqrState, msg: Uint8Array): SpqrRecvPlan {
+export function spqrRecvPlan(
+  crypto: CryptoProvider,
+  st: SpqrState,
+  msg: Uint8Array,
+  budget?: DecryptBudget,
+): SpqrRecvPlan {
   if (msg.length === 0 || msg[0] === 0) spqrError('Minimum version');
   if (msg[0]! > SPQR_VERSION_1) return NOTHING;
   const { epoch, index } = parseSpqrMessage(msg);
   if (epoch !== 1n) spqrError(`epoch not in valid range: ${epoch}`);
   if (index === 0) return NOTHING;
-  return recvKeyPlan(crypto, st, index);
+  return recvKeyPlan(crypto, st, index, budget);
 }
 
-function recvKeyPlan(crypto: CryptoProvider, st: SpqrState, at: number): SpqrRecvPlan {
+function recvKeyPlan(
+  crypto: CryptoProvider,
+  st: SpqrState,
+  at: number,
+  budget: DecryptBudget | undefined,
+): SpqrRecvPlan {
   const ctr = st.recvCtr;
   if (at < ctr) {
     if (at + SPQR_MAX_OOO_KEYS < ctr) spqrError(`Key trimmed: ${at}`);
@@ -163,7 +174,9 @@ function recvKeyPlan(crypto: CryptoProvider, st: SpqrState, at: number): SpqrRec
   // Capped at SPQR_MAX_JUMP even where the record allows more (sessions with our own account, as
   // libsignal): the chain is walked before the MAC is checked, and a forged index must not cost
   // up to 2^32 HKDFs (see tryState in session-cipher.ts).
-  if (at - ctr > Math.min(st.maxJump, SPQR_MAX_JUMP)) spqrError(`Key jump: ${ctr} - ${at}`);
+  const allowed = Math.min(st.maxJump, SPQR_MAX_JUMP, budget?.spqrSteps ?? SPQR_MAX_JUMP);
+  if (at - ctr > allowed) spqrError(`Key jump: ${ctr} - ${at}`);
+  if (budget) budget.spqrSteps -= at - ctr; // spent even if the MAC then fails (decrypt-budget.ts)
   let next = st.recvNext;
   let c = ctr;
   const skipped: [number, Uint8Array][] = [];

@@ -324,3 +324,39 @@ void describe('secrets of a handshake and a ratchet step are wiped once used', (
     rec.dh.forEach((d, i) => assert.ok(isZero(d), `DH output ${i} kept`));
   });
 });
+
+void describe('a forged message tried on every archived state', () => {
+  // A message that fails on the current state is tried on each of up to 40 archived ones, each
+  // walking its chains to the claimed counter and SPQR index before the MAC says no. The archived
+  // states share one allowance (decrypt-budget.ts), so a forgery costs two states' walks, not 41.
+  void it('costs at most two states of chain walking, however many states are archived', async () => {
+    const a = new SottoPeer('alice', 1);
+    const b = new SottoPeer('bob', 1);
+    for (let i = 0; i < 41; i++) await a.processBundle(await b.makeBundle(false), b.address);
+    const record = (await a.sessions.getSession(b.address))!;
+    assert.equal(record.previousStateCount, 40);
+    const first = await a.encrypt(te.encode('hi'), b.address);
+    const sample = PreKeySignalMessage.deserialize(first.body).message;
+    const pq = Uint8Array.of(1, 1, 0xa7, 0xc3, 0x01, 0); // version 1, epoch 1, index 24,999, None
+    const before = (await a.sessions.getSession(b.address))!.serialize();
+    // Two states' walks: 2 × (25,000 chain steps + 2,000 message seeds + 25,000 SPQR steps), plus
+    // a DH ratchet step per state; one state more would exceed it.
+    const BUDGET = 2 * 52_000 + 41 * 8 + 20_000;
+    // Both chains far ahead, and the SPQR chain alone (Double Ratchet counter 0 on a new chain).
+    for (const counter of [24_999, 0]) {
+      await assert.rejects(
+        signalDecrypt(
+          SignalMessage.deserialize(forge(sample, counter, pq)),
+          b.address,
+          a.address,
+          a.sessions,
+          a.identities,
+          budgeted(a.crypto, BUDGET),
+        ),
+        (e) => isProtocolError(e, 'InvalidMac'),
+        `counter ${counter}`,
+      );
+    }
+    assert.ok(constantTimeEqual((await a.sessions.getSession(b.address))!.serialize(), before));
+  });
+});
