@@ -135,6 +135,17 @@ void describe('web client in Chromium', () => {
     await screenshot(a, '04-conversation');
   });
 
+  void it('works from the keyboard: a chat opened with Enter has the composer focused, Enter sends', async () => {
+    await nav(b, 'Chats');
+    await b.getByTestId('conv-alice').focus();
+    await b.keyboard.press('Enter');
+    await b.getByTestId('conversation-view').waitFor();
+    await b.locator('input[name=message]:focus').waitFor();
+    await b.keyboard.type('typed without a mouse');
+    await b.keyboard.press('Enter');
+    await messageShown(a, 'typed without a mouse');
+  });
+
   void it('renders a link as non-clickable text with its domain highlighted, and never fetches it', async () => {
     await sendText(a, `look at ${canaryUrl} please`);
     await messageShown(b, 'please');

@@ -26,6 +26,10 @@ export function ConversationView({ m, contact, version, nav }: Props) {
   const [error, setError] = useState('');
   const [sent, setSent] = useState(0);
   const end = useRef<HTMLDivElement>(null);
+  const composer = useRef<HTMLInputElement>(null);
+  // Opening a chat removes the list button that had focus; put focus where the user types next
+  // instead of dropping it to the page (keyboard users would start over from the top).
+  useEffect(() => composer.current?.focus(), [contact]);
 
   useEffect(() => {
     let live = true;
@@ -109,6 +113,7 @@ export function ConversationView({ m, contact, version, nav }: Props) {
         <form class="composer" onSubmit={(e) => void send(e)}>
           <input
             name="message"
+            ref={composer}
             autocomplete="off"
             aria-label={`Message to ${contact}`}
             placeholder="Message"
