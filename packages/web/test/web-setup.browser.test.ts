@@ -3,7 +3,8 @@
  * (CSP connect-src and per-origin IndexedDB), so another relay's URL is refused with the reason
  * before anything is contacted, and a malformed URL is a clear error. Nothing is created. A malformed
  * username is refused before the account is created; a taken one leaves the account created (as the
- * CLI's init) and the form asks for another username instead of dead-ending.
+ * CLI's init) and the form asks for another username instead of dead-ending; an attempt that could not
+ * reach the relay leaves nothing behind, so it can simply be repeated.
  */
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
@@ -126,5 +127,31 @@ void describe('account setup: usernames', () => {
     assert.match(await myAddress(page), /^sotto:/);
     assert.equal(await page.getByTestId('my-username').innerText(), '@hana_2');
     await screenshot(page, '12-setup-username-taken-recovered');
+  });
+});
+
+void describe('account setup: the relay unreachable', () => {
+  void it('after an attempt that could not reach the relay, Create account simply works the next time', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(WAIT_MS);
+    try {
+      await p.goto(`${relay.url}/`);
+      await p.getByTestId('setup-screen').waitFor();
+      // The relay's API goes away after the page loaded (the page itself is already here).
+      await p.route('**/v1/**', (route) => route.abort('connectionrefused'));
+      await p.locator('input[name=username]').fill('ivo');
+      await p.locator('input[name=passphrase]').fill('ivo passphrase 1');
+      await p.locator('input[name=passphrase2]').fill('ivo passphrase 1');
+      await p.getByRole('button', { name: 'Create account' }).click();
+      await p.getByTestId('error').filter({ hasText: 'The relay cannot be reached' }).waitFor();
+      await p.unroute('**/v1/**');
+      await p.getByRole('button', { name: 'Create account' }).click();
+      await p.getByTestId('main-screen').waitFor();
+      await myAddress(p);
+      assert.equal(await p.getByTestId('my-username').innerText(), '@ivo');
+    } finally {
+      await ctx.close();
+    }
   });
 });

@@ -5,10 +5,10 @@
  * synchronous, so per-message primitives use @sotto/protocol's default portable (noble) provider
  * (see docs/web.md).
  */
-import { EncryptedKv, Messenger, storeOpenFailure } from '@sotto/client';
+import { EncryptedKv, Messenger, MessengerError, storeOpenFailure } from '@sotto/client';
 import type { FetchLike, WebSocketCtor } from '@sotto/wire';
 import { IdbBackend } from './idb-backend.js';
-import { setSessionStore } from './session-keys.js';
+import { forgetSession, setSessionStore } from './session-keys.js';
 import { holdTabLock, releaseTabLock, TabLockError } from './tab-lock.js';
 import { WebCryptoStore } from './webcrypto-store.js';
 
@@ -85,4 +85,27 @@ export function openMessenger(passphrase: string, dbName = DB_NAME): Promise<Mes
     (backend) => WebCryptoStore.open(backend, passphrase),
     (store) => Messenger.open({ store, ...platform() }),
   );
+}
+
+/**
+ * After a failed `createMessenger`: the encrypted store was written before the relay was contacted,
+ * so it may exist WITHOUT an account (relay unreachable, or it refused). Such a store is deleted, so
+ * that setup can simply be tried again (before, every later attempt said "already holds an account"
+ * and unlocking said "no account"). A store that does hold the account (only its username or the key
+ * upload failed) is kept. Returns true when an account is kept.
+ */
+export async function discardUnfinishedAccount(passphrase: string, dbName = DB_NAME): Promise<boolean> {
+  if (!(await hasAccount(dbName))) return false;
+  let m: Messenger;
+  try {
+    m = await openMessenger(passphrase, dbName);
+  } catch (e) {
+    if (!(MessengerError.is(e) && e.code === 'NoAccount')) throw e;
+    await IdbBackend.destroy(dbName);
+    return false;
+  }
+  await m.close();
+  forgetSession();
+  releaseTabLock();
+  return true;
 }

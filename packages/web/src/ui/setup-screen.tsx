@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { USERNAME_RE } from '@sotto/wire';
-import { createMessenger, openMessenger } from '../platform/messenger-factory.js';
+import { createMessenger, discardUnfinishedAccount, openMessenger } from '../platform/messenger-factory.js';
 import { forgetSession } from '../platform/session-keys.js';
 import { releaseTabLock } from '../platform/tab-lock.js';
 import { codeText, errorCode, errorText } from './error-text.js';
@@ -67,7 +67,11 @@ export function SetupScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
       if (code === 'UsernameTaken' || code === 'InvalidUsername') {
         setCreated(true);
         setError(`${errorText(e)} Your account was created: choose another username, or leave it empty.`);
-      } else setError(errorText(e));
+      } else if (await discardUnfinishedAccount(pass).catch(() => true)) {
+        // The account was stored before the failure (e.g. while uploading keys): open it from here.
+        setCreated(true);
+        setError(`${errorText(e)} Your account was created: continue to open it.`);
+      } else setError(errorText(e)); // nothing kept: "Create account" can simply be tried again
       setBusy(false);
     }
   };
