@@ -4,7 +4,8 @@
  * before anything is contacted, and a malformed URL is a clear error. Nothing is created. A malformed
  * username is refused before the account is created; a taken one leaves the account created (as the
  * CLI's init) and the form asks for another username instead of dead-ending; an attempt that could not
- * reach the relay leaves nothing behind, so it can simply be repeated.
+ * reach the relay leaves nothing behind, so it can simply be repeated; one cut short by a reload is
+ * recognised at unlock (a store with no account) and setup is offered again.
  */
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
@@ -23,7 +24,7 @@ import {
   WAIT_MS,
   type WebRelay,
 } from './helpers/browser.js';
-import { myAddress } from './helpers/ui.js';
+import { myAddress, unlock } from './helpers/ui.js';
 
 let relay: WebRelay;
 let browser: Browser;
@@ -150,6 +151,35 @@ void describe('account setup: the relay unreachable', () => {
       await p.getByTestId('main-screen').waitFor();
       await myAddress(p);
       assert.equal(await p.getByTestId('my-username').innerText(), '@ivo');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  void it('a setup cut short (page closed before the relay answered) can be redone after unlocking says so', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(WAIT_MS);
+    try {
+      await p.goto(`${relay.url}/`);
+      await p.getByTestId('setup-screen').waitFor();
+      // The relay never answers the registration; the user gives up and reloads the page.
+      await p.route('**/v1/**', () => undefined);
+      await p.locator('input[name=passphrase]').fill('jon passphrase 1');
+      await p.locator('input[name=passphrase2]').fill('jon passphrase 1');
+      const registering = p.waitForRequest('**/v1/**');
+      await p.getByRole('button', { name: 'Create account' }).click();
+      await registering;
+      await p.unrouteAll({ behavior: 'ignoreErrors' });
+      await p.reload();
+      await unlock(p, 'jon passphrase 1');
+      const notice = p.getByTestId('setup-notice');
+      await notice.waitFor();
+      assert.match(await notice.innerText(), /never finished.*Create the account again/);
+      await p.locator('input[name=passphrase]').fill('jon passphrase 1');
+      await p.locator('input[name=passphrase2]').fill('jon passphrase 1');
+      await p.getByRole('button', { name: 'Create account' }).click();
+      await p.getByTestId('main-screen').waitFor();
     } finally {
       await ctx.close();
     }

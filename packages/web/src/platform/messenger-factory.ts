@@ -109,3 +109,11 @@ export async function discardUnfinishedAccount(passphrase: string, dbName = DB_N
   releaseTabLock();
   return true;
 }
+
+/**
+ * Deletes the database after `openMessenger` said NoAccount: the passphrase opened the store, and it
+ * holds no account (setup was cut short before the relay registered one), so nothing is lost.
+ */
+export function deleteUnfinishedStore(dbName = DB_NAME): Promise<void> {
+  return IdbBackend.destroy(dbName);
+}

@@ -13,7 +13,14 @@ import { SetupScreen } from './setup-screen.js';
 import { UnlockScreen } from './unlock-screen.js';
 import { MainScreen } from './main-screen.js';
 
-type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'locked' } | { kind: 'open'; m: Messenger };
+type Phase =
+  | { kind: 'loading' }
+  | { kind: 'setup'; notice?: string }
+  | { kind: 'locked' }
+  | { kind: 'open'; m: Messenger };
+
+const UNFINISHED =
+  'The account set up in this browser was never finished (the relay did not register it), so there is nothing to unlock. Create the account again.';
 
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
@@ -38,8 +45,10 @@ export function App() {
   return (
     <div class="shell">
       {phase.kind === 'loading' && <p class="muted">Loading…</p>}
-      {phase.kind === 'setup' && <SetupScreen onOpen={opened} />}
-      {phase.kind === 'locked' && <UnlockScreen onOpen={opened} />}
+      {phase.kind === 'setup' && <SetupScreen onOpen={opened} notice={phase.notice} />}
+      {phase.kind === 'locked' && (
+        <UnlockScreen onOpen={opened} onUnfinished={() => setPhase({ kind: 'setup', notice: UNFINISHED })} />
+      )}
       {phase.kind === 'open' && <MainScreen m={phase.m} build={build} onLock={() => void lock(phase.m)} />}
       <footer class="build" data-testid="build-hash">
         build sha256: {build?.sha256 ?? 'unknown (development build)'}

@@ -12,7 +12,13 @@ import { checkRelayUrl } from './relay-url.js';
 
 const MIN_PASSPHRASE = 8;
 
-export function SetupScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
+interface Props {
+  onOpen: (m: Messenger) => void;
+  /** Why setup is shown again (an unfinished account was found and removed). */
+  notice?: string | undefined;
+}
+
+export function SetupScreen({ onOpen, notice }: Props) {
   const [username, setUsername] = useState('');
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
@@ -117,6 +123,11 @@ export function SetupScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
             <input name="relay" value={relay} onInput={(e) => setRelay(e.currentTarget.value)} />
           </label>
         </>
+      )}
+      {notice !== undefined && error === '' && (
+        <p class="error" role="alert" data-testid="setup-notice">
+          {notice}
+        </p>
       )}
       {error && (
         <p class="error" role="alert" data-testid="error">

@@ -1,10 +1,16 @@
 // Unlock: the passphrase derives the KEK (scrypt), which unwraps the store's data key.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
-import { openMessenger } from '../platform/messenger-factory.js';
-import { errorText } from './error-text.js';
+import { deleteUnfinishedStore, openMessenger } from '../platform/messenger-factory.js';
+import { errorCode, errorText } from './error-text.js';
 
-export function UnlockScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
+interface Props {
+  onOpen: (m: Messenger) => void;
+  /** The passphrase opened a store that holds no account (setup was cut short): it was removed. */
+  onUnfinished: () => void;
+}
+
+export function UnlockScreen({ onOpen, onUnfinished }: Props) {
   const [pass, setPass] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -24,6 +30,16 @@ export function UnlockScreen({ onOpen }: { onOpen: (m: Messenger) => void }) {
     try {
       onOpen(await openMessenger(pass));
     } catch (e) {
+      // NoAccount after the store opened with this passphrase: setup stopped before the relay registered
+      // the account (tab closed, relay gone). Nothing is in it; removing it lets setup run again.
+      if (
+        errorCode(e) === 'NoAccount' &&
+        (await deleteUnfinishedStore().then(
+          () => true,
+          () => false,
+        ))
+      )
+        return onUnfinished();
       setError(errorText(e));
       setBusy(false);
     }
