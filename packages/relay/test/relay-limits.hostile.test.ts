@@ -224,8 +224,11 @@ void describe('per-connection limits', () => {
       // Nothing was acked, so everything is still there for the next connection.
       const got: DeliverFrame[] = [];
       const c = b.client.connect({ onDeliver: (d) => void got.push(d) });
-      await waitFor(() => got.length === N, 10_000, 'redelivery of everything');
-      c.close();
+      try {
+        await waitFor(() => got.length === N, 10_000, 'redelivery of everything');
+      } finally {
+        c.close(); // else its reconnect loop keeps the file alive until the runner's timeout
+      }
     } finally {
       await t.close();
     }
