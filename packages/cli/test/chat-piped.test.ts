@@ -127,7 +127,7 @@ void describe('sotto chat with piped standard input', () => {
     assert.match((await inProcessOk(carol, ['inbox'])).stderr, /safety number with dave changed/);
     const r = await pipedChat(carol, 'are you there?\n', 'dave');
     assert.equal(r.code, 6, `exit ${r.code}: ${r.stderr}`);
-    assert.match(r.stderr, /^error: 1 message not sent; the first: .*verify/m);
+    assert.match(r.stderr, /^error: 1 message not sent; the first: .*sotto verify dave --accept/m);
   });
 
   void it('--history 0 shows no earlier messages; a --history that is not a whole number exits 2', async () => {

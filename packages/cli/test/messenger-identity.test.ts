@@ -38,7 +38,7 @@ void describe('identity changes', () => {
       ok(alice, ['verify', 'bob', '--json']),
       ok(alice, ['verify', 'bob']),
     ]);
-    assertOneLineError(refused, 6, /verify/);
+    assertOneLineError(refused, 6, /sotto verify bob, then sotto verify bob --accept/);
     const after = JSON.parse(shown.stdout) as Record<string, unknown>;
     assert.equal(after['changed'], true);
     assert.equal(after['trust'], 'changed');

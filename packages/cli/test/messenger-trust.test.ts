@@ -38,7 +38,7 @@ void describe('sotto errors are one line with a documented exit code', () => {
     assertOneLineError(malformed, 2, /malformed address/);
     assertOneLineError(unknown, 5, /nobody/);
     assertOneLineError(noUser, 5, /username/);
-    assertOneLineError(unreachable, 3, /unreachable/);
+    assertOneLineError(unreachable, 3, /unreachable .*--server URL/);
     assertOneLineError(noPass, 2, /SOTTO_PASSPHRASE/);
     assertOneLineError(badServer, 2, /--server/);
   });
@@ -79,7 +79,11 @@ void describe('sotto errors are one line with a documented exit code', () => {
         encoding: 'utf8',
         timeout: 20_000,
       });
-      assertOneLineError({ code: r.status, stdout: r.stdout, stderr: r.stderr }, 3, /unreachable/);
+      assertOneLineError(
+        { code: r.status, stdout: r.stdout, stderr: r.stderr },
+        3,
+        /unreachable \(is it running, at the URL this home was set up with\?\)/,
+      );
     }
   });
 });

@@ -46,7 +46,7 @@ export const chatCommand: CliCommand = {
         // Receipts (and texts) still queued go out before the process ends.
         await m.flushOutbox();
       } catch (e) {
-        throw toCliError(e, home);
+        throw toCliError(e, home, { contact: name });
       } finally {
         await m.close().catch(() => undefined);
       }
@@ -277,7 +277,7 @@ async function converse(m: Messenger, name: string, historyCount: number, term: 
     ]).finally(() => clearTimeout(timer));
   }
   out.write(c.dim('bye') + '\n');
-  throwIfNotSent(failures, unaccepted, term.home);
+  throwIfNotSent(failures, unaccepted, term.home, name);
 }
 
 /**
@@ -286,10 +286,10 @@ async function converse(m: Messenger, name: string, historyCount: number, term: 
  * long, 3 relay rejected it, …); otherwise, lines the relay had not accepted when the grace period
  * ended: exit 3. So a script piping into `sotto chat` can tell that some lines did not go out.
  */
-function throwIfNotSent(failures: readonly unknown[], unaccepted: number, home: string): void {
+function throwIfNotSent(failures: readonly unknown[], unaccepted: number, home: string, name: string): void {
   const notSent = failures.length + unaccepted;
   if (notSent === 0) return;
-  const first = failures.length > 0 ? toCliError(failures[0], home) : undefined;
+  const first = failures.length > 0 ? toCliError(failures[0], home, { contact: name }) : undefined;
   const queued =
     unaccepted > 0 ? ' (those still queued go out with your next sotto send, inbox or chat)' : '';
   const why = CliError.is(first) ? `; the first: ${first.message}` : '';

@@ -84,7 +84,7 @@ export const initCommand: CliCommand = {
             `Your address (share it, or show it as a QR code with: sotto qr):\n${m.address}`,
         );
       } catch (e) {
-        throw toCliError(e, home);
+        throw toCliError(e, home, { serverFlag: true });
       } finally {
         await m.close();
       }
@@ -101,7 +101,7 @@ async function claimUsername(m: Messenger, username: string, home: string): Prom
   try {
     await m.setUsername(username);
   } catch (e) {
-    const err = toCliError(e, home);
+    const err = toCliError(e, home, { serverFlag: true });
     if (!CliError.is(err)) throw err;
     const [why, next] =
       err.code === 'UsernameTaken'

@@ -99,7 +99,7 @@ export async function createMessenger(
     // The store is written before the relay is asked: a failed first init (relay down) must not
     // leave a file that makes every retry say "an account already exists".
     if (fresh) await removeIfNoAccount(ctx, home, passphrase).catch(() => undefined);
-    throw toCliError(e, home);
+    throw toCliError(e, home, { serverFlag: true });
   }
 }
 
@@ -221,18 +221,22 @@ function connectionLostError(reason: string): CliError {
   return new CliError('ConnectionClosed', 'the relay closed the connection', ExitCode.Unavailable);
 }
 
-/** Unlocks the account in `home`; runs `fn`; always closes. */
+/**
+ * Unlocks the account in `home`; runs `fn`; always closes. `contact`: the contact the command is
+ * about, named in error advice (e.g. which `sotto verify` to run).
+ */
 export async function withMessenger<T>(
   ctx: CliContext,
   cmd: Command,
   fn: (m: Messenger) => Promise<T>,
+  contact?: string,
 ): Promise<T> {
   const home = homeDir(ctx, cmd);
   const m = await openMessenger(ctx, home);
   try {
     return await fn(m);
   } catch (e) {
-    throw toCliError(e, home);
+    throw toCliError(e, home, contact === undefined ? {} : { contact });
   } finally {
     await m.close().catch(() => undefined);
   }
@@ -338,7 +342,8 @@ const EXIT: Partial<Record<MessengerError['code'], CliError['exitCode']>> = {
 };
 
 /** What people read for each messenger error (one line, no internals). */
-function phrase(e: MessengerError, home: string): string {
+function phrase(e: MessengerError, home: string, about: ErrorContext): string {
+  const contact = about.contact === undefined ? 'NAME' : shellWord(about.contact);
   switch (e.code) {
     case 'WrongPassphrase':
       return 'wrong passphrase';
@@ -347,9 +352,12 @@ function phrase(e: MessengerError, home: string): string {
     case 'AccountExists':
       return `an account already exists in ${home}`;
     case 'RelayUnreachable':
-      return 'the relay is unreachable (is it running? check the --server URL)';
+      // Only init takes --server; other commands use the relay the home was set up with.
+      return about.serverFlag
+        ? 'the relay is unreachable (is it running? check the --server URL)'
+        : 'the relay is unreachable (is it running, at the URL this home was set up with?)';
     case 'IdentityChanged':
-      return `${e.message} (compare the new safety number: sotto verify NAME, then sotto verify NAME --accept)`;
+      return `${e.message} (compare the new safety number: sotto verify ${contact}, then sotto verify ${contact} --accept)`;
     case 'InvalidAddress':
       return `malformed address: ${e.message.replace(/^malformed address: /, '')}`;
     default:
@@ -378,11 +386,24 @@ function stateUnreadable(home: string, e: unknown): CliError {
   );
 }
 
-export function toCliError(e: unknown, home: string): unknown {
+/** `name` as one shell word, for a command line people can paste (names may hold spaces). */
+function shellWord(name: string): string {
+  return /^[\w.@+-]+$/u.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What a command knows that makes an error's advice precise. */
+export interface ErrorContext {
+  /** The contact the command is about (named in `sotto verify` advice). */
+  contact?: string;
+  /** The command took the relay URL from --server (init). */
+  serverFlag?: boolean;
+}
+
+export function toCliError(e: unknown, home: string, about: ErrorContext = {}): unknown {
   if (STATE_DAMAGED.some((code) => StorageError.is(e, code))) return stateUnreadable(home, e);
   if (!MessengerError.is(e)) return e;
   const exit = EXIT[e.code] ?? (e.code === 'RelayRejected' ? ExitCode.Unavailable : ExitCode.Internal);
-  return new CliError(e.code, phrase(e, home), exit);
+  return new CliError(e.code, phrase(e, home, about), exit);
 }
 
 /** Prints one JSON object (with --json) or human text. */

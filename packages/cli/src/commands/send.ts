@@ -25,23 +25,28 @@ export const sendCommand: CliCommand = {
       const { json } = ctx.globals(self);
       const text = textArg === '-' ? await readStdin() : textArg;
       if (text.length === 0) throw new CliError('EmptyMessage', 'the message is empty', ExitCode.Usage);
-      await withMessenger(ctx, self, async (m) => {
-        await m.contact(name); // unknown contact: fail before touching the network
-        const loss = connectionLoss(m);
-        try {
-          await connectOrFail(m);
-          const sent = await m.send(name, text);
-          await Promise.race([sent.accepted, loss.lost]);
-          print(
-            ctx,
-            json,
-            { id: sent.id, to: name, state: 'sent', sent: new Date(sent.entry.sentAt).toISOString() },
-            `sent ${sent.id}`,
-          );
-        } finally {
-          loss.off();
-        }
-      });
+      await withMessenger(
+        ctx,
+        self,
+        async (m) => {
+          await m.contact(name); // unknown contact: fail before touching the network
+          const loss = connectionLoss(m);
+          try {
+            await connectOrFail(m);
+            const sent = await m.send(name, text);
+            await Promise.race([sent.accepted, loss.lost]);
+            print(
+              ctx,
+              json,
+              { id: sent.id, to: name, state: 'sent', sent: new Date(sent.entry.sentAt).toISOString() },
+              `sent ${sent.id}`,
+            );
+          } finally {
+            loss.off();
+          }
+        },
+        name,
+      );
     });
   },
 };
