@@ -1,0 +1,76 @@
+/**
+ * One unlocked tab per browser profile, in real Chromium against a real relay: a second tab of the
+ * same profile is refused with the reason while the first stays online and keeps receiving; once the
+ * first locks, the second unlocks and gets the live connection.
+ */
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import type { Browser, Page } from 'playwright-core';
+import { MemoryKv, Messenger } from '@sotto/client';
+import type { WebSocketCtor } from '@sotto/wire';
+import { ensureBuilt, launchChromium, startWebRelay, WAIT_MS, type WebRelay } from './helpers/browser.js';
+import { addContact, createAccount, messageShown, openConversation, unlock } from './helpers/ui.js';
+
+const PASS = 'kate passphrase 1';
+
+let relay: WebRelay;
+let browser: Browser;
+let first: Page;
+let friend: Messenger;
+
+before(async () => {
+  ensureBuilt();
+  relay = await startWebRelay();
+  browser = await launchChromium();
+  first = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
+  first.setDefaultTimeout(WAIT_MS);
+  friend = await Messenger.create({
+    store: new MemoryKv(),
+    relayUrl: relay.url,
+    username: 'liam',
+    WebSocket: WebSocket as unknown as WebSocketCtor,
+  });
+  await friend.connect();
+  await createAccount(first, relay.url, 'kate', PASS);
+  await addContact(first, 'liam', '@liam');
+  await friend.addContact('kate', '@kate');
+});
+
+after(async () => {
+  await friend?.close();
+  await browser?.close();
+  await relay?.close();
+});
+
+async function fromFriend(text: string): Promise<void> {
+  await (
+    await friend.send('kate', text)
+  ).accepted;
+}
+
+void describe('one unlocked tab per browser profile', () => {
+  void it('refuses a second tab with the reason until the first locks; then the second is live', async () => {
+    const second = await first.context().newPage();
+    second.setDefaultTimeout(WAIT_MS);
+    await second.goto(`${relay.url}/`);
+    await unlock(second, PASS);
+    const err = second.getByTestId('error');
+    await err.waitFor();
+    assert.match(await err.innerText(), /already unlocked in another tab/);
+    assert.equal(await second.getByTestId('main-screen').count(), 0);
+    // The first tab keeps its connection and its live messages (before: the relay dropped it).
+    assert.equal(await first.getByTestId('connection').innerText(), 'online');
+    await openConversation(first, 'liam');
+    await fromFriend('only one tab');
+    await messageShown(first, 'only one tab');
+    // Once the first tab locks, the second may unlock and is the live one.
+    await first.getByTestId('lock').click();
+    await first.getByTestId('unlock-screen').waitFor();
+    await unlock(second, PASS);
+    await second.locator('[data-testid=connection]', { hasText: 'online' }).waitFor();
+    await openConversation(second, 'liam');
+    await fromFriend('now in the second tab');
+    await messageShown(second, 'now in the second tab');
+  });
+});
