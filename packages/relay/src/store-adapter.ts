@@ -12,6 +12,13 @@ export type Stores = RelayStores;
 const SWEEP_BATCH = 1000;
 
 /**
+ * Between sweep batches: lets sockets and timers run. Each batch is a synchronous transaction on
+ * SQLite, and awaiting its already-settled promise only drains microtasks, so without this a
+ * backlog of expired envelopes would hold the event loop for the whole sweep.
+ */
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * Wraps a set of ports as a RelayStore. Envelopes go through R3's group-commit MailboxWriter: every
  * submit arriving in one event-loop turn shares one synced transaction, and each submit is answered
  * only after the commit holding its envelopes.
@@ -81,6 +88,7 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
         const n = await s.mailbox.sweepExpired(now, SWEEP_BATCH);
         total += n;
         if (n < SWEEP_BATCH) return total;
+        await yieldToIo();
       }
     },
     async putAttachment(attachmentId, bytes, now, expiresAt, maxBytes) {
@@ -99,6 +107,7 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
         const n = await s.attachments.sweepExpiredAttachments(now, SWEEP_BATCH);
         total += n;
         if (n < SWEEP_BATCH) return total;
+        await yieldToIo();
       }
     },
     ping: () => s.healthCheck(),
