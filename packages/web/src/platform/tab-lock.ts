@@ -20,27 +20,32 @@ export class TabLockError extends Error {
 let release: (() => void) | undefined;
 
 /**
- * Takes the lock for this tab; false if another tab holds it. Without the Web Locks API (only in an
- * insecure context, where WebCrypto is missing too and the app cannot run) there is nothing to take.
+ * How long to wait for the lock. A reloaded tab's old document releases it as it is torn down, which
+ * on a busy machine can be a moment after the new document asks; a tab that really holds the account
+ * open keeps it, and the wait ends with a refusal.
  */
-export function holdTabLock(name = TAB_LOCK_NAME): Promise<boolean> {
+export const TAB_LOCK_WAIT_MS = 2_000;
+
+/**
+ * Takes the lock for this tab; false if another tab still holds it after `waitMs`. Without the Web
+ * Locks API (only in an insecure context, where WebCrypto is missing too and the app cannot run)
+ * there is nothing to take.
+ */
+export function holdTabLock(name = TAB_LOCK_NAME, waitMs = TAB_LOCK_WAIT_MS): Promise<boolean> {
   if (release !== undefined) return Promise.resolve(true);
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   if (locks === undefined) return Promise.resolve(true);
-  return new Promise<boolean>((resolve, reject) => {
+  return new Promise<boolean>((resolve) => {
     locks
-      .request(name, { ifAvailable: true }, (lock) => {
-        if (lock === null) {
-          resolve(false);
-          return undefined;
-        }
+      .request(name, { signal: AbortSignal.timeout(waitMs) }, () => {
         // Held until releaseTabLock() resolves this promise (or the tab goes away).
         return new Promise<void>((done) => {
           release = done;
           resolve(true);
         });
       })
-      .catch(reject);
+      // Not granted in time (TimeoutError): another tab has the account open.
+      .catch(() => resolve(false));
   });
 }
 
