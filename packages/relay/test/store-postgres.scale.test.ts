@@ -75,6 +75,33 @@ void describe('PostgreSQL adapter specifics', () => {
     await Promise.all(nodes.map((n) => n.close()));
   });
 
+  void it('reports unhealthy while the database only takes reads (read-only, or a standby in recovery)', async () => {
+    const fresh = await (await pg()).createDatabase();
+    const dbName = new URL(fresh).pathname.slice(1);
+    const store = await openPostgresStore(fresh, { poolSize: 1 });
+    // New sessions default to read-only (what a hot standby gives every session); the pool's one
+    // connection is ended so that the next query opens such a session.
+    const reconnectWith = async (readOnly: 'on' | 'off') => {
+      await (
+        await pg()
+      ).psql(
+        `ALTER DATABASE "${dbName}" SET default_transaction_read_only = ${readOnly}; ` +
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName}';`,
+        'postgres',
+      );
+      await store.healthCheck(); // may see the ended connection; the pool opens a new one
+    };
+    try {
+      assert.equal(await store.healthCheck(), true);
+      await reconnectWith('on');
+      assert.equal(await store.healthCheck(), false, 'a read-only session cannot store an envelope');
+      await reconnectWith('off');
+      assert.equal(await store.healthCheck(), true);
+    } finally {
+      await store.close();
+    }
+  });
+
   void it('refuses a database whose schema is newer than this code', async () => {
     const fresh = await (await pg()).createDatabase();
     await (await openPostgresStore(fresh)).close();

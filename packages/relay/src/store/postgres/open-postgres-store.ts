@@ -83,7 +83,12 @@ export async function openPostgresStore(
       async healthCheck() {
         if (h.isClosed) return false;
         try {
-          return (await h.query('SELECT 1 AS ok')).length === 1;
+          // Not just "answers": a read-only session (a hot standby in recovery, or
+          // default_transaction_read_only) answers SELECT 1 but could not store one envelope.
+          const rows = await h.query<{ ok: unknown }>(
+            "SELECT current_setting('transaction_read_only') = 'off' AS ok",
+          );
+          return rows.length === 1 && rows[0]!.ok === true;
         } catch {
           return false;
         }
