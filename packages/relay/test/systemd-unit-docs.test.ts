@@ -59,16 +59,15 @@ void describe('the systemd unit in docs/relay.md', () => {
     assert.equal(d.get('MemoryDenyWriteExecute'), 'false', "V8's JIT needs it off");
   });
 
-  void it('passes systemd-analyze verify when systemd is installed', async (t) => {
+  void it('passes systemd-analyze verify', async () => {
     const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
-    if (analyze === undefined || !existsSync('/usr/bin/node')) {
-      t.diagnostic('systemd-analyze or /usr/bin/node not installed: verified by the checks above only');
-      return;
-    }
+    // Like the other suites that need Debian packages: a missing tool fails with a hint, never skips.
+    assert.ok(analyze, 'systemd-analyze not found: apt-get install systemd (.ci/apt-packages.txt)');
     const dir = mkdtempSync(join(tmpdir(), 'sotto-unit-'));
     try {
       const file = join(dir, 'sotto-relay.service');
-      writeFileSync(file, unitFromDocs());
+      // verify checks that ExecStart's program exists: this machine's node stands in for /usr/bin/node.
+      writeFileSync(file, unitFromDocs().replaceAll('/usr/bin/node', process.execPath));
       const { stderr } = await promisify(execFile)(analyze, ['verify', file], { timeout: 30_000 });
       // Unknown or misspelt directives are warnings on stderr, not a non-zero exit.
       assert.equal(stderr.trim(), '', stderr);
