@@ -60,7 +60,8 @@ void describe('one unlocked tab per browser profile', () => {
     assert.match(await err.innerText(), /already unlocked in another tab/);
     assert.equal(await second.getByTestId('main-screen').count(), 0);
     // The first tab keeps its connection and its live messages (before: the relay dropped it).
-    assert.equal(await first.getByTestId('connection').innerText(), 'online');
+    // (The connection state is a status region, so screen readers hear it change.)
+    assert.equal(await first.getByRole('status', { name: 'Relay connection' }).innerText(), 'online');
     await openConversation(first, 'liam');
     await fromFriend('only one tab');
     await messageShown(first, 'only one tab');

@@ -53,7 +53,13 @@ export function MainScreen({ m, build, onLock }: Props) {
       {/* While the banner is up everything behind it is inert: no clicks, no keyboard focus. */}
       <header class="top" inert={banner !== undefined}>
         <strong class="brand">Sotto</strong>
-        <span class={`conn conn-${connection}`} data-testid="connection">
+        {/* A status region: screen readers hear "reconnecting" / "online" when the relay link changes. */}
+        <span
+          class={`conn conn-${connection}`}
+          data-testid="connection"
+          role="status"
+          aria-label="Relay connection"
+        >
           {connection}
         </span>
         <nav>
