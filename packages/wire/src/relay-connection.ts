@@ -46,6 +46,9 @@ type Pending = {
 
 const OPEN = 1;
 
+/** How long close() still waits for the results of submits already sent. */
+export const CLOSE_ANSWER_GRACE_MS = 1000;
+
 export class RelayConnection {
   private ws: WebSocketLike | null = null;
   private authed = false;
@@ -180,11 +183,7 @@ export class RelayConnection {
     this.authed = false;
     this.ws = null;
     const closedErr = new RelayError('Closed', 'connection closed');
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(closedErr);
-      this.pending.delete(id);
-    }
+    this.rejectPending(closedErr);
     // Never reconnect after bad credentials or when another connection of this device took over.
     const fatal =
       error?.code === 'Unauthorized' ||
@@ -262,6 +261,25 @@ export class RelayConnection {
     this.reconnectTimer = null;
     if (this.ws) this.ws.close(1000, 'bye');
     else this.onSocketClosedFinal();
+    // A result already on its way still arrives while the socket closes; past a short grace, say
+    // Closed instead of waiting for the close handshake, which a relay that stopped answering
+    // delays until the socket's own timeout (30 s in ws) or, for a submit, its 30 s timeout.
+    if (this.pending.size > 0) {
+      const t = setTimeout(
+        () => this.rejectPending(new RelayError('Closed', 'connection closed')),
+        CLOSE_ANSWER_GRACE_MS,
+      );
+      (t as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Rejects every submit still awaiting its result (its outcome is unknown: retry with the same ids). */
+  private rejectPending(err: RelayError): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(err);
+      this.pending.delete(id);
+    }
   }
 
   private onSocketClosedFinal(): void {
