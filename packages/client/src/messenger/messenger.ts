@@ -441,6 +441,8 @@ export class Messenger {
   }
 
   private async afterOpen(): Promise<void> {
+    // Before anything is awaited, so that a send right after connect() already retries them all.
+    this.outbox.retryAllOnNextPass();
     try {
       const me = await this.ctx.relay.whoami();
       this.ctx.ownDevices.clear();

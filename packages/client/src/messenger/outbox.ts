@@ -112,6 +112,8 @@ export class OutboxWorker {
   private again = false;
   private cancelTimer: (() => void) | null = null;
   private stopped = false;
+  /** The next pass attempts every entry, due or not (see retryAll). */
+  private ignoreBackoff = false;
   private readonly waiters = new Map<string, { resolve: () => void; reject: (e: unknown) => void }[]>();
 
   constructor(
@@ -134,6 +136,16 @@ export class OutboxWorker {
       else w.reject(err);
     }
     this.waiters.delete(id);
+  }
+
+  /**
+   * The next pass attempts every entry, even those whose backoff has not run out: the relay
+   * connection just (re)opened, which is what they were waiting for. Otherwise a `sotto send`
+   * started while an earlier one's message sits out its backoff (up to a minute) would leave it
+   * queued, its own pass skipping it.
+   */
+  retryAllOnNextPass(): void {
+    this.ignoreBackoff = true;
   }
 
   /** Starts a pass now (or right after the current one). */
@@ -178,12 +190,14 @@ export class OutboxWorker {
   }
 
   private async pass(): Promise<void> {
+    const all = this.ignoreBackoff;
+    this.ignoreBackoff = false;
     const entries = await new LocalState(this.ctx.store).outbox();
     const now = this.ctx.clock.now();
     let nextDue = Infinity;
     for (const entry of entries) {
       if (this.stopped) return;
-      if (entry.nextAttemptAt > now) {
+      if (!all && entry.nextAttemptAt > now) {
         nextDue = Math.min(nextDue, entry.nextAttemptAt);
         continue;
       }
