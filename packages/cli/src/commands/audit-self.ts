@@ -11,6 +11,7 @@ import type { AuditSelfReport } from '@sotto/audit';
 import { startPositiveControls } from '@sotto/audit/controls';
 import { CliError } from '../cli-error.js';
 import { SETUP_TIMEOUT_MS, sottoSubjectWithin, withScratchTmp } from './audit-self-guard.js';
+import { parseSecondsMs } from './seconds-arg.js';
 import type { CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -27,23 +28,6 @@ function parseCount(v: unknown): number {
       ExitCode.Usage,
     );
   return Number(t);
-}
-
-/** A --flag in seconds (a decimal number), in ms; `inRange` bounds it and `expected` says how. */
-function parseSecondsMs(
-  v: unknown,
-  flag: string,
-  inRange: (seconds: number) => boolean,
-  expected: string,
-): number {
-  const t = typeof v === 'string' ? v.trim() : '';
-  if (!/^\d+(\.\d+)?$/.test(t) || !inRange(Number(t)))
-    throw new CliError(
-      'InvalidFlag',
-      `invalid ${flag}: expected ${expected}, got ${JSON.stringify(v)}`,
-      ExitCode.Usage,
-    );
-  return Math.round(Number(t) * 1000);
 }
 
 const parseWait = (v: unknown) => parseSecondsMs(v, '--wait', (s) => s <= 48 * 3600, '0..172800 seconds');
