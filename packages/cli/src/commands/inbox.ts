@@ -4,23 +4,12 @@
 // nothing is missed; a message stored before a crash is printed once (it is unread once).
 import type { Command } from 'commander';
 import type { HistoryEntry, Messenger } from '@sotto/client';
-import { CliError } from '../cli-error.js';
 import type { CliCommand, CliContext } from '../command.js';
-import { ExitCode } from '../exit-codes.js';
 import { messageJson, messageLine, safeText } from './message-format.js';
 import { connectionLoss, connectOrFail, withHome, withMessenger } from './messenger-session.js';
+import { parseSecondsMs } from './seconds-arg.js';
 
-function parseWait(v: unknown): number {
-  const t = typeof v === 'string' ? v.trim() : '0';
-  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) > 86_400) {
-    throw new CliError(
-      'InvalidFlag',
-      `invalid --wait: expected seconds (0..86400), got ${JSON.stringify(v)}`,
-      ExitCode.Usage,
-    );
-  }
-  return Number(t);
-}
+const parseWaitMs = (v: unknown) => parseSecondsMs(v, '--wait', (s) => s <= 86_400, 'seconds (0..86400)');
 
 export const inboxCommand: CliCommand = {
   register(program: Command, ctx: CliContext) {
@@ -31,7 +20,7 @@ export const inboxCommand: CliCommand = {
         .option('--wait <seconds>', 'keep listening this long for more messages', '0'),
     ).action(async (_o: unknown, self: Command) => {
       const { json } = ctx.globals(self);
-      const wait = parseWait(self.opts<{ wait: string }>().wait);
+      const waitMs = parseWaitMs(self.opts<{ wait: string }>().wait);
       await withMessenger(ctx, self, async (m) => {
         const printed = new Set<string>();
         const show = (name: string, e: HistoryEntry) => {
@@ -62,10 +51,10 @@ export const inboxCommand: CliCommand = {
           await connected(m.whenQueueEmpty());
           await printUnread(m, show);
           live = true;
-          if (wait > 0) {
+          if (waitMs > 0) {
             await connected(
               new Promise<void>((done) => {
-                const t = setTimeout(done, wait * 1000);
+                const t = setTimeout(done, waitMs);
                 const off = ctx.io.onSignal(() => {
                   clearTimeout(t);
                   off();
