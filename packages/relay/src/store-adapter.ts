@@ -18,6 +18,17 @@ const SWEEP_BATCH = 1000;
  */
 const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Runs `batch` (which deletes at most SWEEP_BATCH rows) until a short batch; the total deleted. */
+async function sweepInBatches(batch: (limit: number) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await batch(SWEEP_BATCH);
+    total += n;
+    if (n < SWEEP_BATCH) return total;
+    await yieldToIo();
+  }
+}
+
 /**
  * Wraps a set of ports as a RelayStore. Envelopes go through R3's group-commit MailboxWriter: every
  * submit arriving in one event-loop turn shares one synced transaction, and each submit is answered
@@ -82,15 +93,7 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
       const request = { ...(upTo > 0 ? { upToSeq: upTo } : {}), seqs };
       return acks.ack({ accountId, deviceId, request });
     },
-    async sweepExpired(now) {
-      let total = 0;
-      for (;;) {
-        const n = await s.mailbox.sweepExpired(now, SWEEP_BATCH);
-        total += n;
-        if (n < SWEEP_BATCH) return total;
-        await yieldToIo();
-      }
-    },
+    sweepExpired: (now) => sweepInBatches((limit) => s.mailbox.sweepExpired(now, limit)),
     async putAttachment(attachmentId, bytes, now, expiresAt, maxBytes) {
       const outcome = await s.attachments.putAttachment(
         // The uploader is not recorded: the relay keeps no link between people and blobs.
@@ -101,15 +104,7 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
       return outcome === 'ok';
     },
     getAttachment: (id, now) => s.attachments.getAttachment(id, now),
-    async sweepAttachments(now) {
-      let total = 0;
-      for (;;) {
-        const n = await s.attachments.sweepExpiredAttachments(now, SWEEP_BATCH);
-        total += n;
-        if (n < SWEEP_BATCH) return total;
-        await yieldToIo();
-      }
-    },
+    sweepAttachments: (now) => sweepInBatches((limit) => s.attachments.sweepExpiredAttachments(now, limit)),
     ping: () => s.healthCheck(),
     async close() {
       // Drain in-flight writes first: everything a sender was told "accepted" is already committed,
