@@ -15,7 +15,7 @@ import { SessionRecord } from '../src/session-record.js';
 import { encodeSessionState } from '../src/session-state.js';
 import { SignalMessage } from '../src/signal-message.js';
 import type { IdentityKeyPair, IdentityKeyStore } from '../src/stores.js';
-import { SottoPeer } from './helpers/sotto-peer.js';
+import { SottoPeer, establishedPeers } from './helpers/sotto-peer.js';
 
 const te = new TextEncoder();
 
@@ -180,7 +180,7 @@ void describe('a corrupted message never changes the stored session', () => {
   });
 
   void it('SignalMessage: any byte changes → a typed error and the record bytes unchanged (property)', async () => {
-    const { a, b } = await establishedPair();
+    const { a, b } = await establishedPeers();
     const sent: { type: number; body: Uint8Array }[] = [];
     for (let i = 0; i < 4; i++) sent.push(await a.encrypt(te.encode(`m${i}`), b.address));
     // Deliver one so that Bob holds skipped keys, a receiver chain and an SPQR window.
@@ -203,7 +203,7 @@ void describe('a corrupted message never changes the stored session', () => {
   void it('ratchetDecrypt itself leaves the in-memory state unchanged when it fails (property)', async () => {
     // The record in memory matters too: when the current state fails and an archived one
     // decrypts, the current state is archived as it is in memory.
-    const { a, b } = await establishedPair();
+    const { a, b } = await establishedPeers();
     const sent: { type: number; body: Uint8Array }[] = [];
     for (let i = 0; i < 4; i++) sent.push(await a.encrypt(te.encode(`m${i}`), b.address));
     await b.decrypt(sent[2]!.type, sent[2]!.body, a.address);
@@ -254,17 +254,6 @@ void describe('a corrupted message never changes the stored session', () => {
     );
   });
 });
-
-async function establishedPair(): Promise<{ a: SottoPeer; b: SottoPeer }> {
-  const a = new SottoPeer('alice', 1);
-  const b = new SottoPeer('bob', 1);
-  await a.processBundle(await b.makeBundle(true), b.address);
-  const m = await a.encrypt(te.encode('hi'), b.address);
-  await b.decrypt(m.type, m.body, a.address);
-  const r = await b.encrypt(te.encode('hey'), a.address);
-  await a.decrypt(r.type, r.body, b.address);
-  return { a, b };
-}
 
 void describe('secrets of a handshake and a ratchet step are wiped once used', () => {
   /** nobleCrypto that keeps every X25519 output and every 32-byte random draw it hands out. */

@@ -5,21 +5,10 @@ import fc from 'fast-check';
 import { isProtocolError } from '../src/errors.js';
 import { ProtocolAddress } from '../src/protocol-address.js';
 import { SessionRecord } from '../src/session-record.js';
-import { SottoPeer } from './helpers/sotto-peer.js';
+import { SottoPeer, establishedPeers } from './helpers/sotto-peer.js';
 
 const te = new TextEncoder();
 const td = new TextDecoder();
-
-async function established(): Promise<{ a: SottoPeer; b: SottoPeer }> {
-  const a = new SottoPeer('alice', 1);
-  const b = new SottoPeer('bob', 1);
-  await a.processBundle(await b.makeBundle(true), b.address);
-  const m = await a.encrypt(te.encode('hi'), b.address);
-  await b.decrypt(m.type, m.body, a.address);
-  const r = await b.encrypt(te.encode('hey'), a.address);
-  await a.decrypt(r.type, r.body, b.address);
-  return { a, b };
-}
 
 void describe('signalEncrypt / signalDecrypt between two Sotto devices', () => {
   void it('decrypts any delivery order of any interleaving (property)', async () => {
@@ -28,7 +17,7 @@ void describe('signalEncrypt / signalDecrypt between two Sotto devices', () => {
         fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }),
         fc.array(fc.nat(), { minLength: 40, maxLength: 40 }),
         async (senders, picks) => {
-          const { a, b } = await established();
+          const { a, b } = await establishedPeers();
           const peers = [a, b] as const;
           const inFlight: { to: 0 | 1; text: string; type: number; body: Uint8Array }[] = [];
           for (const [i, fromA] of senders.entries()) {
@@ -51,7 +40,7 @@ void describe('signalEncrypt / signalDecrypt between two Sotto devices', () => {
   });
 
   void it('keeps the 2,000 newest skipped keys of a chain and refuses a jump over 25,000', async () => {
-    const { a, b } = await established();
+    const { a, b } = await establishedPeers();
     const sent = [];
     for (let i = 0; i < 2_010; i++) sent.push(await a.encrypt(te.encode(`n${i}`), b.address));
     const last = sent.at(-1)!;
@@ -69,7 +58,7 @@ void describe('signalEncrypt / signalDecrypt between two Sotto devices', () => {
   });
 
   void it('a replay is a DuplicateMessage and leaves the session working', async () => {
-    const { a, b } = await established();
+    const { a, b } = await establishedPeers();
     const m = await a.encrypt(te.encode('once'), b.address);
     await b.decrypt(m.type, m.body, a.address);
     await assert.rejects(b.decrypt(m.type, m.body, a.address), (e) => isProtocolError(e, 'DuplicateMessage'));
@@ -103,7 +92,7 @@ void describe('signalEncrypt / signalDecrypt between two Sotto devices', () => {
   });
 
   void it('a new session archives the old one, which still decrypts late messages', async () => {
-    const { a, b } = await established();
+    const { a, b } = await establishedPeers();
     const late = await a.encrypt(te.encode('late'), b.address);
     // Bob re-initiates (e.g. after a reinstall of nothing): a second session from Bob's side.
     await b.processBundle(await a.makeBundle(true), a.address);

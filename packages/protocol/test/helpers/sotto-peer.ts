@@ -186,3 +186,16 @@ export function libsignalBundle(raw: RawBundle): SignalClient.PreKeyBundle {
     u(raw.kyberPreKeySignature),
   );
 }
+
+/** Alice and Bob with a session both ways: one message each, so both have ratcheted once. */
+export async function establishedPeers(): Promise<{ a: SottoPeer; b: SottoPeer }> {
+  const te = new TextEncoder();
+  const a = new SottoPeer('alice', 1);
+  const b = new SottoPeer('bob', 1);
+  await a.processBundle(await b.makeBundle(true), b.address);
+  const m = await a.encrypt(te.encode('hi'), b.address);
+  await b.decrypt(m.type, m.body, a.address);
+  const r = await b.encrypt(te.encode('hey'), a.address);
+  await a.decrypt(r.type, r.body, b.address);
+  return { a, b };
+}
