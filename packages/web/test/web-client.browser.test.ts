@@ -140,7 +140,7 @@ void describe('web client in Chromium', () => {
     await b.getByTestId('conv-alice').focus();
     await b.keyboard.press('Enter');
     await b.getByTestId('conversation-view').waitFor();
-    await b.locator('input[name=message]:focus').waitFor();
+    await b.locator('textarea[name=message]:focus').waitFor();
     await b.keyboard.type('typed without a mouse');
     await b.keyboard.press('Enter');
     await messageShown(a, 'typed without a mouse');

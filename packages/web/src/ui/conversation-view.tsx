@@ -1,5 +1,5 @@
 // One conversation: history, live incoming messages, delivery state, and the composer.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ContactView, HistoryEntry, Messenger } from '@sotto/client';
 import { errorText } from './error-text.js';
 import { LinkText } from './link-text.js';
@@ -26,7 +26,7 @@ export function ConversationView({ m, contact, version, nav }: Props) {
   const [error, setError] = useState('');
   const [sent, setSent] = useState(0);
   const end = useRef<HTMLDivElement>(null);
-  const composer = useRef<HTMLInputElement>(null);
+  const composer = useRef<HTMLTextAreaElement>(null);
   // Opening a chat removes the list button that had focus; put focus where the user types next
   // instead of dropping it to the page (keyboard users would start over from the top).
   useEffect(() => composer.current?.focus(), [contact]);
@@ -46,9 +46,11 @@ export function ConversationView({ m, contact, version, nav }: Props) {
   }, [m, contact, version, sent]);
 
   useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [entries.length]);
+  // The composer grows with its text up to the CSS max-height, then scrolls (CSSOM, allowed by the CSP).
+  useLayoutEffect(() => fitToText(composer.current), [text]);
 
-  const send = async (ev: Event) => {
-    ev.preventDefault();
+  const send = async (ev?: Event) => {
+    ev?.preventDefault();
     if (text.trim() === '') return;
     setError('');
     try {
@@ -111,14 +113,22 @@ export function ConversationView({ m, contact, version, nav }: Props) {
         </p>
       ) : (
         <form class="composer" onSubmit={(e) => void send(e)}>
-          <input
+          <textarea
             name="message"
             ref={composer}
+            rows={1}
             autocomplete="off"
             aria-label={`Message to ${contact}`}
+            aria-description="Enter sends, Shift+Enter starts a new line"
             placeholder="Message"
             value={text}
             onInput={(e) => setText(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              // Enter sends, Shift+Enter is a line break; Enter that confirms an IME composition is not a send.
+              if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
+              e.preventDefault();
+              void send();
+            }}
           />
           <button type="submit">Send</button>
         </form>
@@ -130,4 +140,10 @@ export function ConversationView({ m, contact, version, nav }: Props) {
       )}
     </section>
   );
+}
+
+function fitToText(el: HTMLTextAreaElement | null): void {
+  if (!el) return;
+  el.style.height = 'auto';
+  el.style.height = `${el.scrollHeight + el.offsetHeight - el.clientHeight}px`;
 }

@@ -41,11 +41,11 @@ export async function openConversation(page: Page, name: string): Promise<void> 
 }
 
 export async function sendText(page: Page, text: string): Promise<void> {
-  await page.locator('input[name=message]').fill(text);
+  await page.locator('[name=message]').fill(text);
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   // send() resolved (persisted, in history) once the composer is cleared.
   await page.waitForFunction(
-    () => document.querySelector<HTMLInputElement>('input[name=message]')?.value === '',
+    () => document.querySelector<HTMLTextAreaElement>('[name=message]')?.value === '',
   );
 }
 
