@@ -1,12 +1,14 @@
 /**
  * The conversation screen in real Chromium against a real relay, with a Node `Messenger` as the
- * contact: the composer is a growing textarea (Enter sends, Shift+Enter is a new line).
+ * contact: the composer is a growing textarea (Enter sends, Shift+Enter is a new line); messages
+ * not from today show their date (a day separator in the browser's locale, the full date-time in
+ * the tooltip and `<time datetime>`).
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
-import { MemoryKv, Messenger, type HistoryEntry } from '@sotto/client';
+import { MemoryKv, Messenger, systemClock, type HistoryEntry } from '@sotto/client';
 import type { WebSocketCtor } from '@sotto/wire';
 import { ensureBuilt, launchChromium, startWebRelay, WAIT_MS, type WebRelay } from './helpers/browser.js';
 import { addContact, createAccount, messageShown, openConversation } from './helpers/ui.js';
@@ -16,18 +18,32 @@ let browser: Browser;
 let page: Page;
 let friend: Messenger;
 const received: HistoryEntry[] = [];
+/** How far behind the real time the friend's clock runs (its messages carry that sentAt). */
+let friendClockBehindMs = 0;
+const LOCALE = 'de-DE';
+const TIME_ZONE = 'Europe/Berlin';
 
 before(async () => {
   ensureBuilt();
   relay = await startWebRelay();
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
+  // A non-English locale and a fixed zone: dates must follow the browser's locale, not a hard-coded one.
+  const ctx = await browser.newContext({
+    viewport: { width: 900, height: 760 },
+    locale: LOCALE,
+    timezoneId: TIME_ZONE,
+  });
+  page = await ctx.newPage();
   page.setDefaultTimeout(WAIT_MS);
   friend = await Messenger.create({
     store: new MemoryKv(),
     relayUrl: relay.url,
     username: 'nina',
     WebSocket: WebSocket as unknown as WebSocketCtor,
+    clock: {
+      now: () => Date.now() - friendClockBehindMs,
+      schedule: (ms, fn) => systemClock.schedule(ms, fn),
+    },
   });
   friend.on('message', ({ entry }) => received.push(entry));
   await friend.connect();
@@ -84,5 +100,62 @@ void describe('the composer', () => {
       (h) => (document.querySelector('textarea[name=message]')?.getBoundingClientRect().height ?? 0) <= h,
       empty,
     );
+  });
+});
+
+void describe('message dates', () => {
+  void it('shows a day separator in the browser locale above older days, the full date-time in title and datetime', async () => {
+    friendClockBehindMs = 3 * 86_400_000;
+    const old = await friend.send('omar', 'sent three days ago');
+    await old.accepted;
+    friendClockBehindMs = 0;
+    await (
+      await friend.send('omar', 'sent just now')
+    ).accepted;
+    await messageShown(page, 'sent just now');
+    await messageShown(page, 'sent three days ago');
+
+    const sentAt = old.entry.sentAt;
+    const inZone = (o: Intl.DateTimeFormatOptions) =>
+      new Intl.DateTimeFormat(LOCALE, { timeZone: TIME_ZONE, ...o }).format(sentAt);
+    // The separator right above the old message names its day, in German.
+    const separatorAbove = await page
+      .getByTestId('message')
+      .filter({ hasText: 'sent three days ago' })
+      .evaluate((li) => {
+        const prev = li.previousElementSibling;
+        return prev?.getAttribute('data-testid') === 'day-separator'
+          ? { text: prev.textContent, datetime: prev.querySelector('time')?.getAttribute('datetime') }
+          : null;
+      });
+    assert.ok(separatorAbove, 'a day separator directly above the message from three days ago');
+    assert.ok(
+      separatorAbove.text?.includes(inZone({ month: 'long' })),
+      `month in German: ${separatorAbove.text}`,
+    );
+    assert.ok(
+      separatorAbove.text?.includes(inZone({ weekday: 'long' })),
+      `weekday in German: ${separatorAbove.text}`,
+    );
+    assert.ok(
+      separatorAbove.text?.includes(inZone({ day: 'numeric' })),
+      `day of month: ${separatorAbove.text}`,
+    );
+    const ymd = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(sentAt); // YYYY-MM-DD
+    assert.equal(separatorAbove.datetime, ymd);
+
+    // The message's own <time>: machine-readable instant, full date and time (with year) as the tooltip.
+    const time = page.getByTestId('message').filter({ hasText: 'sent three days ago' }).locator('time');
+    assert.equal(Date.parse((await time.getAttribute('datetime')) ?? ''), sentAt);
+    const title = (await time.getAttribute('title')) ?? '';
+    assert.ok(title.includes(inZone({ year: 'numeric' })), `year in the tooltip: ${title}`);
+    assert.ok(title.includes(inZone({ month: 'long' })), `month in the tooltip: ${title}`);
+
+    // Today's messages sit under "Heute" (Intl's "today" in German); no date is repeated per message.
+    const separators = await page.getByTestId('day-separator').allInnerTexts();
+    assert.equal(separators.length, 2, `one separator per day: ${separators.join(' | ')}`);
+    assert.equal(separators[1], 'Heute');
+    const nowTime = page.getByTestId('message').filter({ hasText: 'sent just now' }).locator('time');
+    assert.doesNotMatch(await nowTime.innerText(), /\d{4}|[A-Za-zä]{3}/, 'only the time beside the message');
   });
 });

@@ -3,6 +3,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ContactView, HistoryEntry, Messenger } from '@sotto/client';
 import { errorText } from './error-text.js';
 import { LinkText } from './link-text.js';
+import { dayLabel, fullLabel, isoDay, localDay, timeLabel } from './message-time.js';
 import type { View } from './main-screen.js';
 
 interface Props {
@@ -63,6 +64,7 @@ export function ConversationView({ m, contact, version, nav }: Props) {
     }
   };
 
+  const now = Date.now();
   const blocked = info?.trust === 'changed' || info?.trust === 'verified-changed';
   return (
     <section class="conversation" data-testid="conversation-view">
@@ -84,11 +86,19 @@ export function ConversationView({ m, contact, version, nav }: Props) {
         aria-live="polite"
         aria-label={`Messages with ${contact}`}
       >
-        {entries.map((e) => (
+        {entries.map((e, i) => [
+          // A day separator above each calendar day's first message: the time beside a message has no date.
+          (i === 0 || localDay(entries[i - 1]?.sentAt ?? 0) !== localDay(e.sentAt)) && (
+            <li key={`day-${localDay(e.sentAt)}`} class="day" data-testid="day-separator">
+              <time dateTime={isoDay(e.sentAt)}>{dayLabel(e.sentAt, now)}</time>
+            </li>
+          ),
           <li key={e.id} class={`msg msg-${e.direction}`} data-testid="message" data-direction={e.direction}>
             <LinkText text={e.text} />
             <span class="meta">
-              {new Date(e.sentAt).toLocaleTimeString()}
+              <time dateTime={new Date(e.sentAt).toISOString()} title={fullLabel(e.sentAt)}>
+                {timeLabel(e.sentAt)}
+              </time>
               {e.direction === 'out' && (
                 <span class="state" data-testid="delivery-state" data-state={e.state}>
                   {' '}
@@ -96,8 +106,8 @@ export function ConversationView({ m, contact, version, nav }: Props) {
                 </span>
               )}
             </span>
-          </li>
-        ))}
+          </li>,
+        ])}
       </ol>
       <div ref={end} />
       {blocked ? (
