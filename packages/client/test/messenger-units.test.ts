@@ -9,6 +9,9 @@ import { DEFAULT_PREKEY_POLICY, planIsEmpty, planMaintenance } from '../src/mess
 import type { AccountRecord } from '../src/messenger/account-record.js';
 import { decodeAccount, encodeAccount } from '../src/messenger/account-record.js';
 import { SerialLock } from '../src/messenger/serial-lock.js';
+import { asMessengerError } from '../src/messenger/outbox.js';
+import { HTTP_STATUS, RelayError } from '@sotto/wire';
+import type { RelayErrorCode } from '@sotto/wire';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -208,5 +211,21 @@ void describe('dedupe retention', () => {
     assert.equal(await pruneSeen(ctx), 1);
     assert.equal(await new LocalState(kv).seen('aa'), false);
     assert.equal(await new LocalState(kv).seen('bb'), true);
+  });
+});
+
+void describe('asMessengerError() on a submit the relay answered with ERROR', () => {
+  // The wire client gives an ERROR frame's RelayError the code's HTTP status (relay-connection.ts).
+  const fromFrame = (code: RelayErrorCode) =>
+    asMessengerError(new RelayError(code, `submit failed: ${code}`, HTTP_STATUS[code])).code;
+
+  void it('keeps the message queued when the relay cannot serve now (5xx, 429)', () => {
+    for (const code of ['Unavailable', 'ShuttingDown', 'Internal', 'RateLimited', 'QueueFull'] as const)
+      assert.equal(fromFrame(code), 'RelayUnreachable', code);
+  });
+
+  void it('fails the message when the relay refused the request itself (4xx)', () => {
+    for (const code of ['MalformedFrame', 'FrameTooLarge', 'Unauthorized'] as const)
+      assert.equal(fromFrame(code), 'RelayRejected', code);
   });
 });

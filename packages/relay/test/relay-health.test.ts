@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { SQLITE_FILE_NAME, openSqliteStore } from '../src/store/sqlite/open-sqlite-store.js';
 import { RelayError } from '@sotto/wire';
 import { createLogger } from '../src/logger.js';
-import { registerUser, startTestRelay } from './helpers/harness.js';
+import { envelopeId, registerUser, startTestRelay, waitFor } from './helpers/harness.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -75,6 +75,68 @@ void describe('requests the database cannot serve', () => {
     assert.deepEqual(
       warned.map(({ t: _t, ...rest }) => rest),
       [{ level: 'warn', event: 'store_unavailable', route: '/v1/accounts', code: 'SQLITE_BUSY' }],
+    );
+  });
+});
+
+void describe('a WebSocket submit the database cannot serve', () => {
+  void it('is answered Unavailable (503) on its own request, and the connection stays usable', async () => {
+    const dataDir = tempDir();
+    const lines: string[] = [];
+    const t = await startTestRelay(
+      {},
+      {
+        store: await openSqliteStore(dataDir, { busyTimeoutMs: 50 }),
+        log: createLogger('debug', (l) => lines.push(l)),
+      },
+    );
+    const other = new Database(join(dataDir, SQLITE_FILE_NAME));
+    const [alice, bob] = [await registerUser(t), await registerUser(t)];
+    const envelope = (text: string) => ({
+      deviceId: bob.deviceId,
+      registrationId: bob.registrationId,
+      envelopeId: envelopeId(),
+      envelopeType: 1,
+      content: new TextEncoder().encode(text),
+    });
+    const got: string[] = [];
+    const closes: number[] = [];
+    const a = alice.client.connect({ onClose: (c) => closes.push(c.code) });
+    const b = bob.client.connect({
+      onDeliver: (d) => {
+        got.push(new TextDecoder().decode(d.content));
+        b.ack(d.seq);
+      },
+    });
+    try {
+      await Promise.all([a.ready, b.ready]);
+      other.exec('BEGIN IMMEDIATE');
+      await assert.rejects(
+        a.submit(bob.accountId, [envelope('while locked')]),
+        (e: unknown) => e instanceof RelayError && e.code === 'Unavailable' && e.status === 503,
+      );
+      other.exec('ROLLBACK');
+      const r = await a.submit(bob.accountId, [envelope('after the lock')]);
+      assert.deepEqual(
+        r.results.map((x) => x.status),
+        ['Accepted'],
+      );
+      await waitFor(() => got.length === 1, 5000, 'the delivery');
+      assert.deepEqual(got, ['after the lock'], 'nothing of the failed submit was stored');
+      assert.deepEqual(closes, [], 'the sender was not disconnected');
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      a.close();
+      b.close();
+      await t.close();
+    }
+    const warned = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['event'] === 'store_unavailable' || l['event'] === 'ws_handler_failed');
+    assert.deepEqual(
+      warned.map(({ t: _t, ...rest }) => rest),
+      [{ level: 'warn', event: 'store_unavailable', route: 'ws', code: 'SQLITE_BUSY' }],
     );
   });
 });

@@ -1,6 +1,6 @@
 // The authenticated WebSocket: AUTH first frame, ordered delivery to a handler, submit with request ids,
 // acks, and reconnect with exponential backoff. Used through RelayClient.connect().
-import { RelayError, WireError } from './errors.js';
+import { HTTP_STATUS, RelayError, WireError } from './errors.js';
 import { decodeFrame, encodeFrame } from './frame-codec.js';
 import type { ClientFrame, DeliverFrame, Frame, SubmitEnvelope, SubmitResult } from './frames.js';
 import { WIRE_VERSION } from './limits.js';
@@ -162,10 +162,11 @@ export class RelayConnection {
         if (p) {
           this.pending.delete(frame.requestId);
           clearTimeout(p.timer);
-          p.reject(new RelayError(frame.code, `submit failed: ${frame.code}`));
+          // The status tells a client whether retrying can help (5xx, 429) or not (4xx).
+          p.reject(new RelayError(frame.code, `submit failed: ${frame.code}`, HTTP_STATUS[frame.code]));
           return null;
         }
-        return new RelayError(frame.code, `relay error: ${frame.code}`);
+        return new RelayError(frame.code, `relay error: ${frame.code}`, HTTP_STATUS[frame.code]);
       }
       case 'ping':
         this.sendFrame({ type: 'pong', nonce: frame.nonce });

@@ -18,6 +18,7 @@ import { TokenBucket } from '../rate-limit.js';
 import type { DeviceRef, Mailbox, QueuedEnvelope } from '../mailbox/mailbox.js';
 import type { DeviceHub, Subscriber } from './device-hub.js';
 import type { AuthOutcome } from '../auth/device-authenticator.js';
+import { storeUnavailableCode } from '../http/store-unavailable.js';
 
 export interface SessionContext {
   config: RelayConfig;
@@ -147,7 +148,7 @@ export class WsSession implements Subscriber {
     }
     switch (frame.type) {
       case 'submit':
-        return this.guard(this.onSubmit(frame));
+        return this.guard(this.onSubmit(frame), frame.requestId);
       case 'ack':
         return this.guard(this.onAck(frame.upTo, frame.seqs));
       case 'ping':
@@ -159,11 +160,28 @@ export class WsSession implements Subscriber {
     }
   }
 
-  private guard(p: Promise<void>): void {
-    p.catch(() => {
+  /** `requestId`: the submit this work answers, if any (0: the connection as a whole). */
+  private guard(p: Promise<void>, requestId = 0): void {
+    p.catch((err: unknown) => this.handlerFailed(err, requestId));
+  }
+
+  /**
+   * A database that cannot serve now (docs/errors.md, Unavailable) is not a bug: the client is told
+   * to retry later. A failed submit stored nothing (its transaction rolled back), so it is answered
+   * on its own request and the connection stays; anything else closes with Unavailable, and the
+   * client's reconnect drains again. Any other failure is a bug: Internal, and the connection closes.
+   */
+  private handlerFailed(err: unknown, requestId: number): void {
+    const code = storeUnavailableCode(err);
+    if (code === undefined) {
       this.ctx.log.error('ws_handler_failed');
-      this.fail('Internal');
-    });
+      return this.fail('Internal');
+    }
+    this.ctx.log.warn('store_unavailable', { route: 'ws', code });
+    this.ctx.metrics.framesRejected.inc({ code: 'Unavailable' });
+    if (requestId !== 0 && this.state === 'open')
+      return this.send({ type: 'error', requestId, code: 'Unavailable' });
+    this.fail('Unavailable');
   }
 
   private async onAuth(f: Extract<Frame, { type: 'auth' }>): Promise<void> {
