@@ -8,6 +8,13 @@ void describe('operations', () => {
     const t = await startTestRelay();
     try {
       assert.equal(await t.anon.health(), 'ok');
+      // Probes that use HEAD get the same status and headers, without a body.
+      for (const path of ['/healthz', '/metrics']) {
+        const head = await fetch(`${t.url}${path}`, { method: 'HEAD' });
+        assert.equal(head.status, 200, path);
+        assert.match(head.headers.get('content-type') ?? '', /^(application\/json|text\/plain)/, path);
+        assert.equal(await head.text(), '', path);
+      }
     } finally {
       await t.close();
     }
@@ -17,6 +24,7 @@ void describe('operations', () => {
     const down = await startTestRelay({}, { relayStore: store });
     try {
       assert.equal(await down.anon.health(), 'unavailable');
+      assert.equal((await fetch(`${down.url}/healthz`, { method: 'HEAD' })).status, 503);
     } finally {
       await down.close();
     }
