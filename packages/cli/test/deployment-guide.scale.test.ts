@@ -312,8 +312,16 @@ async function followStepByStep(block: string): Promise<Deployment> {
     const [, url] = await n.proc.waitFor(/listening on (http:\/\/\S+)/, `relay node for port ${n.guidePort}`);
     n.url = url!;
   }
-  // On PostgreSQL a node keeps nothing on local disk: no ./data directory appears where it runs.
+  // On PostgreSQL a node keeps nothing on local disk: no ./data directory appears where it runs,
+  // and the start message names the database (password masked) instead of a data directory.
   assert.equal(existsSync(join(nodeHome, 'data')), false, 'no SQLite data directory with PostgreSQL');
+  for (const n of nodes) {
+    await n.proc.waitFor(
+      /^database: postgres(ql)?:\/\/REDACTED:REDACTED@/m,
+      'the database in the start message',
+    );
+    assert.doesNotMatch(n.proc.output(), /data directory:/);
+  }
   const [flagOut, envOut] = await configs;
   const flagConfig = JSON.parse(flagOut.stdout) as Record<string, unknown>;
   const envConfig = JSON.parse(envOut.stdout) as Record<string, unknown>;

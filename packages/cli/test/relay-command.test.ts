@@ -80,6 +80,7 @@ void describe('sotto relay (executable)', () => {
     run.proc.kill('SIGTERM');
     const r = await run.done;
     assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stderr.includes(`data directory: ${data} (Ctrl-C to stop)`), r.stderr);
     assert.match(r.stderr, /SIGTERM: draining/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });

@@ -1,6 +1,7 @@
 // Runs the relay until the first SIGINT/SIGTERM, then closes it (the relay drains in-flight
 // writes before close() resolves). A second signal, or the grace period running out, gives up.
 import { resolve as resolvePath } from 'node:path';
+import { redactUrl } from '@sotto/relay/config';
 import type { RelayConfig } from '@sotto/relay/config';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
@@ -37,7 +38,13 @@ export async function serveUntilSignal(config: RelayConfig, opts: ServeOptions):
       );
     } else {
       io.stdout(`sotto relay listening on ${relay.url}\n`);
-      io.stderr(`data directory: ${resolvePath(config.dataDir)} (Ctrl-C to stop)\n`);
+      // Where envelopes are kept: the SQLite data directory, or the database (credentials masked).
+      io.stderr(
+        config.databaseUrl === undefined
+          ? `data directory: ${resolvePath(config.dataDir)} (Ctrl-C to stop)\n`
+          : `database: ${redactUrl(config.databaseUrl)} (Ctrl-C to stop)\n`,
+      );
+      if (config.busUrl !== undefined) io.stderr(`delivery bus: ${redactUrl(config.busUrl)}\n`);
       if (config.webRoot !== undefined)
         io.stderr(`web client: ${relay.url}/ (files from ${resolvePath(config.webRoot)})\n`);
     }
