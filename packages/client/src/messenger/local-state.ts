@@ -8,7 +8,8 @@
  *   i/<accountId>                 trusted identity key, 33 bytes   (trust on first use)
  *   s/<accountId>/<deviceId>      protocol SessionRecord bytes
  *   pk/<id> spk/<id> kpk/<id>     protocol prekey records (kpk: 1 flag byte lastResort + record)
- *   kb/<kyberId>/<spkId>/<baseKey> a last-resort Kyber prekey served this base key (replay guard)
+ *   kb/<kyberId>/<spkId>/<baseKey> a last-resort Kyber prekey served this base key (replay guard;
+ *                                 pruned once kpk/<kyberId> is purged)
  *   h/<accountId>/<sentAt>/<id>   history entry                    (history-record.ts)
  *   m/<messageId>                 → the history key of that message
  *   o/<messageId>                 outbox entry                     (outbox-record.ts)
@@ -140,6 +141,30 @@ export class LocalState {
 
   markKyberBaseKey(kyberId: number, signedPreKeyId: number, baseKey: Uint8Array): void {
     this.tx.put(this.kyberBaseKeyKey(kyberId, signedPreKeyId, baseKey), Uint8Array.of(1));
+  }
+
+  /**
+   * Forgets the base keys served by every Kyber prekey this device no longer holds: with the key
+   * gone, a first message naming it fails (`InvalidKyberPreKeyId`) before the replay guard is
+   * asked, so its entries can never matter again. Returns how many were removed. Also clears
+   * entries left behind by keys purged before this pruning existed.
+   */
+  async pruneKyberBaseKeys(): Promise<number> {
+    const held = new Map<string, boolean>();
+    let n = 0;
+    for (const [k] of await this.tx.list('kb/')) {
+      const kyberId = k.slice(3, 11);
+      let keep = held.get(kyberId);
+      if (keep === undefined) {
+        keep = /^\d{8}$/.test(kyberId) && (await this.tx.get(`kpk/${kyberId}`)) !== undefined;
+        held.set(kyberId, keep);
+      }
+      if (!keep) {
+        this.tx.delete(k);
+        n++;
+      }
+    }
+    return n;
   }
 
   // ---------- history ----------

@@ -68,6 +68,8 @@ export async function applyPlan(
     }
   }
   for (const r of plan.purge) state.deletePreKey(r.kind === 'signed' ? 'spk' : 'kpk', r.id);
+  // The replay guard's base keys of a purged last-resort Kyber key can never match again.
+  if (plan.purge.some((r) => r.kind === 'kyber')) await state.pruneKyberBaseKeys();
   account.retired = account.retired.filter(
     (r) => !plan.purge.some((p) => p.kind === r.kind && p.id === r.id),
   );
