@@ -192,6 +192,31 @@ export function mailboxSuite(make: MakeHarness): void {
       );
     });
 
+    void it('counts several acks of one device in one call each on its own, and keeps queued in step', async () => {
+      const a = await seedAccount(x.s, 2);
+      const b = await seedAccount(x.s);
+      await x.s.mailbox.enqueueMany(
+        [1, 2, 3, 4, 5].map((n) => envelope(a, 1, n)).concat([envelope(a, 2, 6), envelope(b, 1, 7)]),
+        CAP,
+      );
+      const counts = await x.s.mailbox.ackMany([
+        { accountId: a, deviceId: 1, request: { upToSeq: 1 } },
+        { accountId: b, deviceId: 1, request: { seqs: [9] } },
+        { accountId: a, deviceId: 1, request: { upToSeq: 3 } },
+        { accountId: a, deviceId: 2, request: { upToSeq: 1 } },
+        { accountId: a, deviceId: 1, request: { upToSeq: 3, seqs: [5, 5] } },
+        { accountId: newAccountId(), deviceId: 1, request: { upToSeq: 3 } },
+      ]);
+      assert.deepEqual(counts, [1, 0, 2, 1, 1, 0]);
+      assert.deepEqual(
+        (await x.s.mailbox.fetch(a, 1, 0, 10)).map((e) => e.seq),
+        [4],
+      );
+      assert.equal(await x.s.mailbox.queuedCount(a, 1), 1);
+      assert.equal(await x.s.mailbox.queuedCount(a, 2), 0);
+      assert.equal(await x.s.mailbox.queuedCount(b, 1), 1);
+    });
+
     void it('never reuses a seq after its envelope was acknowledged', async () => {
       const id = await seedAccount(x.s);
       await x.s.mailbox.enqueueMany([envelope(id, 1, 1), envelope(id, 1, 2)], CAP);

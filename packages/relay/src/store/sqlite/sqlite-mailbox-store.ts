@@ -3,7 +3,7 @@
 // cap. enqueueMany is one IMMEDIATE transaction; with synchronous=FULL its COMMIT is synced before the
 // Promise resolves, so "acknowledged" always means "on disk". Acks (deletes) commit with
 // synchronous=NORMAL: they survive a process crash, and the next synced commit makes them durable.
-import type { AckRequest, EnqueueItem, EnqueueResult, MailboxStore } from '../ports.js';
+import type { AckItem, AckRequest, EnqueueItem, EnqueueResult, MailboxStore } from '../ports.js';
 import { checkAccountId, checkDeviceId, checkInt } from '../guards.js';
 import { asRow, int } from '../row-checks.js';
 import { checkAck, checkEnqueueItem, envelopeRow } from '../mailbox-checks.js';
@@ -24,18 +24,37 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
     if (delta !== 0) h.stmt('UPDATE device_queue SET queued = queued + ? WHERE dev = ?').run(delta, dev);
   };
 
-  /** Runs inside a transaction. Deletes are scoped by the acking device's own `dev`. */
-  function ackInTx(accountId: string, deviceId: number, request: AckRequest): number {
-    const dev = h.dev(accountId, deviceId);
-    if (dev === undefined) return 0;
+  /** Runs inside a transaction; the caller adjusts `queued`. Deletes are scoped by the acking device's own `dev`. */
+  function deleteAcked(dev: number, request: AckRequest): number {
     let n = 0;
     if (request.upToSeq !== undefined && request.upToSeq > 0) {
       n += h.stmt('DELETE FROM mailbox WHERE dev = ? AND seq <= ?').run(dev, request.upToSeq).changes;
     }
     const one = h.stmt('DELETE FROM mailbox WHERE dev = ? AND seq = ?');
     for (const s of request.seqs ?? []) n += one.run(dev, s).changes;
-    adjustQueued(dev, -n);
     return n;
+  }
+
+  /**
+   * Runs inside a transaction: one count per item, in order. A device that sent several acks in the
+   * batch (a busy device acks once per event-loop turn) costs one lookup and one counter update.
+   */
+  function ackAllInTx(items: readonly AckItem[]): number[] {
+    const devices = new Map<string, { dev: number | undefined; deleted: number }>();
+    const counts = items.map((it) => {
+      const key = `${it.accountId}.${it.deviceId}`;
+      let d = devices.get(key);
+      if (d === undefined) {
+        d = { dev: h.dev(it.accountId, it.deviceId), deleted: 0 };
+        devices.set(key, d);
+      }
+      if (d.dev === undefined) return 0;
+      const n = deleteAcked(d.dev, it.request);
+      d.deleted += n;
+      return n;
+    });
+    for (const d of devices.values()) if (d.dev !== undefined) adjustQueued(d.dev, -d.deleted);
+    return counts;
   }
 
   return {
@@ -138,7 +157,7 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
     ack(accountId, deviceId, request) {
       return h.call(() => {
         checkAck(accountId, deviceId, request);
-        return h.tx(() => ackInTx(accountId, deviceId, request), 'relaxed');
+        return h.tx(() => ackAllInTx([{ accountId, deviceId, request }])[0]!, 'relaxed');
       });
     },
 
@@ -146,7 +165,7 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
       return h.call(() => {
         items.forEach((it) => checkAck(it.accountId, it.deviceId, it.request));
         // Relaxed durability: a delete lost to a power failure is a redelivery, never a loss.
-        return h.tx(() => items.map((it) => ackInTx(it.accountId, it.deviceId, it.request)), 'relaxed');
+        return h.tx(() => ackAllInTx(items), 'relaxed');
       });
     },
 
