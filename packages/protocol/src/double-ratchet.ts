@@ -6,6 +6,13 @@
  * forged or corrupted message never changes the state (libsignal gets the same effect by trying a
  * clone). Named steps: `findReceiverChain`, `planDhRatchetStep`, `planMessageKey`, SPQR
  * `spqrRecvPlan`, `verifyAndDecrypt`, `commit`.
+ *
+ * Zeroisation (Double Ratchet spec §3.5, §8.4: delete what is no longer needed): a failed decrypt
+ * wipes only what its plan made (`discardPlans`); a commit wipes the secrets it replaces or drops
+ * (the old root key, sending chain and ratchet private key, advanced chain keys, used and evicted
+ * skipped keys). Every buffer wiped is the state's own: states decoded from a record are views into
+ * that record's private copy, and Bob's first ratchet key is a copy of the signed prekey
+ * (session-builder.ts), so nothing another state, record or store still reads is touched.
  */
 import type { CryptoProvider } from './crypto-provider.js';
 import { zeroize } from './bytes.js';
@@ -22,7 +29,7 @@ import {
   type SessionState,
   type SkippedKey,
 } from './session-state.js';
-import { spqrRecvPlan, spqrSend } from './spqr.js';
+import { spqrRecvPlan, spqrSend, type SpqrRecvPlan } from './spqr.js';
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -62,8 +69,11 @@ export function ratchetEncrypt(
   } finally {
     zeroize(seed, keys.cipherKey, keys.macKey, keys.iv, pq.key);
   }
-  sender.chainKey = chainNextKey(crypto, sender.chainKey);
+  const spent = sender.chainKey;
+  sender.chainKey = chainNextKey(crypto, spent);
   sender.index += 1;
+  // The old chain key would re-derive this message's keys: gone once the chain has moved on.
+  zeroize(spent);
   return message;
 }
 
@@ -105,6 +115,7 @@ function planDhRatchetStep(crypto: CryptoProvider, state: SessionState, theirKey
 }
 
 interface MessageKeyPlan {
+  /** A fresh seed, or the stored seed of the skipped key `usedSkipped`. */
   seed: Uint8Array;
   /** Index into chain.skipped of a consumed skipped key, or -1. */
   usedSkipped: number;
@@ -136,20 +147,40 @@ function planMessageKey(
   }
   // Spent whether or not the MAC then checks out: the walk is the cost a forgery imposes.
   budget.chainSteps -= jump;
+  // Chain keys between the stored one and the new one are the walk's own: wiped as it goes.
   let ck = chain.chainKey;
   const newSkipped: SkippedKey[] = [];
   for (let i = chain.index; i < counter; i++) {
     // Only the newest MAX_MESSAGE_KEYS survive, so older seeds need not be computed.
     if (counter - i <= MAX_MESSAGE_KEYS) newSkipped.push({ index: i, seed: chainMessageSeed(crypto, ck) });
-    ck = chainNextKey(crypto, ck);
+    const next = chainNextKey(crypto, ck);
+    if (ck !== chain.chainKey) zeroize(ck);
+    ck = next;
   }
-  return {
-    seed: chainMessageSeed(crypto, ck),
-    usedSkipped: -1,
-    newSkipped,
-    newChainKey: chainNextKey(crypto, ck),
-    newIndex: counter + 1,
-  };
+  const seed = chainMessageSeed(crypto, ck);
+  const newChainKey = chainNextKey(crypto, ck);
+  if (ck !== chain.chainKey) zeroize(ck);
+  return { seed, usedSkipped: -1, newSkipped, newChainKey, newIndex: counter + 1 };
+}
+
+/** Wipes what a failed decrypt computed; the state's own buffers are left as they were. */
+function discardPlans(
+  dh: DhStepPlan | undefined,
+  mk: MessageKeyPlan | undefined,
+  pq: SpqrRecvPlan | undefined,
+): void {
+  if (dh) zeroize(dh.rootKey, dh.chain.chainKey, dh.sender.ratchetPrivate, dh.sender.chainKey);
+  if (mk && mk.usedSkipped < 0) {
+    zeroize(mk.seed, mk.newChainKey);
+    for (const k of mk.newSkipped) zeroize(k.seed);
+  }
+  pq?.discard();
+}
+
+/** Wipes a receiver chain dropped from the state (more than MAX_RECEIVER_CHAINS). */
+function wipeReceiverChain(chain: ReceiverChain): void {
+  zeroize(chain.chainKey);
+  for (const k of chain.skipped) zeroize(k.seed);
 }
 
 /**
@@ -167,44 +198,66 @@ export function ratchetDecrypt(
   const theirKey = message.senderRatchetKey;
   let chain = findReceiverChain(state, theirKey);
   let dh: DhStepPlan | undefined;
-  if (!chain) {
-    dh = planDhRatchetStep(crypto, state, theirKey);
-    chain = dh.chain;
-  }
-  const mk = planMessageKey(crypto, chain, message.counter, budget);
-  const pq = spqrRecvPlan(crypto, state.spqr, message.pqRatchet, budget);
-  const keys = deriveMessageKeys(crypto, mk.seed, pq.key);
+  let mk: MessageKeyPlan | undefined;
+  let pq: SpqrRecvPlan | undefined;
   let plaintext: Uint8Array;
   try {
-    let macOk = message.verifyMac(crypto, state.remoteIdentityKey, state.localIdentityKey, keys.macKey);
-    if (macOk && message.addresses !== undefined) {
-      macOk = expectedAddresses !== undefined && bytesEqual(expectedAddresses, message.addresses);
+    if (!chain) {
+      dh = planDhRatchetStep(crypto, state, theirKey);
+      chain = dh.chain;
     }
-    if (!macOk) throw new ProtocolError('InvalidMac', 'MAC verification failed');
-    plaintext = crypto.aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
-  } finally {
-    // The message keys are single-use; the seed stays only if it is a stored skipped key.
-    zeroize(keys.cipherKey, keys.macKey, keys.iv);
+    mk = planMessageKey(crypto, chain, message.counter, budget);
+    pq = spqrRecvPlan(crypto, state.spqr, message.pqRatchet, budget);
+    const keys = deriveMessageKeys(crypto, mk.seed, pq.key);
+    try {
+      let macOk = message.verifyMac(crypto, state.remoteIdentityKey, state.localIdentityKey, keys.macKey);
+      if (macOk && message.addresses !== undefined) {
+        macOk = expectedAddresses !== undefined && bytesEqual(expectedAddresses, message.addresses);
+      }
+      if (!macOk) throw new ProtocolError('InvalidMac', 'MAC verification failed');
+      plaintext = crypto.aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
+    } finally {
+      // The message keys are single-use.
+      zeroize(keys.cipherKey, keys.macKey, keys.iv);
+    }
+  } catch (e) {
+    discardPlans(dh, mk, pq);
+    throw e;
   }
 
-  // Commit.
+  // Commit. What the new state no longer holds is wiped (see the file comment).
   if (dh) {
+    const old = state.sender;
+    const oldRoot = state.rootKey;
     state.rootKey = dh.rootKey;
-    state.previousCounter = Math.max(state.sender.index - 1, 0);
+    state.previousCounter = Math.max(old.index - 1, 0);
     state.receiverChains.push(dh.chain);
-    while (state.receiverChains.length > MAX_RECEIVER_CHAINS) state.receiverChains.shift();
+    while (state.receiverChains.length > MAX_RECEIVER_CHAINS)
+      wipeReceiverChain(state.receiverChains.shift()!);
     state.sender = dh.sender;
+    // For Bob's first step `old.ratchetPrivate` is the state's copy of the signed prekey.
+    zeroize(oldRoot, old.chainKey, old.ratchetPrivate);
   }
   if (mk.usedSkipped >= 0) {
     chain.skipped.splice(mk.usedSkipped, 1);
   } else {
     if (mk.newSkipped.length > 0) {
       const all = chain.skipped.concat(mk.newSkipped);
-      chain.skipped = all.length > MAX_MESSAGE_KEYS ? all.slice(all.length - MAX_MESSAGE_KEYS) : all;
+      if (all.length > MAX_MESSAGE_KEYS) {
+        const evicted = all.length - MAX_MESSAGE_KEYS;
+        for (let i = 0; i < evicted; i++) zeroize(all[i]!.seed);
+        chain.skipped = all.slice(evicted);
+      } else {
+        chain.skipped = all;
+      }
     }
+    const spent = chain.chainKey;
     chain.chainKey = mk.newChainKey!;
     chain.index = mk.newIndex;
+    zeroize(spent);
   }
+  // Fresh or a just-removed skipped key, the seed is now dead.
+  zeroize(mk.seed);
   pq.apply();
   state.pending = undefined;
   return plaintext;

@@ -118,6 +118,7 @@ export async function processPreKeyBundle(
     },
     spqr: spqrInitialState(crypto, keys.spqrAuthKey, 'A2B', self),
   };
+  zeroize(keys.spqrAuthKey); // only seeds the SPQR chains
   await identityStore.saveIdentity(remoteAddress, theirIdentity);
   record.promoteState(state);
   await sessionStore.saveSession(remoteAddress, record);
@@ -189,7 +190,9 @@ export async function processPreKeyMessage(
     previousCounter: 0,
     sender: {
       ratchetPublic: signed.publicKey,
-      ratchetPrivate: signed.privateKey,
+      // The state's OWN copy: the first DH ratchet step wipes the replaced ratchet private key,
+      // and that must never reach the record the signed prekey store (or its cache) holds.
+      ratchetPrivate: signed.privateKey.slice(),
       chainKey: keys.chainKey,
       index: 0,
     },
@@ -200,6 +203,7 @@ export async function processPreKeyMessage(
     pending: undefined,
     spqr: spqrInitialState(crypto, keys.spqrAuthKey, 'B2A', self),
   };
+  zeroize(keys.spqrAuthKey); // only seeds the SPQR chains
   record.promoteState(state);
   return {
     oneTimePreKeyId: message.preKeyId,

@@ -20,7 +20,7 @@
  */
 import type { CryptoProvider } from './crypto-provider.js';
 import type { DecryptBudget } from './decrypt-budget.js';
-import { utf8 } from './bytes.js';
+import { utf8, zeroize } from './bytes.js';
 import { ProtocolError } from './errors.js';
 
 const CHAIN_START = utf8('Signal PQ Ratchet V1 Chain  Start');
@@ -61,6 +61,7 @@ export function spqrInitialState(
   const okm = crypto.hkdfSha256(authKey, ZERO_SALT, CHAIN_START, 96);
   const a2b = okm.slice(32, 64);
   const b2a = okm.slice(64, 96);
+  zeroize(okm); // the chains are copies; the unused next root (first 32 bytes) is dead too
   return {
     sendCtr: 0,
     sendNext: direction === 'A2B' ? a2b : b2a,
@@ -93,8 +94,12 @@ export function spqrSend(crypto: CryptoProvider, st: SpqrState): { msg: Uint8Arr
     throw new ProtocolError('InvalidSessionRecord', 'SPQR send counter exhausted');
   const ctr = st.sendCtr + 1;
   const [next, key] = nextKey(crypto, st.sendNext, ctr);
+  const previous = st.sendNext;
   st.sendCtr = ctr;
   st.sendNext = next;
+  // The chain key just replaced would derive this and every later send key: wipe it (forward
+  // secrecy; `next` and `key` are the two halves of one fresh output, so neither aliases it).
+  zeroize(previous);
   const bytes: number[] = [SPQR_VERSION_1, 1];
   encodeVarint(ctr, bytes);
   bytes.push(0); // MessageType::None
@@ -129,13 +134,18 @@ export function parseSpqrMessage(msg: Uint8Array): { epoch: bigint; index: numbe
   return { epoch, index: Number(index), type };
 }
 
-/** A receive that has been computed but not applied (so a failed MAC leaves the state intact). */
+/**
+ * A receive that has been computed but not applied (so a failed MAC leaves the state intact).
+ * Exactly one of `apply` (success) or `discard` (failure) is called, after `key` has been used:
+ * both wipe `key` and whatever else the plan or the state no longer needs.
+ */
 export interface SpqrRecvPlan {
   key: Uint8Array | undefined;
   apply(): void;
+  discard(): void;
 }
 
-const NOTHING: SpqrRecvPlan = { key: undefined, apply: () => undefined };
+const NOTHING: SpqrRecvPlan = { key: undefined, apply: () => undefined, discard: () => undefined };
 
 /**
  * Computes the message key for an incoming SPQR message without changing `st`.
@@ -168,7 +178,15 @@ function recvKeyPlan(
     if (at + SPQR_MAX_OOO_KEYS < ctr) spqrError(`Key trimmed: ${at}`);
     const key = st.recvPrev.get(at);
     if (key === undefined) spqrError(`Key already requested: ${at}`);
-    return { key, apply: () => void st.recvPrev.delete(at) };
+    return {
+      key,
+      apply: () => {
+        st.recvPrev.delete(at);
+        zeroize(key);
+      },
+      // Still the state's: a failed message must not spend it.
+      discard: () => undefined,
+    };
   }
   if (at === ctr) spqrError(`Key already requested: ${at}`);
   // Capped at SPQR_MAX_JUMP even where the record allows more (sessions with our own account, as
@@ -177,33 +195,56 @@ function recvKeyPlan(
   const allowed = Math.min(st.maxJump, SPQR_MAX_JUMP, budget?.spqrSteps ?? SPQR_MAX_JUMP);
   if (at - ctr > allowed) spqrError(`Key jump: ${ctr} - ${at}`);
   if (budget) budget.spqrSteps -= at - ctr; // spent even if the MAC then fails (decrypt-budget.ts)
+  // Intermediate chain keys are the walk's own (never the state's `recvNext`): wiped as it goes.
   let next = st.recvNext;
   let c = ctr;
   const skipped: [number, Uint8Array][] = [];
   while (at > c + 1) {
     c++;
     const [n, k] = nextKey(crypto, next, c);
+    if (next !== st.recvNext) zeroize(next);
     next = n;
     if (c + SPQR_MAX_OOO_KEYS >= at) skipped.push([c, k.slice()]);
+    zeroize(k);
   }
   const gcCtr = c;
   c++;
   const [finalNext, key] = nextKey(crypto, next, c);
+  if (next !== st.recvNext) zeroize(next);
   return {
     key,
     apply: () => {
-      if (at > ctr + SPQR_MAX_OOO_KEYS) st.recvPrev.clear();
+      const dead: Uint8Array[] = [];
+      if (at > ctr + SPQR_MAX_OOO_KEYS) {
+        dead.push(...st.recvPrev.values());
+        st.recvPrev.clear();
+      }
       for (const [i, k] of skipped) st.recvPrev.set(i, k);
       if (st.recvPrev.size >= TRIM_SIZE && gcCtr >= SPQR_MAX_OOO_KEYS) {
         const horizon = gcCtr - SPQR_MAX_OOO_KEYS;
-        for (const i of st.recvPrev.keys()) if (i < horizon) st.recvPrev.delete(i);
+        for (const [i, k] of st.recvPrev) {
+          if (i < horizon) {
+            dead.push(k);
+            st.recvPrev.delete(i);
+          }
+        }
       }
+      dead.push(st.recvNext);
       st.recvCtr = c;
       st.recvNext = finalNext.slice();
+      // Evicted out-of-order keys, the replaced chain key and this message's key are all dead.
+      zeroize(finalNext, key, ...dead);
+    },
+    discard: () => {
+      zeroize(finalNext, key);
+      for (const [, k] of skipped) zeroize(k);
     },
   };
 }
 
+/** A deep copy: no buffer is shared, so wiping one state's dead keys never touches the other's. */
 export function cloneSpqrState(st: SpqrState): SpqrState {
-  return { ...st, recvPrev: new Map(st.recvPrev) };
+  const recvPrev = new Map<number, Uint8Array>();
+  for (const [i, k] of st.recvPrev) recvPrev.set(i, k.slice());
+  return { ...st, sendNext: st.sendNext.slice(), recvNext: st.recvNext.slice(), recvPrev };
 }
