@@ -4,15 +4,13 @@
 // run with the exit code of its refusal, so the script can tell.
 import { after, before, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import {
-  BIN,
-  PASS,
-  ROOT,
   initContactsPair,
   jsonLines,
+  okInProcess,
   removeTempDirs,
   sottoInProcess,
+  startSotto,
   startTestRelay,
   tempDir,
   type Run,
@@ -35,45 +33,23 @@ after(async () => {
  * `sotto chat bob` in `home` fed `input` through a pipe that is then closed (end of input). A chat
  * still running after 20 s is killed and reported as a hang.
  */
-function pipedChat(
+async function pipedChat(
   home: string,
   input: string,
   contact = 'bob',
   flags: string[] = [],
   writeOnceSeen?: RegExp,
 ): Promise<Run> {
-  const proc = spawn(process.execPath, [BIN, 'chat', contact, ...flags], {
-    cwd: ROOT,
-    env: { ...process.env, SOTTO_HOME: home, SOTTO_PASSPHRASE: PASS, SOTTO_KDF_COST: 'test' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const chat = startSotto(home, ['chat', contact, ...flags]);
   // The input is written (and ended) at once, or only once stdout matched `writeOnceSeen`.
-  if (writeOnceSeen === undefined) proc.stdin.end(input);
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.setEncoding('utf8').on('data', (s: string) => {
-    stdout += s;
-    if (writeOnceSeen?.test(stdout) && proc.stdin.writable && !proc.stdin.writableEnded)
-      proc.stdin.end(input);
-  });
-  proc.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  let hung = false;
-  const timer = setTimeout(() => {
-    hung = true;
-    proc.kill('SIGKILL');
-  }, 20_000);
-  return new Promise((resolve, reject) =>
-    proc.on('close', (code) => {
-      clearTimeout(timer);
-      if (hung) reject(new Error(`sotto chat did not exit within 20 s; stdout: ${stdout}`));
-      else resolve({ code, stdout, stderr });
-    }),
-  );
-}
-
-async function inProcessOk(home: string, args: string[]): Promise<Run> {
-  const r = await sottoInProcess(home, args);
-  assert.equal(r.code, 0, `sotto ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  if (writeOnceSeen === undefined) chat.end(input);
+  else
+    void chat.seen(writeOnceSeen).then(
+      () => chat.end(input),
+      () => {},
+    );
+  const { hung, ...r } = await chat.exit;
+  if (hung) throw new Error(`sotto chat did not exit within 20 s; stdout: ${r.stdout}`);
   return r;
 }
 
@@ -116,22 +92,22 @@ void describe('sotto chat with piped standard input', () => {
     // carol's contact "dave" moves to a new account with a new identity key, which writes to her.
     // (Set up in-process: only the chat needs the real executable.)
     const [carol, dave, dave2] = [tempDir(), tempDir(), tempDir()];
-    const init = await inProcessOk(carol, ['init', '--server', relay.url, '--json']);
+    const init = await okInProcess(carol, ['init', '--server', relay.url, '--json']);
     const carolAddress = (JSON.parse(init.stdout) as { address: string }).address;
-    await inProcessOk(dave, ['init', '--server', relay.url, '--username', 'davepiped']);
-    await inProcessOk(carol, ['contact', 'add', 'dave', '@davepiped']);
-    await inProcessOk(dave, ['username', 'clear']);
-    await inProcessOk(dave2, ['init', '--server', relay.url, '--username', 'davepiped']);
-    await inProcessOk(dave2, ['contact', 'add', 'carol', carolAddress]);
-    await inProcessOk(dave2, ['send', 'carol', 'new phone']);
-    assert.match((await inProcessOk(carol, ['inbox'])).stderr, /safety number with dave changed/);
+    await okInProcess(dave, ['init', '--server', relay.url, '--username', 'davepiped']);
+    await okInProcess(carol, ['contact', 'add', 'dave', '@davepiped']);
+    await okInProcess(dave, ['username', 'clear']);
+    await okInProcess(dave2, ['init', '--server', relay.url, '--username', 'davepiped']);
+    await okInProcess(dave2, ['contact', 'add', 'carol', carolAddress]);
+    await okInProcess(dave2, ['send', 'carol', 'new phone']);
+    assert.match((await okInProcess(carol, ['inbox'])).stderr, /safety number with dave changed/);
     const r = await pipedChat(carol, 'are you there?\n', 'dave');
     assert.equal(r.code, 6, `exit ${r.code}: ${r.stderr}`);
     assert.match(r.stderr, /^error: 1 message not sent; the first: .*sotto verify dave --accept/m);
   });
 
   void it('--history 0 shows no earlier messages; a --history that is not a whole number exits 2', async () => {
-    await inProcessOk(alice, ['send', 'bob', 'an earlier message']);
+    await okInProcess(alice, ['send', 'bob', 'an earlier message']);
     const r = await pipedChat(alice, '', 'bob', ['--history', '0']);
     assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
     assert.doesNotMatch(r.stdout, /an earlier message/);

@@ -5,15 +5,9 @@
 import { after, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { relayForFile, sotto, sottoInProcess, tempDir, type Run } from './sotto-harness.js';
+import { okInProcess, relayForFile, sotto, sottoInProcess, tempDir } from './sotto-harness.js';
 
 const relay = relayForFile();
-
-async function inProcessOk(home: string, args: string[]): Promise<Run> {
-  const r = await sottoInProcess(home, args);
-  assert.equal(r.code, 0, `sotto ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
-  return r;
-}
 
 /**
  * A TCP proxy on loopback to `target`. While `freezing` is set, each new WebSocket connection is
@@ -66,9 +60,9 @@ void describe('a relay that stops answering once the client is in', () => {
     proxy = await freezingProxy(new URL(relay.url));
     const [alice, bob] = [tempDir(), tempDir()];
     const suffix = Math.random().toString(36).slice(2, 8);
-    await inProcessOk(alice, ['init', '--server', proxy.url]);
-    await inProcessOk(bob, ['init', '--server', relay.url, '--username', `bob_${suffix}`]);
-    await inProcessOk(alice, ['contact', 'add', 'bob', `@bob_${suffix}`]);
+    await okInProcess(alice, ['init', '--server', proxy.url]);
+    await okInProcess(bob, ['init', '--server', relay.url, '--username', `bob_${suffix}`]);
+    await okInProcess(alice, ['contact', 'add', 'bob', `@bob_${suffix}`]);
 
     proxy.freezing = true;
     const started = Date.now();
@@ -78,8 +72,8 @@ void describe('a relay that stops answering once the client is in', () => {
     assert.ok(Date.now() - started < 20_000, 'gave up within seconds');
 
     proxy.freezing = false;
-    await inProcessOk(alice, ['send', 'bob', 'and this one']);
-    const inbox = await inProcessOk(bob, ['inbox', '--json']);
+    await okInProcess(alice, ['send', 'bob', 'and this one']);
+    const inbox = await okInProcess(bob, ['inbox', '--json']);
     const texts = inbox.stdout
       .trim()
       .split('\n')

@@ -4,14 +4,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createServer, type Socket } from 'node:net';
-import { removeTempDirs, sotto, sottoInProcess, startTestRelay, tempDir, type Run } from './sotto-harness.js';
-
-/** Setup runs in-process (cheap); only the commands under test run as the real executable. */
-async function inProcessOk(home: string, args: string[]): Promise<Run> {
-  const r = await sottoInProcess(home, args);
-  assert.equal(r.code, 0, `sotto ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
-  return r;
-}
+import { okInProcess, removeTempDirs, sotto, startTestRelay, tempDir } from './sotto-harness.js';
 
 void describe('a relay that never answers', () => {
   void it('send, inbox and chat exit 3 within seconds when the relay accepts connections but never answers', async () => {
@@ -19,10 +12,10 @@ void describe('a relay that never answers', () => {
     const [home, bob] = [tempDir(), tempDir()];
     try {
       await Promise.all([
-        inProcessOk(home, ['init', '--server', gone.url]),
-        inProcessOk(bob, ['init', '--server', gone.url, '--username', 'bob_mute']),
+        okInProcess(home, ['init', '--server', gone.url]),
+        okInProcess(bob, ['init', '--server', gone.url, '--username', 'bob_mute']),
       ]);
-      await inProcessOk(home, ['contact', 'add', 'bob', '@bob_mute']);
+      await okInProcess(home, ['contact', 'add', 'bob', '@bob_mute']);
     } finally {
       await gone.close();
     }
@@ -45,7 +38,7 @@ void describe('a relay that never answers', () => {
         assert.equal(r.code, 3, `sotto ${argv.join(' ')}: exit ${r.code}: ${r.stderr}`);
         assert.match(r.stderr, /^error: the relay is unreachable/m);
       }
-      const hist = await inProcessOk(home, ['history', 'bob']);
+      const hist = await okInProcess(home, ['history', 'bob']);
       assert.equal(hist.stdout, '', 'nothing recorded as sent');
     } finally {
       removeTempDirs();

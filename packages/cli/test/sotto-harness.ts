@@ -2,6 +2,7 @@
 // for device secrets), temp homes, and the real `sotto` executable spawned as child processes with
 // the test-only cheap KDF (SOTTO_KDF_COST=test). Only loopback traffic.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import {
   startRelay,
   type RunningRelay,
 } from '@sotto/relay';
-import { PASS, ok, removeTempDirs, tempDir } from '@sotto/testkit/sotto-cli';
+import { BIN, PASS, ROOT, ok, removeTempDirs, tempDir } from '@sotto/testkit/sotto-cli';
 import type { Run } from '@sotto/testkit/sotto-cli';
 import { COMMANDS, runCli } from '../src/index.js';
 import { fakeIO } from './fake-io.js';
@@ -80,6 +81,91 @@ export async function sottoInProcess(
   const io = fakeIO({ SOTTO_HOME: home, SOTTO_PASSPHRASE: PASS, SOTTO_KDF_COST: 'test', ...env });
   const code = await runCli(args, io, COMMANDS);
   return { code, stdout: io.out, stderr: io.err };
+}
+
+/** Like sottoInProcess() but fails with the output unless the command exits 0 (for set-up steps). */
+export async function okInProcess(
+  home: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Run> {
+  const r = await sottoInProcess(home, args, env);
+  assert.equal(r.code, 0, `sotto ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  return r;
+}
+
+/** A run of the executable that may have been killed as hung (see startSotto). */
+export interface SpawnedRun extends Run {
+  /** Still running `hangMs` after it started, so it was killed: code is then null. */
+  readonly hung: boolean;
+}
+
+/** A `sotto` process started by startSotto(), with standard input a pipe left open. */
+export interface RunningSotto {
+  /** Writes `input` to its standard input and closes it (end of input); no-op once closed. */
+  end(input?: string): void;
+  /** Resolves once its stdout so far matches `re`; rejects if it exits first. */
+  seen(re: RegExp): Promise<void>;
+  /** Resolves when it exited, or was killed as hung. */
+  readonly exit: Promise<SpawnedRun>;
+}
+
+/**
+ * Starts the real `sotto ARGS` in `home` (test passphrase, cheap KDF) with standard input a pipe the
+ * test writes to or leaves open; a process still running after `hangMs` is killed and reported as
+ * hung, so a command that never ends fails its test instead of stalling the run.
+ */
+export function startSotto(home: string, args: string[], hangMs = 20_000): RunningSotto {
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, SOTTO_HOME: home, SOTTO_PASSPHRASE: PASS, SOTTO_KDF_COST: 'test' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers = new Set<() => void>();
+  const notify = () => {
+    for (const w of watchers) w();
+  };
+  proc.stdout.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+    notify();
+  });
+  proc.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  // Writing to a process that already exited is not this harness's failure to report.
+  proc.stdin.on('error', () => {});
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    proc.kill('SIGKILL');
+  }, hangMs);
+  let exited = false;
+  const exit = new Promise<SpawnedRun>((resolve) =>
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      exited = true;
+      notify();
+      resolve({ code, stdout, stderr, hung });
+    }),
+  );
+  const seen = (re: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (re.test(stdout)) {
+          watchers.delete(check);
+          resolve();
+        } else if (exited || proc.exitCode !== null || proc.signalCode !== null) {
+          watchers.delete(check);
+          reject(new Error(`sotto ${args.join(' ')} exited before ${String(re)}: ${stderr}`));
+        }
+      };
+      watchers.add(check);
+      check();
+    });
+  const end = (input = '') => {
+    if (proc.stdin.writable && !proc.stdin.writableEnded) proc.stdin.end(input);
+  };
+  return { end, seen, exit };
 }
 
 /** Every file under `dir`, recursively. */
