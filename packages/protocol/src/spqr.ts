@@ -43,7 +43,10 @@ export interface SpqrState {
   recvNext: Uint8Array;
   /** Keys kept for out-of-order receipt: index → 32-byte key. */
   recvPrev: Map<number, Uint8Array>;
-  /** Max forward jump on receive (u32 max for a session with oneself, as libsignal). */
+  /**
+   * libsignal's max forward jump (u32 max for a session with oneself). Recorded, not enforced:
+   * `recvKeyPlan` caps every jump at SPQR_MAX_JUMP; kept so the record format stays unchanged.
+   */
   maxJump: number;
 }
 
@@ -189,10 +192,10 @@ function recvKeyPlan(
     };
   }
   if (at === ctr) spqrError(`Key already requested: ${at}`);
-  // Capped at SPQR_MAX_JUMP even where the record allows more (sessions with our own account, as
-  // libsignal): the chain is walked before the MAC is checked, and a forged index must not cost
+  // Capped at SPQR_MAX_JUMP whatever `st.maxJump` says (u32 max for sessions with our own account,
+  // as libsignal): the chain is walked before the MAC is checked, and a forged index must not cost
   // up to 2^32 HKDFs (see tryState in session-cipher.ts).
-  const allowed = Math.min(st.maxJump, SPQR_MAX_JUMP, budget?.spqrSteps ?? SPQR_MAX_JUMP);
+  const allowed = Math.min(SPQR_MAX_JUMP, budget?.spqrSteps ?? SPQR_MAX_JUMP);
   if (at - ctr > allowed) spqrError(`Key jump: ${ctr} - ${at}`);
   if (budget) budget.spqrSteps -= at - ctr; // spent even if the MAC then fails (decrypt-budget.ts)
   // Intermediate chain keys are the walk's own (never the state's `recvNext`): wiped as it goes.
