@@ -3,20 +3,18 @@
 // stay open receiving nothing (inbox --wait, chat) or wait forever for an acceptance (send).
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { okInProcess, relayForFile, startSotto, tempDir, type SpawnedRun } from './sotto-harness.js';
+import {
+  contactsPairInProcess,
+  okInProcess,
+  relayForFile,
+  startSotto,
+  type SpawnedRun,
+} from './sotto-harness.js';
 
 const relay = relayForFile();
 
 /** Setup and the second command run in-process; the command under test is the real executable. */
-async function pair(): Promise<{ alice: string; bob: string }> {
-  const [alice, bob] = [tempDir(), tempDir()];
-  const suffix = Math.random().toString(36).slice(2, 8);
-  await okInProcess(alice, ['init', '--server', relay.url, '--username', `alice_${suffix}`]);
-  await okInProcess(bob, ['init', '--server', relay.url, '--username', `bob_${suffix}`]);
-  await okInProcess(alice, ['contact', 'add', 'bob', `@bob_${suffix}`]);
-  await okInProcess(bob, ['contact', 'add', 'alice', `@alice_${suffix}`]);
-  return { alice, bob };
-}
+const pair = () => contactsPairInProcess(relay.url);
 
 function assertTakenOver(r: SpawnedRun, what: string): void {
   assert.ok(!r.hung, `${what} was still running 20 s after its connection was taken over`);

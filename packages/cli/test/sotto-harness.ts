@@ -94,6 +94,24 @@ export async function okInProcess(
   return r;
 }
 
+/**
+ * Two fresh homes on `relayUrl` set up in-process (cheap: for tests where only the command under
+ * test needs the executable), each in the other's contacts ("alice", "bob") by a unique username.
+ */
+export async function contactsPairInProcess(relayUrl: string): Promise<{ alice: string; bob: string }> {
+  const [alice, bob] = [tempDir(), tempDir()];
+  const suffix = Math.random().toString(36).slice(2, 8);
+  await Promise.all([
+    okInProcess(alice, ['init', '--server', relayUrl, '--username', `alice_${suffix}`]),
+    okInProcess(bob, ['init', '--server', relayUrl, '--username', `bob_${suffix}`]),
+  ]);
+  await Promise.all([
+    okInProcess(alice, ['contact', 'add', 'bob', `@bob_${suffix}`]),
+    okInProcess(bob, ['contact', 'add', 'alice', `@alice_${suffix}`]),
+  ]);
+  return { alice, bob };
+}
+
 /** A run of the executable that may have been killed as hung (see startSotto). */
 export interface SpawnedRun extends Run {
   /** Still running `hangMs` after it started, so it was killed: code is then null. */
