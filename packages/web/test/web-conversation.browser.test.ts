@@ -2,7 +2,8 @@
  * The conversation screen in real Chromium against a real relay, with a Node `Messenger` as the
  * contact: the composer is a growing textarea (Enter sends, Shift+Enter is a new line); messages
  * not from today show their date (a day separator in the browser's locale, the full date-time in
- * the tooltip and `<time datetime>`).
+ * the tooltip and `<time datetime>`); only the newest 200 messages are read at first, and "Show
+ * earlier messages" reads more from local storage without moving what the user was reading.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
@@ -11,13 +12,14 @@ import type { Browser, Page } from 'playwright-core';
 import { MemoryKv, Messenger, systemClock, type HistoryEntry } from '@sotto/client';
 import type { WebSocketCtor } from '@sotto/wire';
 import { ensureBuilt, launchChromium, startWebRelay, WAIT_MS, type WebRelay } from './helpers/browser.js';
-import { addContact, createAccount, messageShown, openConversation } from './helpers/ui.js';
+import { addContact, createAccount, messageShown, nav, openConversation } from './helpers/ui.js';
 
 let relay: WebRelay;
 let browser: Browser;
 let page: Page;
 let friend: Messenger;
 const received: HistoryEntry[] = [];
+const deliveredIds = new Set<string>();
 /** How far behind the real time the friend's clock runs (its messages carry that sentAt). */
 let friendClockBehindMs = 0;
 const LOCALE = 'de-DE';
@@ -46,6 +48,7 @@ before(async () => {
     },
   });
   friend.on('message', ({ entry }) => received.push(entry));
+  friend.on('delivery', ({ id, state }) => state === 'delivered' && deliveredIds.add(id));
   await friend.connect();
   await createAccount(page, relay.url, 'omar', 'omar passphrase 1');
   await addContact(page, 'nina', '@nina');
@@ -62,6 +65,15 @@ async function friendReceived(text: string): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   while (!received.some((e) => e.text === text)) {
     if (Date.now() > deadline) throw new Error(`the friend never received ${JSON.stringify(text)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits for the browser's delivery receipts: it has stored every one of these messages. */
+async function delivered(ids: string[]): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!ids.every((id) => deliveredIds.has(id))) {
+    if (Date.now() > deadline) throw new Error('the browser never confirmed delivery');
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -157,5 +169,50 @@ void describe('message dates', () => {
     assert.equal(separators[1], 'Heute');
     const nowTime = page.getByTestId('message').filter({ hasText: 'sent just now' }).locator('time');
     assert.doesNotMatch(await nowTime.innerText(), /\d{4}|[A-Za-zä]{3}/, 'only the time beside the message');
+  });
+});
+
+void describe('earlier messages', () => {
+  void it('shows the newest 200; "Show earlier messages" (keyboard) loads the rest and keeps the scroll position', async () => {
+    // Away from the chats (each list refresh reads every conversation's history), so the flood is cheap.
+    await nav(page, 'My address');
+    const sends = [];
+    for (let i = 0; i < 205; i++) {
+      sends.push(await friend.send('omar', `flood ${i}`));
+      // History is ordered by sentAt (ms), so one message per millisecond keeps the order known.
+      const t = Date.now();
+      while (Date.now() === t) await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(sends.map((s) => s.accepted));
+    await delivered(sends.map((s) => s.id));
+    await openConversation(page, 'nina');
+    await messageShown(page, 'flood 204');
+    const messages = page.getByTestId('message');
+    assert.equal(await messages.count(), 200, 'one page of messages');
+    // Whatever came before (4 messages when the whole file runs), the oldest five floods are not shown.
+    const flood = (i: number) => messages.filter({ has: page.getByText(`flood ${i}`, { exact: true }) });
+    assert.equal(await flood(4).count(), 0);
+    assert.equal(await flood(0).count(), 0);
+    assert.equal(await flood(5).count(), 1);
+
+    // Scroll to the top, where the button is, and note where the first shown message is.
+    const button = page.getByRole('button', { name: 'Show earlier messages' });
+    await button.scrollIntoViewIfNeeded();
+    const first = messages.first();
+    const firstId = await first.getAttribute('data-id');
+    const topBefore = await first.evaluate((el) => el.getBoundingClientRect().top);
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await flood(0).waitFor({ state: 'attached' });
+    assert.ok((await messages.count()) >= 205, 'everything stored is shown now');
+    const same = page.locator(`[data-testid=message][data-id="${firstId}"]`);
+    const topAfter = await same.evaluate((el) => el.getBoundingClientRect().top);
+    assert.ok(Math.abs(topAfter - topBefore) <= 2, `the message stayed put (${topBefore}px → ${topAfter}px)`);
+    assert.equal(await button.count(), 0, 'nothing earlier is left');
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('role')),
+      'log',
+      'focus kept',
+    );
   });
 });

@@ -20,12 +20,21 @@ const STATE_TEXT: Record<string, string> = {
   failed: 'failed ✗',
 };
 
+/** Messages read from local storage at a time; "Show earlier messages" reads one more page. */
+export const HISTORY_PAGE = 200;
+
 export function ConversationView({ m, contact, version, nav }: Props) {
   const [entries, setEntries] = useState<HistoryEntry[]>([]);
   const [info, setInfo] = useState<ContactView | undefined>(undefined);
   const [text, setText] = useState('');
   const [error, setError] = useState('');
   const [sent, setSent] = useState(0);
+  const [shown, setShown] = useState({ contact, limit: HISTORY_PAGE });
+  const limit = shown.contact === contact ? shown.limit : HISTORY_PAGE; // a new chat starts at one page
+  const [more, setMore] = useState(false);
+  /** The message at the top before earlier ones were loaded, and where it was on screen. */
+  const anchor = useRef<{ id: string; top: number } | null>(null);
+  const list = useRef<HTMLOListElement>(null);
   const end = useRef<HTMLDivElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
   // Opening a chat removes the list button that had focus; put focus where the user types next
@@ -35,18 +44,40 @@ export function ConversationView({ m, contact, version, nav }: Props) {
   useEffect(() => {
     let live = true;
     void (async () => {
-      const [h, c] = await Promise.all([m.history(contact, 200), m.contact(contact)]);
+      // One more than shown tells whether there is anything earlier.
+      const [h, c] = await Promise.all([m.history(contact, limit + 1), m.contact(contact)]);
       if (!live) return;
-      setEntries(h);
+      setMore(h.length > limit);
+      setEntries(h.length > limit ? h.slice(h.length - limit) : h);
       setInfo(c);
       await m.markRead(contact);
     })().catch((e: unknown) => setError(errorText(e)));
     return () => {
       live = false;
     };
-  }, [m, contact, version, sent]);
+  }, [m, contact, version, sent, limit]);
 
-  useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [entries.length]);
+  // Follow the newest message (a new one arrived or was sent), not earlier ones loaded above.
+  const newest = entries[entries.length - 1]?.id;
+  useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [newest]);
+  // Earlier messages went in above: scroll by as much as they pushed the old first message down, so
+  // what the user was reading stays where it was.
+  useLayoutEffect(() => {
+    const a = anchor.current;
+    if (!a) return;
+    const el = list.current?.querySelector(`[data-id="${a.id}"]`);
+    if (!el || entries[0]?.id === a.id) return; // not loaded yet
+    anchor.current = null;
+    window.scrollBy(0, el.getBoundingClientRect().top - a.top);
+    if (!more) list.current?.focus(); // the button is gone: keep focus in the conversation
+  }, [entries, more]);
+
+  const showEarlier = () => {
+    const first = entries[0];
+    const el = first && list.current?.querySelector(`[data-id="${first.id}"]`);
+    if (first && el) anchor.current = { id: first.id, top: el.getBoundingClientRect().top };
+    setShown({ contact, limit: limit + HISTORY_PAGE });
+  };
   // The composer grows with its text up to the CSS max-height, then scrolls (CSSOM, allowed by the CSP).
   useLayoutEffect(() => fitToText(composer.current), [text]);
 
@@ -78,10 +109,17 @@ export function ConversationView({ m, contact, version, nav }: Props) {
           Safety number
         </button>
       </div>
+      {more && (
+        <button type="button" class="earlier" data-testid="show-earlier" onClick={showEarlier}>
+          Show earlier messages
+        </button>
+      )}
       {/* A log: screen readers announce messages as they arrive (polite: never interrupting). */}
       <ol
         class="messages"
         data-testid="messages"
+        ref={list}
+        tabIndex={-1}
         role="log"
         aria-live="polite"
         aria-label={`Messages with ${contact}`}
@@ -93,7 +131,13 @@ export function ConversationView({ m, contact, version, nav }: Props) {
               <time dateTime={isoDay(e.sentAt)}>{dayLabel(e.sentAt, now)}</time>
             </li>
           ),
-          <li key={e.id} class={`msg msg-${e.direction}`} data-testid="message" data-direction={e.direction}>
+          <li
+            key={e.id}
+            class={`msg msg-${e.direction}`}
+            data-testid="message"
+            data-id={e.id}
+            data-direction={e.direction}
+          >
             <LinkText text={e.text} />
             <span class="meta">
               <time dateTime={new Date(e.sentAt).toISOString()} title={fullLabel(e.sentAt)}>
