@@ -190,6 +190,8 @@ void describe('a corrupted message never changes the stored session', () => {
         const before = b.sessions.rawSession(a.address)!.slice();
         const body = sent[which]!.body.slice();
         for (const [at, x] of flips) body[at % body.length]! ^= x;
+        // Two flips of one byte by the same value cancel out: that message is not corrupted.
+        if (constantTimeEqual(body, sent[which]!.body)) return;
         await assert.rejects(
           async () => b.decrypt(2, body, a.address),
           (e) => isProtocolError(e),
@@ -212,6 +214,7 @@ void describe('a corrupted message never changes the stored session', () => {
       fc.property(fc.nat({ max: 3 }), mutation, (which, flips) => {
         const body = sent[which]!.body.slice();
         for (const [at, x] of flips) body[at % body.length]! ^= x;
+        if (constantTimeEqual(body, sent[which]!.body)) return; // flips that cancel out
         let message: SignalMessage;
         try {
           message = SignalMessage.deserialize(body);
