@@ -114,7 +114,7 @@ void describe('zeroisation of dead session secrets', () => {
     assertStoredRecordStable(a, b.address);
   });
 
-  void it('a DH ratchet step wipes the old root key, sending chain key and ratchet private key', async () => {
+  void it('a DH ratchet step wipes the old root key, sending chain key and ratchet private key; receiving wipes the chain keys it moves past', async () => {
     const { a, b } = await establishedPeers();
     // Alice's next message carries the ratchet key she made on reading Bob's reply: new to Bob.
     const m = await a.encrypt(te.encode('new key'), b.address);
@@ -130,6 +130,14 @@ void describe('zeroisation of dead session secrets', () => {
     assert.ok(
       !isZero(after.rootKey) && !isZero(after.sender.chainKey) && !isZero(after.sender.ratchetPrivate),
     );
+
+    // The next message on that chain moves the receiving chain keys (Double Ratchet and SPQR) on.
+    const recvKey = after.receiverChains.at(-1)!.chainKey;
+    const spqrRecv = after.spqr.recvNext;
+    const m2 = await a.encrypt(te.encode('same chain'), b.address);
+    assert.equal(await decryptLive(b, a, s.store, m2), 'same chain');
+    assert.ok(isZero(recvKey), 'advanced receiving chain key wiped');
+    assert.ok(isZero(spqrRecv), 'advanced SPQR receiving chain key wiped');
 
     const r = await encryptLive(b, a, s.store, 'reply');
     assert.equal(td.decode(await a.decrypt(r.type, r.body, b.address)), 'reply');
