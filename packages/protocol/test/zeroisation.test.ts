@@ -7,6 +7,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import type { CryptoProvider } from '../src/crypto-provider.js';
+import { defaultCrypto } from '../src/default-crypto.js';
 import { isProtocolError } from '../src/errors.js';
 import { PreKeySignalMessage } from '../src/prekey-signal-message.js';
 import type { ProtocolAddress } from '../src/protocol-address.js';
@@ -16,6 +17,7 @@ import { SessionRecord } from '../src/session-record.js';
 import { encodeSessionState } from '../src/session-state.js';
 import type { ReceiverChain, SessionState } from '../src/session-state.js';
 import { SignalMessage } from '../src/signal-message.js';
+import { spqrInitialState, spqrRecvPlan, spqrSend } from '../src/spqr.js';
 import type { SessionStore, SignedPreKeyStore } from '../src/stores.js';
 import { SottoPeer, establishedPeers } from './helpers/sotto-peer.js';
 
@@ -333,5 +335,31 @@ void describe('zeroisation of dead session secrets', () => {
     assert.equal(td.decode(await b.decrypt(late[0]!.type, late[0]!.body, a.address)), 'late0');
     await roundTrip(a, b, 'after');
     assertStoredRecordStable(b, a.address);
+  });
+
+  void it('SPQR: out-of-order keys trimmed past the 2,000-key horizon are wiped', () => {
+    const crypto = defaultCrypto();
+    const auth = crypto.randomBytes(32);
+    const alice = spqrInitialState(crypto, auth, 'A2B');
+    const bob = spqrInitialState(crypto, auth, 'B2A');
+    const sent = Array.from({ length: 4_000 }, () => spqrSend(crypto, alice));
+    const receive = (i: number): Uint8Array => {
+      const plan = spqrRecvPlan(crypto, bob, sent[i]!.msg);
+      const key = plan.key!.slice();
+      plan.apply();
+      return key;
+    };
+    assert.deepEqual(receive(1_999), sent[1_999]!.key); // index 2,000: keeps 1..1,999
+    const held = new Map(bob.recvPrev);
+    assert.equal(held.size, 1_999);
+    assert.deepEqual(receive(3_999), sent[3_999]!.key); // 1,999 more: past the trim size
+    for (const [i, k] of held) {
+      if (bob.recvPrev.has(i)) assert.ok(!isZero(k), `kept key ${i} intact`);
+      else assert.ok(isZero(k), `trimmed key ${i} wiped`);
+    }
+    assert.ok(bob.recvPrev.size < 4_000 - 2 && !bob.recvPrev.has(1));
+    // What was kept still decrypts, out of order.
+    assert.deepEqual(receive(3_000), sent[3_000]!.key);
+    assert.deepEqual(receive(2_500), sent[2_500]!.key);
   });
 });
