@@ -118,3 +118,42 @@ void describe('the outbox', () => {
     await alice.m.close();
   });
 });
+
+void describe('retrying a failed message', () => {
+  void it('sends it again under the same id and sentAt; the receiver gets it once; only failed messages', async () => {
+    let refuseKeys = true;
+    const refusing: FetchLike = (url, init) =>
+      refuseKeys && /\/v1\/keys\/[0-9a-f-]{36}\//.test(String(url))
+        ? Promise.resolve(
+            new Response('{"error":"AccountNotFound"}', {
+              status: 404,
+              headers: { 'content-type': 'application/json' },
+            }),
+          )
+        : fetch(url, init);
+    const { alice, bob } = await contactsPair(relay.url, { alice: { fetch: refusing } });
+    const sent = await alice.m.send('bob', 'second time lucky');
+    await assert.rejects(sent.accepted, { code: 'RelayRejected' });
+    const [failed] = await alice.m.history('bob', 10);
+    assert.equal(failed?.state, 'failed');
+    assert.equal(await alice.m.pending(), 0);
+
+    refuseKeys = false;
+    const got = nextEvent(bob.m, 'message');
+    const again = await alice.m.retry('bob', sent.id);
+    assert.equal(again.id, sent.id);
+    await again.accepted;
+    assert.equal((await got).entry.text, 'second time lucky');
+    await eventually(async () => (await alice.m.history('bob', 10))[0]?.state === 'delivered');
+    const history = await alice.m.history('bob', 10);
+    assert.equal(history.length, 1, 'the same entry, not a copy');
+    assert.equal(history[0]?.sentAt, failed.sentAt);
+    assert.equal((await bob.m.history('alice', 10)).length, 1);
+
+    // Only a failed outgoing message of that conversation can be retried.
+    await assert.rejects(alice.m.retry('bob', sent.id), { code: 'InvalidArgument' });
+    await assert.rejects(alice.m.retry('bob', 'not-an-id'), { code: 'InvalidArgument' });
+    await alice.m.close();
+    await bob.m.close();
+  });
+});

@@ -3,7 +3,8 @@
  * contact: the composer is a growing textarea (Enter sends, Shift+Enter is a new line); messages
  * not from today show their date (a day separator in the browser's locale, the full date-time in
  * the tooltip and `<time datetime>`); only the newest 200 messages are read at first, and "Show
- * earlier messages" reads more from local storage without moving what the user was reading.
+ * earlier messages" reads more from local storage without moving what the user was reading; a
+ * message that failed to send has a Retry button that sends it again under the same id.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
@@ -214,5 +215,46 @@ void describe('earlier messages', () => {
       'log',
       'focus kept',
     );
+  });
+});
+
+void describe('a message that failed to send', () => {
+  void it('has a Retry button (keyboard, announced) that sends it again; the failed state goes once it is through', async () => {
+    // A new contact: the first message needs their keys, and the relay (here, a route) refuses them.
+    const pia = await Messenger.create({
+      store: new MemoryKv(),
+      relayUrl: relay.url,
+      username: 'pia',
+      WebSocket: WebSocket as unknown as WebSocketCtor,
+    });
+    const got: string[] = [];
+    pia.on('message', ({ entry }) => got.push(entry.text));
+    try {
+      await pia.connect();
+      await addContact(page, 'pia', '@pia');
+      const keys = `**/v1/keys/${pia.accountId}/**`;
+      await page.route(keys, (route) =>
+        route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"AccountNotFound"}' }),
+      );
+      await page.getByRole('textbox', { name: 'Message to pia' }).fill('try me again');
+      await page.keyboard.press('Enter');
+      const msg = page.getByTestId('message').filter({ hasText: 'try me again' });
+      await msg.locator('[data-testid=delivery-state][data-state=failed]').waitFor();
+      await page.getByTestId('error').waitFor(); // the reason, as an alert
+      await page.unroute(keys);
+
+      const retry = msg.getByRole('button', { name: 'Retry sending: try me again' });
+      await retry.focus();
+      await page.keyboard.press('Enter');
+      await msg.locator('[data-testid=delivery-state][data-state=delivered]').waitFor();
+      assert.equal(await msg.count(), 1, 'the same message, not a second copy');
+      assert.equal(await msg.getByRole('button', { name: /^Retry/ }).count(), 0, 'no Retry once sent');
+      assert.equal(await page.locator('[data-state=failed]').count(), 0);
+      assert.equal(await page.getByRole('status').filter({ hasText: 'The message was sent.' }).count(), 1);
+      assert.equal(await page.getByTestId('error').count(), 0, 'the old error is cleared');
+      assert.deepEqual(got, ['try me again'], 'pia got it once');
+    } finally {
+      await pia.close();
+    }
   });
 });

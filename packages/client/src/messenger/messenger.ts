@@ -46,7 +46,7 @@ import type { ConnectionState, MessengerEvents } from './events.js';
 import type { HistoryEntry } from './history-record.js';
 import type { KvStore } from './kv.js';
 import { LocalState } from './local-state.js';
-import { OutboxWorker, enqueueText } from './outbox.js';
+import { OutboxWorker, enqueueText, requeueFailedText } from './outbox.js';
 import { maintainPreKeys, pruneSeen } from './prekey-maintenance.js';
 import { DEFAULT_PREKEY_POLICY, type PreKeyPolicy } from './prekey-policy.js';
 import { heldFromFrame, receiveEnvelope, senderInfo, type ReceiveOutcome } from './receiver.js';
@@ -577,6 +577,22 @@ export class Messenger {
     accepted.catch(() => undefined);
     this.events.emit('delivery', { contact: c.name, id: entry.id, state: 'sending' });
     // Without a socket the outbox submits over HTTP, so `sotto send` need not drain the inbox.
+    this.outbox.kick();
+    return { id: entry.id, entry, accepted };
+  }
+
+  /**
+   * Sends a message that failed (history state "failed") again: it goes back to "sending" and into
+   * the outbox under its own id, then on like a new send. Throws `InvalidArgument` if `id` is not a
+   * failed outgoing message to `contact`, and what `send` throws for the contact.
+   */
+  async retry(contact: string, id: string): Promise<SentMessage> {
+    if (this.closed) throw new MessengerError('Closed', 'messenger closed');
+    const c = await findContact(this.ctx, contact);
+    const entry = await requeueFailedText(this.ctx, c.accountId, id);
+    const accepted = this.outbox.whenSent(entry.id);
+    accepted.catch(() => undefined);
+    this.events.emit('delivery', { contact: c.name, id: entry.id, state: 'sending' });
     this.outbox.kick();
     return { id: entry.id, entry, accepted };
   }

@@ -9,7 +9,7 @@ import { encodeContent, type Content } from './content.js';
 import type { MessengerContext } from './context.js';
 import { MessengerError } from './errors.js';
 import type { HistoryEntry } from './history-record.js';
-import { idToHex, newId } from './ids.js';
+import { idFromHex, idToHex, newId } from './ids.js';
 import { LocalState } from './local-state.js';
 import type { OutboxEntry } from './outbox-record.js';
 import { deliverLeg, type LegOutcome } from './leg-delivery.js';
@@ -62,6 +62,60 @@ export async function enqueueText(
       attempts: 0,
       nextAttemptAt: sentAt,
       createdAt: sentAt,
+    });
+    await state.commit();
+    return entry;
+  });
+}
+
+/**
+ * Puts a failed outgoing text back in the outbox (history "failed" → "sending"), atomically: same
+ * message id and sentAt, so it keeps its place in history and a receiver that somehow has it already
+ * drops the copy. The caller kicks the worker.
+ */
+export async function requeueFailedText(
+  ctx: MessengerContext,
+  contactAccountId: string,
+  id: string,
+): Promise<HistoryEntry> {
+  const messageId = idFromHex(id);
+  if (!messageId) throw new MessengerError('InvalidArgument', 'not a message id');
+  return ctx.lock.run(async () => {
+    const state = new LocalState(ctx.store);
+    const h = await state.historyById(id);
+    if (!h || h.contact !== contactAccountId || h.direction !== 'out' || h.state !== 'failed') {
+      throw new MessengerError('InvalidArgument', 'no failed message with that id in this conversation');
+    }
+    const contact = await state.contact(contactAccountId);
+    if (!contact) throw new MessengerError('UnknownContact', 'no such contact');
+    if (contact.change) {
+      throw new MessengerError(
+        'IdentityChanged',
+        `the safety number with ${contact.name} changed; accept it first`,
+      );
+    }
+    const now = ctx.clock.now();
+    const content = encodeContent({ kind: 'text', messageId, sentAt: h.sentAt, text: h.text });
+    const sync = encodeContent({
+      kind: 'sent',
+      messageId,
+      sentAt: h.sentAt,
+      destination: uuidBytes(contactAccountId),
+      text: h.text,
+    });
+    const entry: HistoryEntry = { ...h, state: 'sending' };
+    state.putHistory(entry);
+    state.putOutbox({
+      id,
+      kind: 'text',
+      contact: contactAccountId,
+      legs: [
+        { recipient: contactAccountId, content, envelopeIds: {}, done: false },
+        { recipient: ctx.accountId, content: sync, envelopeIds: {}, done: false },
+      ],
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
     });
     await state.commit();
     return entry;

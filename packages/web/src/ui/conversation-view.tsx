@@ -29,6 +29,8 @@ export function ConversationView({ m, contact, version, nav }: Props) {
   const [text, setText] = useState('');
   const [error, setError] = useState('');
   const [sent, setSent] = useState(0);
+  /** A polite status line for screen readers (retrying, sent again). */
+  const [announce, setAnnounce] = useState('');
   const [shown, setShown] = useState({ contact, limit: HISTORY_PAGE });
   const limit = shown.contact === contact ? shown.limit : HISTORY_PAGE; // a new chat starts at one page
   const [more, setMore] = useState(false);
@@ -95,6 +97,24 @@ export function ConversationView({ m, contact, version, nav }: Props) {
     }
   };
 
+  // Sends a failed message again under its own id (the Messenger re-queues it in the outbox); its
+  // state goes back to "sending", so the button goes and focus returns to the composer.
+  const retry = async (e: HistoryEntry) => {
+    setError('');
+    setAnnounce('Sending the message again.');
+    composer.current?.focus();
+    try {
+      const s = await m.retry(contact, e.id);
+      setSent((n) => n + 1);
+      s.accepted.then(
+        () => setAnnounce('The message was sent.'),
+        (err: unknown) => setError(errorText(err)),
+      );
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
   const now = Date.now();
   const blocked = info?.trust === 'changed' || info?.trust === 'verified-changed';
   return (
@@ -149,6 +169,20 @@ export function ConversationView({ m, contact, version, nav }: Props) {
                   {STATE_TEXT[e.state] ?? e.state}
                 </span>
               )}
+              {e.direction === 'out' && e.state === 'failed' && (
+                <>
+                  {' '}
+                  <button
+                    type="button"
+                    class="retry"
+                    data-testid="retry"
+                    aria-label={`Retry sending: ${preview(e.text)}`}
+                    onClick={() => void retry(e)}
+                  >
+                    Retry
+                  </button>
+                </>
+              )}
             </span>
           </li>,
         ])}
@@ -187,6 +221,9 @@ export function ConversationView({ m, contact, version, nav }: Props) {
           <button type="submit">Send</button>
         </form>
       )}
+      <p class="visually-hidden" role="status" data-testid="send-status">
+        {announce}
+      </p>
       {error && (
         <p class="error" role="alert" data-testid="error">
           {error}
@@ -200,4 +237,10 @@ function fitToText(el: HTMLTextAreaElement | null): void {
   if (!el) return;
   el.style.height = 'auto';
   el.style.height = `${el.scrollHeight + el.offsetHeight - el.clientHeight}px`;
+}
+
+/** The start of a message, to tell Retry buttons apart for screen readers. */
+function preview(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 40 ? `${line.slice(0, 40)}…` : line;
 }
