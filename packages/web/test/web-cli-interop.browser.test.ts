@@ -41,13 +41,16 @@ before(async () => {
   ensureBuilt();
   relay = await startWebRelay();
   home = tempDir('sotto-web-cli-');
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  // The CLI account and the browser account come up at the same time.
+  // The CLI account comes up (a cold Node start, then key generation) while the browser starts and
+  // creates its own account.
   await Promise.all([
     cli(['init', '--server', relay.url, '--username', 'gus_cli']),
-    createAccount(page, relay.url, 'hana_web', 'hana passphrase 1'),
+    (async () => {
+      browser = await launchChromium();
+      page = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
+      page.setDefaultTimeout(WAIT_MS);
+      await createAccount(page, relay.url, 'hana_web', 'hana passphrase 1');
+    })(),
   ]);
 });
 
