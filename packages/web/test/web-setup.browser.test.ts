@@ -5,7 +5,8 @@
  * username is refused before the account is created; a taken one leaves the account created (as the
  * CLI's init) and the form asks for another username instead of dead-ending; an attempt that could not
  * reach the relay leaves nothing behind, so it can simply be repeated; one cut short by a reload is
- * recognised at unlock (a store with no account) and setup is offered again.
+ * recognised at unlock (a store with no account) and setup is offered again. After setup, Settings
+ * sets, changes and removes the username on the relay.
  */
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
@@ -24,7 +25,7 @@ import {
   WAIT_MS,
   type WebRelay,
 } from './helpers/browser.js';
-import { myAddress, unlock } from './helpers/ui.js';
+import { createAccount, myAddress, nav, unlock } from './helpers/ui.js';
 
 let relay: WebRelay;
 let browser: Browser;
@@ -181,6 +182,61 @@ void describe('account setup: the relay unreachable', () => {
       await p.getByRole('button', { name: 'Create account' }).click();
       await p.getByTestId('main-screen').waitFor();
     } finally {
+      await ctx.close();
+    }
+  });
+});
+
+void describe('after setup: the username in Settings', () => {
+  void it('changes the username on the relay (a malformed or taken one is refused with the reason) and removes it', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(WAIT_MS);
+    // Someone else on the relay, who looks usernames up and holds one already.
+    const other = await Messenger.create({
+      store: new MemoryKv(),
+      relayUrl: relay.url,
+      username: 'vera',
+      WebSocket: WebSocket as unknown as WebSocketCtor,
+    });
+    try {
+      await createAccount(p, relay.url, 'ulla', 'ulla passphrase 1');
+      await nav(p, 'Settings');
+      const form = p.getByTestId('username-form');
+      assert.equal(await form.getByTestId('settings-username').innerText(), 'Your username is @ulla.');
+      const change = async (name: string) => {
+        await form.locator('input[name=new-username]').fill(name);
+        await form.getByRole('button', { name: 'Change username' }).click();
+      };
+      await change('9 lives');
+      assert.match(await form.getByTestId('error').innerText(), /not valid.*starting with a letter/);
+      await change('@vera');
+      await form.getByTestId('error').filter({ hasText: 'That username is taken.' }).waitFor();
+
+      await change('@ulla_new');
+      await form.getByRole('status').filter({ hasText: 'Your username is now @ulla_new.' }).waitFor();
+      assert.equal(await form.getByTestId('settings-username').innerText(), 'Your username is @ulla_new.');
+      assert.equal(await form.getByTestId('error').count(), 0);
+      await myAddress(p);
+      assert.equal(await p.getByTestId('my-username').innerText(), '@ulla_new');
+      // On the relay: the new name finds this account, the old one is free.
+      const added = await other.addContact('ulla', '@ulla_new');
+      await assert.rejects(other.addContact('old', '@ulla'), { code: 'UsernameNotFound' });
+
+      await nav(p, 'Settings');
+      assert.match(
+        await p.getByTestId('settings-view').innerText(),
+        new RegExp(added.accountId),
+        'this account',
+      );
+      await form.getByRole('button', { name: 'Remove username' }).click();
+      await form.getByRole('status').filter({ hasText: 'Your username is removed.' }).waitFor();
+      assert.equal(await form.getByTestId('settings-username').innerText(), 'You have no username.');
+      await assert.rejects(other.addContact('gone', '@ulla_new'), { code: 'UsernameNotFound' });
+      await myAddress(p);
+      assert.equal(await p.getByTestId('my-username').count(), 0);
+    } finally {
+      await other.close();
       await ctx.close();
     }
   });

@@ -1,10 +1,11 @@
-// Settings: the relay this account lives on (read-only, see relay-url.ts), the build hash, how the
-// keys are held, lock.
+// Settings: the relay this account lives on (read-only, see relay-url.ts), the username, the build
+// hash, how the keys are held, lock.
 import type { Messenger } from '@sotto/client';
 import { sessionKeyInfo } from '../platform/session-keys.js';
 import type { KeyInfo } from '../platform/store-keys.js';
 import type { BuildInfo } from './build-info.js';
 import { OTHER_RELAY_TEXT } from './relay-url.js';
+import { UsernameForm } from './username-form.js';
 
 interface Props {
   m: Messenger;
@@ -67,6 +68,7 @@ export function SettingsView({ m, build, onLock }: Props) {
           )}
         </dd>
       </dl>
+      <UsernameForm m={m} />
       <p class="muted">
         Compare the build hash with the value published by whoever runs this relay. A web client is only as
         trustworthy as the server that serves its code; the sotto command-line client is the higher-assurance
