@@ -60,14 +60,28 @@ after(async () => {
   await new Promise((r) => other?.close(r));
 });
 
+/** Opens the app at the relay and waits for the setup screen. */
+async function openSetup(p: Page): Promise<void> {
+  await p.goto(`${relay.url}/`);
+  await p.getByTestId('setup-screen').waitFor();
+}
+
+/** Fills the setup form (the passphrase twice; username and relay URL when given) and presses Create account. */
+async function submitSetup(
+  p: Page,
+  fields: { passphrase: string; username?: string; relayUrl?: string },
+): Promise<void> {
+  if (fields.username !== undefined) await p.locator('input[name=username]').fill(fields.username);
+  await p.locator('input[name=passphrase]').fill(fields.passphrase);
+  await p.locator('input[name=passphrase2]').fill(fields.passphrase);
+  if (fields.relayUrl !== undefined) await p.locator('input[name=relay]').fill(fields.relayUrl);
+  await p.getByRole('button', { name: 'Create account' }).click();
+}
+
 async function trySetup(relayUrl: string): Promise<string> {
-  await page.goto(`${relay.url}/`);
-  await page.getByTestId('setup-screen').waitFor();
+  await openSetup(page);
   assert.equal(await page.locator('input[name=relay]').inputValue(), relay.url, 'defaults to the origin');
-  await page.locator('input[name=passphrase]').fill('grace passphrase 1');
-  await page.locator('input[name=passphrase2]').fill('grace passphrase 1');
-  await page.locator('input[name=relay]').fill(relayUrl);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await submitSetup(page, { passphrase: 'grace passphrase 1', relayUrl });
   const err = page.getByTestId('error');
   await err.waitFor();
   return err.innerText();
@@ -95,12 +109,8 @@ void describe('account setup: the relay is the origin that served the app', () =
 
 void describe('account setup: usernames', () => {
   async function fillSetup(username: string): Promise<void> {
-    await page.goto(`${relay.url}/`);
-    await page.getByTestId('setup-screen').waitFor();
-    await page.locator('input[name=username]').fill(username);
-    await page.locator('input[name=passphrase]').fill('hana passphrase 1');
-    await page.locator('input[name=passphrase2]').fill('hana passphrase 1');
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await openSetup(page);
+    await submitSetup(page, { passphrase: 'hana passphrase 1', username });
   }
 
   void it('refuses a malformed username before creating anything', async () => {
@@ -138,14 +148,10 @@ void describe('account setup: the relay unreachable', () => {
     const p = await ctx.newPage();
     p.setDefaultTimeout(WAIT_MS);
     try {
-      await p.goto(`${relay.url}/`);
-      await p.getByTestId('setup-screen').waitFor();
+      await openSetup(p);
       // The relay's API goes away after the page loaded (the page itself is already here).
       await p.route('**/v1/**', (route) => route.abort('connectionrefused'));
-      await p.locator('input[name=username]').fill('ivo');
-      await p.locator('input[name=passphrase]').fill('ivo passphrase 1');
-      await p.locator('input[name=passphrase2]').fill('ivo passphrase 1');
-      await p.getByRole('button', { name: 'Create account' }).click();
+      await submitSetup(p, { passphrase: 'ivo passphrase 1', username: 'ivo' });
       await p.getByTestId('error').filter({ hasText: 'The relay cannot be reached' }).waitFor();
       await p.unroute('**/v1/**');
       await p.getByRole('button', { name: 'Create account' }).click();
@@ -162,14 +168,11 @@ void describe('account setup: the relay unreachable', () => {
     const p = await ctx.newPage();
     p.setDefaultTimeout(WAIT_MS);
     try {
-      await p.goto(`${relay.url}/`);
-      await p.getByTestId('setup-screen').waitFor();
+      await openSetup(p);
       // The relay never answers the registration; the user gives up and reloads the page.
       await p.route('**/v1/**', () => undefined);
-      await p.locator('input[name=passphrase]').fill('jon passphrase 1');
-      await p.locator('input[name=passphrase2]').fill('jon passphrase 1');
       const registering = p.waitForRequest('**/v1/**');
-      await p.getByRole('button', { name: 'Create account' }).click();
+      await submitSetup(p, { passphrase: 'jon passphrase 1' });
       await registering;
       await p.unrouteAll({ behavior: 'ignoreErrors' });
       await p.reload();
@@ -177,9 +180,7 @@ void describe('account setup: the relay unreachable', () => {
       const notice = p.getByTestId('setup-notice');
       await notice.waitFor();
       assert.match(await notice.innerText(), /never finished.*Create the account again/);
-      await p.locator('input[name=passphrase]').fill('jon passphrase 1');
-      await p.locator('input[name=passphrase2]').fill('jon passphrase 1');
-      await p.getByRole('button', { name: 'Create account' }).click();
+      await submitSetup(p, { passphrase: 'jon passphrase 1' });
       await p.getByTestId('main-screen').waitFor();
     } finally {
       await ctx.close();
