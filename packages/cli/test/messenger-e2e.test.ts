@@ -1,10 +1,10 @@
 // Two people chatting with the real `sotto` executable against a real relay on loopback: init,
 // contacts by @username and by address, send/inbox both ways, restart and keep history, --json
-// shapes, a crash between persist and ack, delivery receipts from a short-lived inbox, and no
-// plaintext in the home directories.
+// shapes, and no plaintext in the home directories. (A crash between persist and ack, and receipts
+// from a short-lived inbox: messenger-delivery.test.ts.)
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { filesContaining, initContactsPair, jsonLines, ok, tempDir, relayForFile } from './sotto-harness.js';
+import { filesContaining, jsonLines, ok, tempDir, relayForFile } from './sotto-harness.js';
 
 const relay = relayForFile();
 
@@ -86,46 +86,5 @@ void describe('sotto messaging commands (executable, real relay)', () => {
         assert.deepEqual(filesContaining(home, s), [], `"${s}" readable in ${home}`);
       }
     }
-  });
-
-  void it('a receiver killed between persisting and acking gets the message exactly once after restart', async () => {
-    const { alice, bob } = await initContactsPair(relay.url, 'bob_crash');
-    await ok(alice, ['send', 'bob', 'exactly once, please']);
-
-    // The test-only hook exits the process right after the batch is committed, before the ack.
-    const crashed = await ok(bob, ['inbox', '--json'], { env: { SOTTO_TEST_EXIT_BEFORE_ACK: '1' } }, 99);
-    assert.equal(crashed.stdout, '', 'it died before printing');
-
-    const first = await ok(bob, ['inbox', '--json']);
-    assert.deepEqual(
-      jsonLines(first.stdout).map((m) => m['text']),
-      ['exactly once, please'],
-    );
-    const [second, hist] = await Promise.all([
-      ok(bob, ['inbox', '--json']),
-      ok(bob, ['history', 'alice', '--json']),
-    ]);
-    assert.equal(second.stdout, '', 'acked: not delivered again');
-    assert.equal(jsonLines(hist.stdout).length, 1, 'stored once');
-  });
-
-  void it('every message a short-lived inbox received is shown delivered to its sender', async () => {
-    // `inbox` must not exit with the receipts for what it just received still unsent.
-    const { alice, bob } = await initContactsPair(relay.url, 'bob_receipts');
-    const texts = ['one', 'two', 'three'];
-    for (const t of texts) await ok(alice, ['send', 'bob', t]);
-
-    const got = await ok(bob, ['inbox', '--json']);
-    assert.deepEqual(
-      jsonLines(got.stdout).map((m) => m['text']),
-      texts,
-    );
-    // Alice picks up the receipts the relay holds for her.
-    await ok(alice, ['inbox', '--wait', '1']);
-    const hist = jsonLines((await ok(alice, ['history', 'bob', '--json'])).stdout);
-    assert.deepEqual(
-      hist.map((h) => [h['text'], h['state']]),
-      texts.map((t) => [t, 'delivered']),
-    );
   });
 });

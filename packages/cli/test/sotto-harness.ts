@@ -14,7 +14,7 @@ import {
   startRelay,
   type RunningRelay,
 } from '@sotto/relay';
-import { BIN, PASS, ROOT, ok, removeTempDirs, tempDir } from '@sotto/testkit/sotto-cli';
+import { BIN, PASS, ROOT, removeTempDirs, tempDir } from '@sotto/testkit/sotto-cli';
 import type { Run } from '@sotto/testkit/sotto-cli';
 import { COMMANDS, runCli } from '../src/index.js';
 import { fakeIO } from './fake-io.js';
@@ -227,26 +227,4 @@ export function assertOneLineError(r: Run, exit: number, re: RegExp): void {
   assert.match(lines[0] ?? '', /^error: /);
   assert.match(lines[0] ?? '', re);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-}
-
-/**
- * Two fresh homes on `relayUrl`, each in the other's contacts: alice adds "bob" by `@bobUsername`,
- * bob adds "alice" by her address.
- */
-export async function initContactsPair(
-  relayUrl: string,
-  bobUsername: string,
-): Promise<{ alice: string; bob: string }> {
-  const alice = tempDir();
-  const bob = tempDir();
-  const [ia] = await Promise.all([
-    ok(alice, ['init', '--server', relayUrl, '--json']),
-    ok(bob, ['init', '--server', relayUrl, '--username', bobUsername]),
-  ]);
-  const aliceAddress = (JSON.parse(ia.stdout) as { address: string }).address;
-  await Promise.all([
-    ok(alice, ['contact', 'add', 'bob', `@${bobUsername}`]),
-    ok(bob, ['contact', 'add', 'alice', aliceAddress]),
-  ]);
-  return { alice, bob };
 }
