@@ -167,7 +167,7 @@ export async function acceptIdentityChange(
       // Move the conversation to the new account; the old account is forgotten.
       const moved = await state.history(c.accountId, Number.MAX_SAFE_INTEGER);
       await state.deleteHistory(c.accountId);
-      for (const h of moved) state.putHistory({ ...h, contact: newAccount });
+      for (const h of moved) await state.putHistory({ ...h, contact: newAccount });
       state.setUnread(newAccount, await state.unread(c.accountId));
       state.setUnread(c.accountId, 0);
       state.deleteContact(c.accountId);

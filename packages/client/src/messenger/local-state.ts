@@ -11,6 +11,12 @@
  *   kb/<kyberId>/<spkId>/<baseKey> a last-resort Kyber prekey served this base key (replay guard;
  *                                 pruned once kpk/<kyberId> is purged)
  *   h/<accountId>/<sentAt>/<id>   history entry                    (history-record.ts)
+ *   hl/<accountId>                the history key of that conversation's newest entry, or empty when
+ *                                 it has none: the chat list reads 2 records per conversation instead
+ *                                 of listing its history. Written in the same transaction as every
+ *                                 history write (putHistory / deleteHistory are the only writers of
+ *                                 h/), so it cannot disagree with it; stores from before it existed
+ *                                 have none and get it from one full listing (lastHistory)
  *   m/<messageId>                 → the history key of that message
  *   o/<messageId>                 outbox entry                     (outbox-record.ts)
  *   e/<envelopeId>                envelope already processed (dedupe)
@@ -173,10 +179,43 @@ export class LocalState {
     return `h/${h.contact}/${pad(h.sentAt, 16)}/${h.id}`;
   }
 
-  putHistory(h: HistoryEntry): void {
+  /**
+   * Stores `h` (new or a state change of the same message) and keeps the conversation's summary
+   * (`hl/`) pointing at the newest entry. Keys order by sentAt, so an entry arriving late with an
+   * older sentAt does not become the summary.
+   */
+  async putHistory(h: HistoryEntry): Promise<void> {
     const key = this.historyKey(h);
+    const last = await this.lastHistoryKey(h.contact);
     this.tx.put(key, encodeHistory(h));
     this.tx.put(`m/${h.id}`, text.encode(key));
+    if (last === null || key > last) this.tx.put(`hl/${h.contact}`, text.encode(key));
+  }
+
+  /**
+   * The key of the conversation's newest history entry (null: none), from the summary; a store
+   * written before summaries existed has none for the conversation: it is computed from one listing
+   * and put in this transaction (persisted if the caller commits).
+   */
+  private async lastHistoryKey(contactAccountId: string): Promise<string | null> {
+    const b = await this.tx.get(`hl/${contactAccountId}`);
+    if (b) return b.length === 0 ? null : untext.decode(b);
+    const all = await this.tx.list(`h/${contactAccountId}/`);
+    const last = all.at(-1)?.[0] ?? null;
+    this.tx.put(`hl/${contactAccountId}`, text.encode(last ?? ''));
+    return last;
+  }
+
+  /**
+   * The newest entry of one conversation: 2 reads, whatever the length of the history (the chat
+   * list asks this for every conversation). A missing summary is computed and put in this
+   * transaction, see lastHistoryKey.
+   */
+  async lastHistory(contactAccountId: string): Promise<HistoryEntry | null> {
+    const key = await this.lastHistoryKey(contactAccountId);
+    if (key === null) return null;
+    const b = await this.tx.get(key);
+    return b ? decodeHistory(b) : null;
   }
 
   async historyById(id: string): Promise<HistoryEntry | undefined> {
@@ -197,6 +236,8 @@ export class LocalState {
       this.tx.delete(k);
       this.tx.delete(`m/${decodeHistory(v).id}`);
     }
+    // Gone with the conversation; a later putHistory finds no summary and lists an empty prefix.
+    this.tx.delete(`hl/${contactAccountId}`);
   }
 
   async unread(contactAccountId: string): Promise<number> {

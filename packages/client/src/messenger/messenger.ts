@@ -605,11 +605,23 @@ export class Messenger {
 
   /** Every contact with its last message and unread count, most recent activity first. */
   async conversations(): Promise<ConversationView[]> {
+    // A few reads per conversation (contact, summary, newest entry, unread), whatever the length
+    // of its history: the web client calls this on every incoming message.
     const state = new LocalState(this.ctx.store);
     const out: ConversationView[] = [];
-    for (const c of await state.contacts()) {
-      const last = (await state.history(c.accountId, 1))[0] ?? null;
+    const contacts = await state.contacts();
+    for (const c of contacts) {
+      const last = await state.lastHistory(c.accountId);
       out.push({ contact: view(c), last, unread: await state.unread(c.accountId) });
+    }
+    // A store from before history summaries had some computed from full listings: keep them, so
+    // that happens once. Under the lock and read again, so a history write in between wins.
+    if (state.tx.size > 0) {
+      await this.ctx.lock.run(async () => {
+        const fresh = new LocalState(this.ctx.store);
+        for (const c of await fresh.contacts()) await fresh.lastHistory(c.accountId);
+        await fresh.commit();
+      });
     }
     const at = (v: ConversationView) => (v.last ? (v.last.receivedAt ?? v.last.sentAt) : v.contact.addedAt);
     return out.sort((a, b) => at(b) - at(a));

@@ -50,7 +50,7 @@ export async function enqueueText(
       receivedAt: null,
       state: 'sending',
     };
-    state.putHistory(entry);
+    await state.putHistory(entry);
     state.putOutbox({
       id,
       kind: 'text',
@@ -104,7 +104,7 @@ export async function requeueFailedText(
       text: h.text,
     });
     const entry: HistoryEntry = { ...h, state: 'sending' };
-    state.putHistory(entry);
+    await state.putHistory(entry);
     state.putOutbox({
       id,
       kind: 'text',
@@ -306,7 +306,7 @@ export class OutboxWorker {
       if (outcome === 'failed') {
         state.deleteOutbox(entry.id);
         const h = entry.kind === 'text' ? await state.historyById(entry.id) : undefined;
-        if (h && h.state === 'sending') state.putHistory({ ...h, state: 'failed' });
+        if (h && h.state === 'sending') await state.putHistory({ ...h, state: 'failed' });
         await state.commit();
         if (h && h.state === 'sending') this.callbacks.onState(entry.contact, entry.id, 'failed');
         this.settle(entry.id, error ?? new MessengerError('RelayRejected', 'the relay refused the message'));
@@ -326,7 +326,7 @@ export class OutboxWorker {
       const state = new LocalState(this.ctx.store);
       const h = await state.historyById(entry.id);
       if (!h || h.state !== 'sending') return false;
-      state.putHistory({ ...h, state: 'sent' });
+      await state.putHistory({ ...h, state: 'sent' });
       await state.commit();
       return true;
     });

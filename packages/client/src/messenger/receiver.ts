@@ -180,7 +180,7 @@ async function decryptAndApply(
       receivedAt: now,
       state: 'received',
     };
-    state.putHistory(entry);
+    await state.putHistory(entry);
     state.setUnread(sender, (await state.unread(sender)) + 1);
     enqueueReceipt(ctx, state, sender, [content.messageId]);
     return { kind: 'message', contact, entry, newContact };
@@ -191,7 +191,7 @@ async function decryptAndApply(
       const h = await state.historyById(idToHex(target));
       // Only the conversation's own outgoing messages can be confirmed by this contact.
       if (!h || h.direction !== 'out' || h.contact !== sender || h.state === 'delivered') continue;
-      state.putHistory({ ...h, state: 'delivered' });
+      await state.putHistory({ ...h, state: 'delivered' });
       ids.push(h.id);
     }
     return { kind: 'delivered', contact: contact.name, ids };
@@ -295,7 +295,7 @@ async function applySync(state: LocalState, content: Content, _now: number): Pro
     receivedAt: null,
     state: 'sent',
   };
-  state.putHistory(entry);
+  await state.putHistory(entry);
   return { kind: 'message', contact, entry, newContact: false };
 }
 
