@@ -26,6 +26,23 @@ function tempDir(): string {
   return dir;
 }
 
+/**
+ * A relay on SQLite that gives up on the write lock after 50 ms, its log lines, and a second
+ * connection to the same file (`other`) that can take that lock away from it.
+ */
+async function relayWithLockHolder() {
+  const dataDir = tempDir();
+  const lines: string[] = [];
+  const t = await startTestRelay(
+    {},
+    {
+      store: await openSqliteStore(dataDir, { busyTimeoutMs: 50 }),
+      log: createLogger('debug', (l) => lines.push(l)),
+    },
+  );
+  return { t, other: new Database(join(dataDir, SQLITE_FILE_NAME)), lines };
+}
+
 void describe('/healthz checks that the database can be written', () => {
   void it('answers 503 while another process holds the write lock, and 200 once it lets go', async () => {
     const dataDir = tempDir();
@@ -46,16 +63,7 @@ void describe('/healthz checks that the database can be written', () => {
 
 void describe('requests the database cannot serve', () => {
   void it('answer 503 Unavailable (not 500 Internal) and log the driver code, nothing else', async () => {
-    const dataDir = tempDir();
-    const lines: string[] = [];
-    const t = await startTestRelay(
-      {},
-      {
-        store: await openSqliteStore(dataDir, { busyTimeoutMs: 50 }),
-        log: createLogger('debug', (l) => lines.push(l)),
-      },
-    );
-    const other = new Database(join(dataDir, SQLITE_FILE_NAME));
+    const { t, other, lines } = await relayWithLockHolder();
     try {
       other.exec('BEGIN IMMEDIATE');
       await assert.rejects(
@@ -81,16 +89,7 @@ void describe('requests the database cannot serve', () => {
 
 void describe('a WebSocket submit the database cannot serve', () => {
   void it('is answered Unavailable (503) on its own request, and the connection stays usable', async () => {
-    const dataDir = tempDir();
-    const lines: string[] = [];
-    const t = await startTestRelay(
-      {},
-      {
-        store: await openSqliteStore(dataDir, { busyTimeoutMs: 50 }),
-        log: createLogger('debug', (l) => lines.push(l)),
-      },
-    );
-    const other = new Database(join(dataDir, SQLITE_FILE_NAME));
+    const { t, other, lines } = await relayWithLockHolder();
     const [alice, bob] = [await registerUser(t), await registerUser(t)];
     const envelope = (text: string) => ({
       deviceId: bob.deviceId,
