@@ -1,6 +1,7 @@
 // Conversation list (unread counts) and "add contact" by sotto: address, @username or pasted QR data.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ConversationView, Messenger } from '@sotto/client';
+import { coalesce } from './coalesce.js';
 import { errorText } from './error-text.js';
 import type { View } from './main-screen.js';
 
@@ -17,9 +18,17 @@ export function ChatsView({ m, version, nav }: Props) {
   const [error, setError] = useState('');
   const [added, setAdded] = useState(0);
 
+  // `version` moves on every incoming message: one reload in flight and one queued at most, not one
+  // per message (each reads every conversation's summary).
+  const load = useRef(m);
+  load.current = m;
+  const refresh = useMemo(
+    () => coalesce(() => load.current.conversations().then(setConvs, () => undefined)),
+    [],
+  );
   useEffect(() => {
-    void m.conversations().then(setConvs, () => undefined);
-  }, [m, version, added]);
+    void refresh();
+  }, [m, version, added, refresh]);
 
   const add = async (ev: Event) => {
     ev.preventDefault();

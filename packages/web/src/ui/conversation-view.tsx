@@ -1,6 +1,7 @@
 // One conversation: history, live incoming messages, delivery state, and the composer.
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ContactView, HistoryEntry, Messenger } from '@sotto/client';
+import { coalesce } from './coalesce.js';
 import { errorText } from './error-text.js';
 import { LinkText } from './link-text.js';
 import { dayLabel, fullLabel, isoDay, localDay, timeLabel } from './message-time.js';
@@ -43,21 +44,45 @@ export function ConversationView({ m, contact, version, nav }: Props) {
   // instead of dropping it to the page (keyboard users would start over from the top).
   useEffect(() => composer.current?.focus(), [contact]);
 
+  // `version` moves on every incoming message: one reload in flight and one queued at most, not one
+  // per message. A reload shows what it read only if the chat and page size are still the ones it
+  // read them for and the view is still open; otherwise the queued reload (or nothing) takes over.
+  const wanted = useRef({ m, contact, limit, open: true });
+  wanted.current = { m, contact, limit, open: true };
+  useEffect(
+    () => () => {
+      wanted.current.open = false;
+    },
+    [],
+  );
+  const reload = useMemo(
+    () =>
+      coalesce(async () => {
+        const at = wanted.current;
+        const current = () => {
+          const now = wanted.current;
+          return now.open && now.m === at.m && now.contact === at.contact && now.limit === at.limit;
+        };
+        try {
+          // One more than shown tells whether there is anything earlier.
+          const [h, c] = await Promise.all([
+            at.m.history(at.contact, at.limit + 1),
+            at.m.contact(at.contact),
+          ]);
+          if (!current()) return;
+          setMore(h.length > at.limit);
+          setEntries(h.length > at.limit ? h.slice(h.length - at.limit) : h);
+          setInfo(c);
+          await at.m.markRead(at.contact);
+        } catch (e) {
+          if (current()) setError(errorText(e));
+        }
+      }),
+    [],
+  );
   useEffect(() => {
-    let live = true;
-    void (async () => {
-      // One more than shown tells whether there is anything earlier.
-      const [h, c] = await Promise.all([m.history(contact, limit + 1), m.contact(contact)]);
-      if (!live) return;
-      setMore(h.length > limit);
-      setEntries(h.length > limit ? h.slice(h.length - limit) : h);
-      setInfo(c);
-      await m.markRead(contact);
-    })().catch((e: unknown) => setError(errorText(e)));
-    return () => {
-      live = false;
-    };
-  }, [m, contact, version, sent, limit]);
+    void reload();
+  }, [m, contact, version, sent, limit, reload]);
 
   // Follow the newest message (a new one arrived or was sent), not earlier ones loaded above.
   const newest = entries[entries.length - 1]?.id;
