@@ -107,7 +107,14 @@ export interface RelayStore {
    * queue cap is the store's configuration.
    */
   enqueue(recipientAccountId: string, envelopes: EnvelopeToStore[]): Promise<EnqueueResultRow[]>;
-  fetch(accountId: string, deviceId: number, afterSeq: number, limit: number): Promise<StoredEnvelope[]>;
+  /** Unexpired envelopes (expiresAt > now) with seq > afterSeq, in seq order, at most `limit`. */
+  fetch(
+    accountId: string,
+    deviceId: number,
+    afterSeq: number,
+    limit: number,
+    now: number,
+  ): Promise<StoredEnvelope[]>;
   /** Applied in a later group commit (resolves then); see flushAcks. */
   ack(accountId: string, deviceId: number, upTo: number, seqs: number[]): Promise<number>;
   /** Applies every ack received so far (a reconnecting device should not be sent what it acked). */

@@ -77,8 +77,8 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
       const results = await writer.submitAll(envelopes.map((e) => ({ accountId: recipientAccountId, ...e })));
       return results.map((r) => ({ outcome: r.outcome, seq: r.seq }));
     },
-    async fetch(accountId, deviceId, afterSeq, limit) {
-      return (await s.mailbox.fetch(accountId, deviceId, afterSeq, limit)).map((e) => ({
+    async fetch(accountId, deviceId, afterSeq, limit, now) {
+      return (await s.mailbox.fetch(accountId, deviceId, afterSeq, limit, now)).map((e) => ({
         seq: e.seq,
         envelopeId: e.envelopeId,
         senderAccountId: e.senderAccountId,

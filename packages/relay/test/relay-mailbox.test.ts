@@ -42,6 +42,19 @@ void describe('mailbox lifecycle', () => {
     assert.deepEqual(await drain(bob), [2]);
   });
 
+  void it('does not deliver an envelope past its expiry that the sweeper has not deleted yet', async () => {
+    const alice = await registerUser(t);
+    const bob = await registerUser(t);
+    await alice.client.submit(bob.accountId, [env(bob, 1)]);
+    t.clock.advance(1800_000);
+    await alice.client.submit(bob.accountId, [env(bob, 2)]);
+    await alice.client.submit(bob.accountId, [env(bob, 3)]);
+    t.clock.advance(1800_000); // the first is now exactly at its expiry; no sweep has run
+    assert.deepEqual(await drain(bob), [2, 3]);
+    t.clock.advance(1800_000);
+    assert.deepEqual(await drain(bob), [], 'the later two, never acknowledged, have expired as well');
+  });
+
   void it('reports QueueFull per device once the cap is reached, and accepts again after acks', async () => {
     const alice = await registerUser(t);
     const bob = await registerUser(t);

@@ -97,7 +97,8 @@ export function createMailbox(o: MailboxOptions): Mailbox {
     },
 
     async fetch(device: DeviceRef, afterSeq: number, limit: number): Promise<QueuedEnvelope[]> {
-      return o.store.fetch(device.accountId, device.deviceId, afterSeq, limit);
+      // An envelope past its expiry is not delivered, even before the sweeper has deleted it.
+      return o.store.fetch(device.accountId, device.deviceId, afterSeq, limit, o.now());
     },
 
     flushAcks: () => o.store.flushAcks(),

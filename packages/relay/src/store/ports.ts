@@ -256,8 +256,17 @@ export interface MailboxStore {
    * dedupe by envelope id, as with any at-least-once delivery).
    */
   enqueueMany(items: readonly EnqueueItem[], options: EnqueueOptions): Promise<EnqueueResult[]>;
-  /** Up to `limit` queued envelopes of the device with seq > afterSeq, in seq order. */
-  fetch(accountId: string, deviceId: number, afterSeq: number, limit: number): Promise<StoredEnvelope[]>;
+  /**
+   * Up to `limit` queued envelopes of the device with seq > afterSeq, in seq order. With `now`, those
+   * that expired (expiresAt <= now) are left out: the sweeper deletes them later.
+   */
+  fetch(
+    accountId: string,
+    deviceId: number,
+    afterSeq: number,
+    limit: number,
+    now?: number,
+  ): Promise<StoredEnvelope[]>;
   /** Deletes only this device's acknowledged envelopes; returns how many were deleted. */
   ack(accountId: string, deviceId: number, request: AckRequest): Promise<number>;
   /**

@@ -183,11 +183,12 @@ export class MemoryRelayStore implements RelayStore {
     deviceId: number,
     afterSeq: number,
     limit: number,
+    now: number,
   ): Promise<StoredEnvelope[]> {
     const d = this.dev(accountId, deviceId);
     if (!d) return [];
     return [...d.queue.values()]
-      .filter((e) => e.seq > afterSeq)
+      .filter((e) => e.seq > afterSeq && e.expiresAt > now)
       .sort((a, b) => a.seq - b.seq)
       .slice(0, limit)
       .map(({ expiresAt: _e, idHex: _i, ...rest }) => rest);

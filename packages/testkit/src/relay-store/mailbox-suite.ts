@@ -217,6 +217,29 @@ export function mailboxSuite(make: MakeHarness): void {
       assert.equal(await x.s.mailbox.queuedCount(b, 1), 1);
     });
 
+    void it('leaves out expired envelopes when fetch is given the time, in seq order otherwise', async () => {
+      const id = await seedAccount(x.s);
+      await x.s.mailbox.enqueueMany(
+        [
+          envelope(id, 1, 1, { expiresAt: 1_000 }),
+          envelope(id, 1, 2, { expiresAt: 3_000 }),
+          envelope(id, 1, 3, { expiresAt: 2_000 }),
+        ],
+        CAP,
+      );
+      const seqs = async (now?: number) => (await x.s.mailbox.fetch(id, 1, 0, 10, now)).map((e) => e.seq);
+      assert.deepEqual(await seqs(), [1, 2, 3]);
+      assert.deepEqual(await seqs(999), [1, 2, 3]);
+      assert.deepEqual(await seqs(1_000), [2, 3], 'expired at its expiresAt');
+      assert.deepEqual(await seqs(2_500), [2]);
+      assert.deepEqual(await seqs(3_000), []);
+      assert.deepEqual(
+        (await x.s.mailbox.fetch(id, 1, 0, 1, 1_500)).map((e) => e.seq),
+        [2],
+        'the limit counts only what is returned',
+      );
+    });
+
     void it('never reuses a seq after its envelope was acknowledged', async () => {
       const id = await seedAccount(x.s);
       await x.s.mailbox.enqueueMany([envelope(id, 1, 1), envelope(id, 1, 2)], CAP);

@@ -198,17 +198,18 @@ export function pgMailboxStore(h: PgHandle): MailboxStore {
       });
     },
 
-    async fetch(accountId, deviceId, afterSeq, limit) {
+    async fetch(accountId, deviceId, afterSeq, limit, now) {
       checkAccountId(accountId);
       checkDeviceId(deviceId);
       checkInt(afterSeq, 'afterSeq');
       checkInt(limit, 'limit', 0, 100_000);
+      if (now !== undefined) checkInt(now, 'now');
       const rows = await h.query(
         'SELECT m.seq, m.envelope_id, m.sender_account_id::text AS sender_account_id, m.sender_device_id, ' +
           'm.server_timestamp, m.envelope_type, m.content, m.expires_at FROM mailbox m ' +
           'WHERE m.dev = (SELECT dev FROM device WHERE account_id = $1 AND device_id = $2) AND m.seq > $3 ' +
-          'ORDER BY m.seq LIMIT $4',
-        [accountId, deviceId, afterSeq, limit],
+          'AND m.expires_at > $5 ORDER BY m.seq LIMIT $4',
+        [accountId, deviceId, afterSeq, limit, now ?? Number.MIN_SAFE_INTEGER],
       );
       return rows.map(envelopeRow);
     },

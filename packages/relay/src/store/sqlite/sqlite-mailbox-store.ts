@@ -136,20 +136,21 @@ export function sqliteMailboxStore(h: SqliteHandle): MailboxStore {
       });
     },
 
-    fetch(accountId, deviceId, afterSeq, limit) {
+    fetch(accountId, deviceId, afterSeq, limit, now) {
       return h.call(() => {
         checkAccountId(accountId);
         checkDeviceId(deviceId);
         checkInt(afterSeq, 'afterSeq');
         checkInt(limit, 'limit', 0, 100_000);
+        if (now !== undefined) checkInt(now, 'now');
         return h
           .stmt(
             'SELECT m.seq, m.envelope_id, m.sender_account_id, m.sender_device_id, m.server_timestamp, ' +
               'm.envelope_type, m.content, m.expires_at FROM mailbox m ' +
               'WHERE m.dev = (SELECT dev FROM device WHERE account_id = ? AND device_id = ?) AND m.seq > ? ' +
-              'ORDER BY m.seq LIMIT ?',
+              'AND m.expires_at > ? ORDER BY m.seq LIMIT ?',
           )
-          .all(accountId, deviceId, afterSeq, limit)
+          .all(accountId, deviceId, afterSeq, now ?? Number.MIN_SAFE_INTEGER, limit)
           .map(envelopeRow);
       });
     },
