@@ -22,27 +22,11 @@ export async function enqueueText(
 ): Promise<HistoryEntry> {
   const messageId = newId(ctx.random);
   const sentAt = ctx.clock.now();
-  const content = encodeContent({ kind: 'text', messageId, sentAt, text });
-  const sync = encodeContent({
-    kind: 'sent',
-    messageId,
-    sentAt,
-    destination: uuidBytes(contactAccountId),
-    text,
-  });
   return ctx.lock.run(async () => {
     const state = new LocalState(ctx.store);
-    const contact = await state.contact(contactAccountId);
-    if (!contact) throw new MessengerError('UnknownContact', 'no such contact');
-    if (contact.change) {
-      throw new MessengerError(
-        'IdentityChanged',
-        `the safety number with ${contact.name} changed; accept it first`,
-      );
-    }
-    const id = idToHex(messageId);
+    await checkSendable(state, contactAccountId);
     const entry: HistoryEntry = {
-      id,
+      id: idToHex(messageId),
       contact: contactAccountId,
       direction: 'out',
       text,
@@ -50,20 +34,7 @@ export async function enqueueText(
       receivedAt: null,
       state: 'sending',
     };
-    await state.putHistory(entry);
-    state.putOutbox({
-      id,
-      kind: 'text',
-      contact: contactAccountId,
-      legs: [
-        { recipient: contactAccountId, content, envelopeIds: {}, done: false },
-        { recipient: ctx.accountId, content: sync, envelopeIds: {}, done: false },
-      ],
-      attempts: 0,
-      nextAttemptAt: sentAt,
-      createdAt: sentAt,
-    });
-    await state.commit();
+    await queueText(ctx, state, entry, messageId, sentAt);
     return entry;
   });
 }
@@ -86,40 +57,53 @@ export async function requeueFailedText(
     if (!h || h.contact !== contactAccountId || h.direction !== 'out' || h.state !== 'failed') {
       throw new MessengerError('InvalidArgument', 'no failed message with that id in this conversation');
     }
-    const contact = await state.contact(contactAccountId);
-    if (!contact) throw new MessengerError('UnknownContact', 'no such contact');
-    if (contact.change) {
-      throw new MessengerError(
-        'IdentityChanged',
-        `the safety number with ${contact.name} changed; accept it first`,
-      );
-    }
-    const now = ctx.clock.now();
-    const content = encodeContent({ kind: 'text', messageId, sentAt: h.sentAt, text: h.text });
-    const sync = encodeContent({
-      kind: 'sent',
-      messageId,
-      sentAt: h.sentAt,
-      destination: uuidBytes(contactAccountId),
-      text: h.text,
-    });
+    await checkSendable(state, contactAccountId);
     const entry: HistoryEntry = { ...h, state: 'sending' };
-    await state.putHistory(entry);
-    state.putOutbox({
-      id,
-      kind: 'text',
-      contact: contactAccountId,
-      legs: [
-        { recipient: contactAccountId, content, envelopeIds: {}, done: false },
-        { recipient: ctx.accountId, content: sync, envelopeIds: {}, done: false },
-      ],
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-    });
-    await state.commit();
+    await queueText(ctx, state, entry, messageId, ctx.clock.now());
     return entry;
   });
+}
+
+/** A text can go to a known contact whose safety number change, if any, was accepted. */
+async function checkSendable(state: LocalState, contactAccountId: string): Promise<void> {
+  const contact = await state.contact(contactAccountId);
+  if (!contact) throw new MessengerError('UnknownContact', 'no such contact');
+  if (contact.change) {
+    throw new MessengerError(
+      'IdentityChanged',
+      `the safety number with ${contact.name} changed; accept it first`,
+    );
+  }
+}
+
+/**
+ * Writes `entry` (state "sending") and its outbox entry, then commits: one leg to the contact and a
+ * "sent" sync copy to this account's other devices, both carrying the entry's id, sentAt and text.
+ */
+async function queueText(
+  ctx: MessengerContext,
+  state: LocalState,
+  entry: HistoryEntry,
+  messageId: Uint8Array,
+  now: number,
+): Promise<void> {
+  const { contact, sentAt, text } = entry;
+  const content = encodeContent({ kind: 'text', messageId, sentAt, text });
+  const sync = encodeContent({ kind: 'sent', messageId, sentAt, destination: uuidBytes(contact), text });
+  await state.putHistory(entry);
+  state.putOutbox({
+    id: entry.id,
+    kind: 'text',
+    contact,
+    legs: [
+      { recipient: contact, content, envelopeIds: {}, done: false },
+      { recipient: ctx.accountId, content: sync, envelopeIds: {}, done: false },
+    ],
+    attempts: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+  });
+  await state.commit();
 }
 
 /** Adds a delivery receipt for `targetIds` to `state`'s batch (the caller commits). */
