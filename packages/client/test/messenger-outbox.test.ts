@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FetchLike } from '@sotto/wire';
+import { systemClock } from '../src/messenger/environment.js';
 import { Messenger } from '../src/messenger/messenger.js';
 import {
   baseOptions,
@@ -41,6 +42,29 @@ void describe('the outbox', () => {
     // after, and a fast relay can bring the receipt back before that commit.
     await eventually(async () => (await again.pending()) === 0);
     await again.close();
+    await bob.m.close();
+  });
+
+  void it('keeps texts sent within one millisecond in the order they were sent, on both sides', async () => {
+    // A clock that moves in 10 s steps: all six texts get the same reading (or two readings).
+    const coarse = { ...systemClock, now: () => Math.floor(Date.now() / 10_000) * 10_000 };
+    const { alice, bob } = await contactsPair(relay.url, { alice: { clock: coarse } });
+    const texts = ['one', 'two', 'three', 'four', 'five', 'six'];
+    const sent = [];
+    for (const t of texts) sent.push(await alice.m.send('bob', t));
+    await Promise.all(sent.map((s) => s.accepted));
+    await eventually(async () => (await bob.m.history('alice', 10)).length === texts.length);
+    const mine = await alice.m.history('bob', 10);
+    assert.deepEqual(
+      mine.map((e) => e.text),
+      texts,
+    );
+    assert.deepEqual(
+      (await bob.m.history('alice', 10)).map((e) => e.text),
+      texts,
+    );
+    for (let i = 1; i < mine.length; i++) assert.ok(mine[i]!.sentAt > mine[i - 1]!.sentAt, 'distinct sentAt');
+    await alice.m.close();
     await bob.m.close();
   });
 

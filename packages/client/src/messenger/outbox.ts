@@ -21,7 +21,7 @@ export async function enqueueText(
   text: string,
 ): Promise<HistoryEntry> {
   const messageId = newId(ctx.random);
-  const sentAt = ctx.clock.now();
+  const sentAt = nextSentAt(ctx);
   return ctx.lock.run(async () => {
     const state = new LocalState(ctx.store);
     await checkSendable(state, contactAccountId);
@@ -62,6 +62,21 @@ export async function requeueFailedText(
     await queueText(ctx, state, entry, messageId, ctx.clock.now());
     return entry;
   });
+}
+
+/** The sentAt this messenger gave its last text. */
+const lastSentAt = new WeakMap<MessengerContext, number>();
+
+/**
+ * The clock, or 1 ms past this messenger's previous text when the clock has not moved beyond it
+ * (several texts in one millisecond, as a piped `sotto chat` sends them, or a clock set back).
+ * History is ordered by sentAt on both sides, and texts with equal sentAt would fall back to the
+ * order of their random ids.
+ */
+function nextSentAt(ctx: MessengerContext): number {
+  const t = Math.max(ctx.clock.now(), (lastSentAt.get(ctx) ?? 0) + 1);
+  lastSentAt.set(ctx, t);
+  return t;
 }
 
 /** A text can go to a known contact whose safety number change, if any, was accepted. */
