@@ -34,7 +34,8 @@ export async function enqueueText(
       receivedAt: null,
       state: 'sending',
     };
-    await queueText(ctx, state, entry, messageId, sentAt);
+    // Due now by the clock: sentAt may be ahead of it (nextSentAt).
+    await queueText(ctx, state, entry, messageId, ctx.clock.now());
     return entry;
   });
 }
