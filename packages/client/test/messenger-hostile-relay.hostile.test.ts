@@ -272,11 +272,16 @@ void describe('a hostile relay', () => {
       }),
     );
     await send(alice.m, 'bob', 'real one');
-    await eventually(() => shown.length === 1 && errors.length === FUZZ, 20_000);
-    assert.deepEqual(shown, ['real one']);
-    assert.ok(errors.every((e) => e.code === 'DecryptFailed' && typeof e.reason === 'string'));
     await send(alice.m, 'bob', 'and after');
-    await eventually(() => shown.length === 2);
+    // Bob handles envelopes in order: once "and after" is shown, every fuzzed one has been handled.
+    await eventually(() => shown.length === 2, 20_000);
+    assert.deepEqual(shown, ['real one', 'and after'], 'nothing forged is shown, the real one once');
+    assert.ok(errors.every((e) => e.code === 'DecryptFailed' && typeof e.reason === 'string'));
+    // Nearly all are refused. A mutated first message can also be handled without an error, by
+    // design: one whose identity key was changed is held as a safety-number change, and one whose
+    // registration id (outside the MAC, as in libsignal) was changed decrypts to the real message,
+    // which is then shown once. Which mutations land there depends on the message's length.
+    assert.ok(errors.length >= FUZZ - 3, `${errors.length} of ${FUZZ} refused`);
     await alice.m.close();
     await bob.m.close();
   });
