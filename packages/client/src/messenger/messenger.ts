@@ -572,13 +572,7 @@ export class Messenger {
   async send(contact: string, text: string): Promise<SentMessage> {
     if (this.closed) throw new MessengerError('Closed', 'messenger closed');
     const c = await findContact(this.ctx, contact);
-    const entry = await enqueueText(this.ctx, c.accountId, text);
-    const accepted = this.outbox.whenSent(entry.id);
-    accepted.catch(() => undefined);
-    this.events.emit('delivery', { contact: c.name, id: entry.id, state: 'sending' });
-    // Without a socket the outbox submits over HTTP, so `sotto send` need not drain the inbox.
-    this.outbox.kick();
-    return { id: entry.id, entry, accepted };
+    return this.startSending(c.name, await enqueueText(this.ctx, c.accountId, text));
   }
 
   /**
@@ -589,10 +583,15 @@ export class Messenger {
   async retry(contact: string, id: string): Promise<SentMessage> {
     if (this.closed) throw new MessengerError('Closed', 'messenger closed');
     const c = await findContact(this.ctx, contact);
-    const entry = await requeueFailedText(this.ctx, c.accountId, id);
+    return this.startSending(c.name, await requeueFailedText(this.ctx, c.accountId, id));
+  }
+
+  /** An entry just queued ("sending"): announces it and starts the outbox on it. */
+  private startSending(contactName: string, entry: HistoryEntry): SentMessage {
     const accepted = this.outbox.whenSent(entry.id);
     accepted.catch(() => undefined);
-    this.events.emit('delivery', { contact: c.name, id: entry.id, state: 'sending' });
+    this.events.emit('delivery', { contact: contactName, id: entry.id, state: 'sending' });
+    // Without a socket the outbox submits over HTTP, so `sotto send` need not drain the inbox.
     this.outbox.kick();
     return { id: entry.id, entry, accepted };
   }
