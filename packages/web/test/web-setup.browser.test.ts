@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { MemoryKv, Messenger } from '@sotto/client';
 import type { WebSocketCtor } from '@sotto/wire';
 import {
@@ -169,13 +169,19 @@ void describe('account setup: the relay unreachable', () => {
     p.setDefaultTimeout(WAIT_MS);
     try {
       await openSetup(p);
-      // The relay never answers the registration; the user gives up and reloads the page.
-      await p.route('**/v1/**', () => undefined);
+      // The relay never answers the registration; the user gives up and reloads the page. The held
+      // request must never reach the relay: removing the route while it is still held would let it
+      // through (Chromium continues paused requests when interception stops), and the account would
+      // then exist. So the page reloads first, which cancels it, and the held route is aborted after.
+      const held: Route[] = [];
+      await p.route('**/v1/**', (route) => void held.push(route));
       const registering = p.waitForRequest('**/v1/**');
       await submitSetup(p, { passphrase: 'jon passphrase 1' });
       await registering;
-      await p.unrouteAll({ behavior: 'ignoreErrors' });
       await p.reload();
+      await p.getByTestId('unlock-screen').waitFor();
+      await Promise.all(held.map((r) => r.abort().catch(() => undefined)));
+      await p.unrouteAll({ behavior: 'ignoreErrors' });
       await unlock(p, 'jon passphrase 1');
       const notice = p.getByTestId('setup-notice');
       await notice.waitFor();
