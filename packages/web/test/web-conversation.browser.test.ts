@@ -211,9 +211,9 @@ void describe('earlier messages', () => {
     assert.ok(Math.abs(topAfter - topBefore) <= 2, `the message stayed put (${topBefore}px → ${topAfter}px)`);
     assert.equal(await button.count(), 0, 'nothing earlier is left');
     assert.equal(
-      await page.evaluate(() => document.activeElement?.getAttribute('role')),
-      'log',
-      'focus kept',
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+      'messages',
+      'focus kept in the message list',
     );
   });
 });

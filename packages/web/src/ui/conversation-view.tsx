@@ -1,6 +1,7 @@
 // One conversation: history, live incoming messages, delivery state, and the composer.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ContactView, HistoryEntry, Messenger } from '@sotto/client';
+import { announcements, arrivals, type Seen } from './arrivals.js';
 import { coalesce } from './coalesce.js';
 import { errorText } from './error-text.js';
 import { LinkText } from './link-text.js';
@@ -24,6 +25,9 @@ const STATE_TEXT: Record<string, string> = {
 /** Messages read from local storage at a time; "Show earlier messages" reads one more page. */
 export const HISTORY_PAGE = 200;
 
+/** Lines the announcer keeps (older ones are dropped silently; one load adds at most 6). */
+const NEWS_KEEP = 10;
+
 export function ConversationView({ m, contact, version, nav }: Props) {
   const [entries, setEntries] = useState<HistoryEntry[]>([]);
   const [info, setInfo] = useState<ContactView | undefined>(undefined);
@@ -32,6 +36,11 @@ export function ConversationView({ m, contact, version, nav }: Props) {
   const [sent, setSent] = useState(0);
   /** A polite status line for screen readers (retrying, sent again). */
   const [announce, setAnnounce] = useState('');
+  /** The announcer's lines: new incoming messages and "N earlier messages loaded", each added once. */
+  const [news, setNews] = useState<{ key: number; text: string }[]>([]);
+  const newsKey = useRef(0);
+  /** What the last shown load held, so the next one announces only what is new (see arrivals.ts). */
+  const seen = useRef<Seen | undefined>(undefined);
   const [shown, setShown] = useState({ contact, limit: HISTORY_PAGE });
   const limit = shown.contact === contact ? shown.limit : HISTORY_PAGE; // a new chat starts at one page
   const [more, setMore] = useState(false);
@@ -70,8 +79,17 @@ export function ConversationView({ m, contact, version, nav }: Props) {
             at.m.contact(at.contact),
           ]);
           if (!current()) return;
+          const shownNow = h.length > at.limit ? h.slice(h.length - at.limit) : h;
+          const a = arrivals(seen.current, at.contact, at.limit, shownNow);
+          const lines = announcements(at.contact, a);
+          if (seen.current?.contact !== at.contact) setNews([]); // another chat: its lines go
+          seen.current = a.seen;
+          if (lines.length > 0) {
+            const added = lines.map((t) => ({ key: ++newsKey.current, text: t }));
+            setNews((n) => [...n, ...added].slice(-NEWS_KEEP));
+          }
           setMore(h.length > at.limit);
-          setEntries(h.length > at.limit ? h.slice(h.length - at.limit) : h);
+          setEntries(shownNow);
           setInfo(c);
           await at.m.markRead(at.contact);
         } catch (e) {
@@ -159,14 +177,19 @@ export function ConversationView({ m, contact, version, nav }: Props) {
           Show earlier messages
         </button>
       )}
-      {/* A log: screen readers announce messages as they arrive (polite: never interrupting). */}
+      {/*
+        A plain labelled list, NOT a live region: role=log implies aria-live=polite, so every row
+        Preact inserts (200 earlier messages, a re-render) could be read out as news. role=feed
+        would ask for <article> rows and aria-busy/aria-setsize bookkeeping and gives no more than
+        list navigation does here. role="list" is explicit because WebKit drops the list role of a
+        list-style:none list. What to announce is decided in one place: the announcer below.
+      */}
       <ol
         class="messages"
         data-testid="messages"
         ref={list}
         tabIndex={-1}
-        role="log"
-        aria-live="polite"
+        role="list"
         aria-label={`Messages with ${contact}`}
       >
         {entries.map((e, i) => [
@@ -249,6 +272,17 @@ export function ConversationView({ m, contact, version, nav }: Props) {
       <p class="visually-hidden" role="status" data-testid="send-status">
         {announce}
       </p>
+      {/*
+        The announcer: read by screen readers, not shown. Each line is added once and never changed,
+        so with aria-relevant=additions (and not atomic, unlike role=status) only the new line is
+        read: "pia: hello" for an incoming message, "200 earlier messages loaded". Own messages are
+        not read back; their delivery has the status line above.
+      */}
+      <div class="visually-hidden" data-testid="announcer" aria-live="polite" aria-relevant="additions">
+        {news.map((n) => (
+          <p key={n.key}>{n.text}</p>
+        ))}
+      </div>
       {error && (
         <p class="error" role="alert" data-testid="error">
           {error}
