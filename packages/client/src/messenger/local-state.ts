@@ -17,6 +17,11 @@
  *                                 history write (putHistory / deleteHistory are the only writers of
  *                                 h/), so it cannot disagree with it; stores from before it existed
  *                                 have none and get it from one full listing (lastHistory)
+ *   hd/<accountId>                that conversation's history index: its page directory, and
+ *   hp/<accountId>/<pageId>       its pages of entry positions in display order (history-index.ts),
+ *                                 so history(limit) reads O(limit) records. Kept by putHistory /
+ *                                 deleteHistory in the same transaction as h/; stores from before
+ *                                 it get it from one full listing on first need (historyDirectory)
  *   m/<messageId>                 → the history key of that message
  *   o/<messageId>                 outbox entry                     (outbox-record.ts)
  *   e/<envelopeId>                envelope already processed (dedupe)
@@ -25,6 +30,19 @@
  */
 import { decodeAccount, encodeAccount, type AccountRecord } from './account-record.js';
 import { decodeContact, encodeContact, type ContactRecord } from './contact-record.js';
+import {
+  buildHistoryIndex,
+  decodeHistoryDirectory,
+  decodeHistoryPage,
+  encodeHistoryDirectory,
+  encodeHistoryPage,
+  historyPosition,
+  insertPosition,
+  pageFor,
+  pageInRange,
+  type HistoryDirectory,
+  type IndexChange,
+} from './history-index.js';
 import { decodeHistory, encodeHistory, type HistoryEntry } from './history-record.js';
 import { KvTransaction, type KvStore } from './kv.js';
 import { decodeOutbox, encodeOutbox, type OutboxEntry } from './outbox-record.js';
@@ -176,13 +194,14 @@ export class LocalState {
   // ---------- history ----------
 
   private historyKey(h: Pick<HistoryEntry, 'contact' | 'sentAt' | 'id'>): string {
-    return `h/${h.contact}/${pad(h.sentAt, 16)}/${h.id}`;
+    return `h/${h.contact}/${historyPosition(h.sentAt, h.id)}`;
   }
 
   /**
    * Stores `h` (new or a state change of the same message) and keeps the conversation's summary
-   * (`hl/`) pointing at the newest entry. Keys order by sentAt, so an entry arriving late with an
-   * older sentAt does not become the summary.
+   * (`hl/`) pointing at the newest entry and its index (`hd/`, `hp/`) holding its position. Keys
+   * order by sentAt, so an entry arriving late with an older sentAt does not become the summary;
+   * the index puts it in its place.
    */
   async putHistory(h: HistoryEntry): Promise<void> {
     const key = this.historyKey(h);
@@ -190,6 +209,59 @@ export class LocalState {
     this.tx.put(key, encodeHistory(h));
     this.tx.put(`m/${h.id}`, text.encode(key));
     if (last === null || key > last) this.tx.put(`hl/${h.contact}`, text.encode(key));
+    await this.indexHistory(h.contact, historyPosition(h.sentAt, h.id), last);
+  }
+
+  /**
+   * Adds a position to the conversation's index (nothing if it is there: a state change). `last`
+   * is the summary's newest key before this write: an index whose last position disagrees with it
+   * was left behind by an older build that wrote history without it, and is built again. The
+   * entry is already put, so a (re)build from the listing includes it.
+   */
+  private async indexHistory(contact: string, position: string, last: string | null): Promise<void> {
+    const b = await this.tx.get(`hd/${contact}`);
+    const d = b && decodeHistoryDirectory(b);
+    const lastPage = d && (await this.indexPage(contact, d, d.pages.length - 1));
+    if (!d || !lastPage || last !== `h/${contact}/${lastPage.at(-1)}`) {
+      await this.buildIndex(contact);
+      return;
+    }
+    const i = pageFor(d, position);
+    const keys = i === d.pages.length - 1 ? lastPage : await this.indexPage(contact, d, i);
+    if (!keys) {
+      await this.buildIndex(contact);
+      return;
+    }
+    const change = insertPosition(d, i, keys, position);
+    if (change) this.putIndex(contact, change);
+  }
+
+  private putIndex(contact: string, change: IndexChange): void {
+    for (const p of change.pages) this.tx.put(`hp/${contact}/${p.id}`, encodeHistoryPage(p.keys));
+    if (change.directory) this.tx.put(`hd/${contact}`, encodeHistoryDirectory(change.directory));
+  }
+
+  /** Page `index` of the directory, or null when it is missing or holds positions not its own. */
+  private async indexPage(contact: string, d: HistoryDirectory, index: number): Promise<string[] | null> {
+    const page = d.pages[index];
+    const b = page && (await this.tx.get(`hp/${contact}/${page.id}`));
+    if (!b) return null;
+    const keys = decodeHistoryPage(b);
+    return pageInRange(d, index, keys) ? keys : null;
+  }
+
+  /**
+   * The index (and the summary) from one listing of the conversation, put in this transaction in
+   * place of any index out of step with the entries. Returns the listing.
+   */
+  private async buildIndex(contact: string): Promise<[string, Uint8Array][]> {
+    for (const [k] of await this.tx.list(`hp/${contact}/`)) this.tx.delete(k);
+    this.tx.delete(`hd/${contact}`);
+    const prefix = `h/${contact}/`;
+    const all = await this.tx.list(prefix);
+    this.tx.put(`hl/${contact}`, text.encode(all.at(-1)?.[0] ?? ''));
+    if (all.length > 0) this.putIndex(contact, buildHistoryIndex(all.map(([k]) => k.slice(prefix.length))));
+    return all;
   }
 
   /**
@@ -225,10 +297,42 @@ export class LocalState {
     return b && decodeHistory(b);
   }
 
-  /** The last `limit` entries of one conversation, oldest first. */
+  /**
+   * The last `limit` entries of one conversation, oldest first, ordered by sentAt then id (as
+   * their keys sort). Reads the summary, the index directory, the last pages that hold `limit`
+   * positions and those entries: O(limit), whatever the length of the conversation. A store
+   * without an index (older build), or with one out of step with the entries, gets it from one
+   * full listing, put in this transaction (persisted if the caller commits).
+   */
   async history(contactAccountId: string, limit: number): Promise<HistoryEntry[]> {
-    const all = await this.tx.list(`h/${contactAccountId}/`);
-    return all.slice(Math.max(0, all.length - limit)).map(([, v]) => decodeHistory(v));
+    // As `all.slice(Math.max(0, all.length - limit))` did: NaN is everything, a fraction rounds up.
+    const want = Number.isNaN(limit) ? Infinity : limit <= 0 ? 0 : Math.ceil(limit);
+    if (want === 0) return [];
+    const fromIndex = await this.indexedHistory(contactAccountId, want);
+    if (fromIndex) return fromIndex;
+    const all = await this.buildIndex(contactAccountId);
+    return all.slice(Math.max(0, all.length - want)).map(([, v]) => decodeHistory(v));
+  }
+
+  /** The last `want` entries through the index; null when there is none or it is out of step. */
+  private async indexedHistory(contact: string, want: number): Promise<HistoryEntry[] | null> {
+    const last = await this.lastHistoryKey(contact);
+    const b = await this.tx.get(`hd/${contact}`);
+    if (!b) return last === null ? [] : null;
+    const d = decodeHistoryDirectory(b);
+    let positions: string[] = [];
+    for (let i = d.pages.length - 1; i >= 0 && positions.length < want; i--) {
+      const keys = await this.indexPage(contact, d, i);
+      if (!keys || (i === d.pages.length - 1 && last !== `h/${contact}/${keys.at(-1)}`)) return null;
+      positions = keys.concat(positions);
+    }
+    const out: HistoryEntry[] = [];
+    for (const p of positions.slice(Math.max(0, positions.length - want))) {
+      const v = await this.tx.get(`h/${contact}/${p}`);
+      if (!v) return null;
+      out.push(decodeHistory(v));
+    }
+    return out;
   }
 
   async deleteHistory(contactAccountId: string): Promise<void> {
@@ -236,8 +340,11 @@ export class LocalState {
       this.tx.delete(k);
       this.tx.delete(`m/${decodeHistory(v).id}`);
     }
-    // Gone with the conversation; a later putHistory finds no summary and lists an empty prefix.
+    // Gone with the conversation; a later putHistory finds no summary and lists an empty prefix,
+    // and finds no index and builds one from the (then only) entry.
     this.tx.delete(`hl/${contactAccountId}`);
+    for (const [k] of await this.tx.list(`hp/${contactAccountId}/`)) this.tx.delete(k);
+    this.tx.delete(`hd/${contactAccountId}`);
   }
 
   async unread(contactAccountId: string): Promise<number> {

@@ -596,10 +596,20 @@ export class Messenger {
     return { id: entry.id, entry, accepted };
   }
 
-  /** The last `limit` messages with `contact`, oldest first. */
+  /**
+   * The last `limit` messages with `contact`, oldest first: O(limit) record reads through the
+   * conversation's index. Under the lock (which is never held across network waits), so the index
+   * pages and entries are read as one consistent state, and a store from an older build keeps the
+   * index it gets on first use (LocalState.history).
+   */
   async history(contact: string, limit = 50): Promise<HistoryEntry[]> {
     const c = await findContact(this.ctx, contact);
-    return new LocalState(this.ctx.store).history(c.accountId, limit);
+    return this.ctx.lock.run(async () => {
+      const state = new LocalState(this.ctx.store);
+      const out = await state.history(c.accountId, limit);
+      await state.commit();
+      return out;
+    });
   }
 
   /** Every contact with its last message and unread count, most recent activity first. */

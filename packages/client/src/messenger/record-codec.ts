@@ -93,6 +93,13 @@ export class RecordReader {
     return v.map((x) => RecordReader.of(x, this.what));
   }
 
+  strArray(key: string): string[] {
+    const v = this.obj[key];
+    if (!Array.isArray(v) || !v.every((x): x is string => typeof x === 'string'))
+      corrupt(this.what, `"${key}" is not an array of strings`);
+    return v;
+  }
+
   objOrNull(key: string): RecordReader | null {
     const v = this.obj[key];
     return v === null || v === undefined ? null : RecordReader.of(v, this.what);
