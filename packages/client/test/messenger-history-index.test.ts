@@ -114,7 +114,9 @@ void describe('history(limit) through the index', () => {
           kind: fc.constant('puts' as const),
           contact: fc.constantFrom(...ids),
           // Few distinct sentAts: equal ones and late, older arrivals are common.
-          sentAts: fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 90 }),
+          sentAts: fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 90, size: 'max' }),
+          // Or nearly in order (as a live conversation): each a little behind its turn at most.
+          ordered: fc.boolean(),
         }),
         weight: 4,
       },
@@ -132,7 +134,10 @@ void describe('history(limit) through the index', () => {
         let n = 0;
         for (const o of ops) {
           if (o.kind === 'puts') {
-            for (const sentAt of o.sentAts) await s.putHistory(entry(o.contact, n++, sentAt));
+            for (const sentAt of o.sentAts) {
+              await s.putHistory(entry(o.contact, n, o.ordered ? 100 + n - (sentAt % 5) : sentAt));
+              n++;
+            }
           } else if (o.kind === 'state') {
             // A delivery state change: the same message put again in place.
             const h = await s.historyById(hex(o.n % Math.max(1, n)));
@@ -316,9 +321,16 @@ void describe('history index records', () => {
   void it('keeps pages ordered, within their range and at most PAGE_SIZE long, for any insertion order', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 600 })), {
-          maxLength: 700,
-        }),
+        fc.oneof(
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 600 })), {
+            maxLength: 700,
+            size: 'max',
+          }),
+          // Nearly in order, as messages arrive: each at most 4 behind its turn, some sentAts equal.
+          fc
+            .array(fc.integer({ min: 0, max: 4 }), { maxLength: 700, size: 'max' })
+            .map((lags) => lags.map((lag, k): [number, number] => [k + 10 - lag, k])),
+        ),
         (inserts) => {
           let d: HistoryDirectory | null = null;
           const pages = new Map<number, string[]>();
