@@ -320,12 +320,14 @@ export class LocalState {
     const b = await this.tx.get(`hd/${contact}`);
     if (!b) return last === null ? [] : null;
     const d = decodeHistoryDirectory(b);
-    let positions: string[] = [];
-    for (let i = d.pages.length - 1; i >= 0 && positions.length < want; i--) {
+    const newestFirst: string[][] = [];
+    for (let i = d.pages.length - 1, n = 0; i >= 0 && n < want; i--) {
       const keys = await this.indexPage(contact, d, i);
       if (!keys || (i === d.pages.length - 1 && last !== `h/${contact}/${keys.at(-1)}`)) return null;
-      positions = keys.concat(positions);
+      newestFirst.push(keys);
+      n += keys.length;
     }
+    const positions = newestFirst.reverse().flat();
     const out: HistoryEntry[] = [];
     for (const p of positions.slice(Math.max(0, positions.length - want))) {
       const v = await this.tx.get(`h/${contact}/${p}`);
