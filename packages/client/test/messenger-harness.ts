@@ -212,3 +212,20 @@ export async function contactsPair(
   }
   return { alice, bob };
 }
+
+/** Counts records the messenger reads from `kv`: one per get, one per entry a listing returns. */
+export function countReads(kv: MemoryKv): { reads: number } {
+  const counter = { reads: 0 };
+  const get = kv.get.bind(kv);
+  const list = kv.list.bind(kv);
+  kv.get = (key) => {
+    counter.reads++;
+    return get(key);
+  };
+  kv.list = async (prefix) => {
+    const rows = await list(prefix);
+    counter.reads += rows.length;
+    return rows;
+  };
+  return counter;
+}

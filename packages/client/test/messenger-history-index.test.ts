@@ -24,6 +24,7 @@ import {
 } from '../src/messenger/history-index.js';
 import { encodeRecord } from '../src/messenger/record-codec.js';
 import {
+  countReads,
   baseOptions,
   contactsPair,
   eventually,
@@ -39,23 +40,6 @@ const hex = (n: number, width = 32) => n.toString(16).padStart(width, '0');
 async function naiveHistory(r: KvReader, contact: string, limit: number): Promise<HistoryEntry[]> {
   const all = await r.list(`h/${contact}/`);
   return all.slice(Math.max(0, all.length - limit)).map(([, v]) => decodeHistory(v));
-}
-
-/** Counts records read from `kv`: one per get, one per entry a listing returns. */
-function countReads(kv: MemoryKv): { reads: number } {
-  const counter = { reads: 0 };
-  const get = kv.get.bind(kv);
-  const list = kv.list.bind(kv);
-  kv.get = (key) => {
-    counter.reads++;
-    return get(key);
-  };
-  kv.list = async (prefix) => {
-    const rows = await list(prefix);
-    counter.reads += rows.length;
-    return rows;
-  };
-  return counter;
 }
 
 /** Forgets every index: the store as a build before the index left it. */

@@ -9,6 +9,7 @@ import { LocalState } from '../src/messenger/local-state.js';
 import type { HistoryEntry } from '../src/messenger/history-record.js';
 import type { ContactRecord } from '../src/messenger/contact-record.js';
 import {
+  countReads,
   baseOptions,
   contactsPair,
   eventually,
@@ -18,23 +19,6 @@ import {
 } from './messenger-harness.js';
 
 const relay = suiteRelay();
-
-/** Counts records the messenger reads from `kv`: one per get, one per entry a listing returns. */
-function countReads(kv: MemoryKv): { reads: number } {
-  const counter = { reads: 0 };
-  const get = kv.get.bind(kv);
-  const list = kv.list.bind(kv);
-  kv.get = (key) => {
-    counter.reads++;
-    return get(key);
-  };
-  kv.list = async (prefix) => {
-    const rows = await list(prefix);
-    counter.reads += rows.length;
-    return rows;
-  };
-  return counter;
-}
 
 /** Forgets every summary: the store as the version before summaries left it. */
 function dropSummaries(kv: MemoryKv): number {
