@@ -48,75 +48,55 @@ async function lockQueues(
   return out;
 }
 
-/** Deletes each device's acknowledged rows and adjusts its counter; inside a transaction. */
+/**
+ * Deletes each item's acknowledged rows and adjusts the counters, inside a transaction, in ONE
+ * statement however many items and devices there are: a round trip per item would hold the queue
+ * locks (and block enqueues to those devices) for the whole batch, and a device often sends several
+ * acks within one batch. Each item counts the rows it deletes itself, as if the items ran one after
+ * another: a row that several items of one device match is the earliest one's.
+ */
 async function ackInTx(c: Queryable, items: readonly AckItem[]): Promise<number[]> {
   const queues = await lockQueues(c, items);
-  const devs = items.map((it) => queues.get(key(it.accountId, it.deviceId))?.dev);
-  const known = devs.filter((d): d is number => d !== undefined);
-  if (new Set(known).size === known.length) return ackDistinctDevices(c, items, devs);
-  const counts: number[] = [];
-  for (const it of items) {
-    const q = queues.get(key(it.accountId, it.deviceId));
-    if (!q) {
-      counts.push(0);
-      continue;
-    }
-    const upTo = it.request.upToSeq ?? 0;
-    const { rows } = await c.query(
-      'WITH del AS (DELETE FROM mailbox WHERE dev = $1 AND (seq <= $2 OR seq = ANY($3::bigint[])) RETURNING 1) ' +
-        'SELECT count(*)::integer AS n FROM del',
-      [q.dev, upTo, [...(it.request.seqs ?? [])]],
-    );
-    const n = int(asRow(rows[0]), 'n');
-    if (n > 0) await c.query('UPDATE device_queue SET queued = queued - $1 WHERE dev = $2', [n, q.dev]);
-    counts.push(n);
-  }
-  return counts;
-}
-
-/**
- * The common case, every item for a different device: one statement deletes the acknowledged rows of
- * all of them and adjusts their counters (a round trip per device would hold the queue locks, and
- * block enqueues to those devices, for the whole batch).
- */
-async function ackDistinctDevices(
-  c: Queryable,
-  items: readonly AckItem[],
-  devs: readonly (number | undefined)[],
-): Promise<number[]> {
   const upDev: number[] = [];
   const upTo: number[] = [];
+  const upOrd: number[] = [];
   const listDev: number[] = [];
   const listSeq: number[] = [];
+  const listOrd: number[] = [];
   items.forEach((it, i) => {
-    const dev = devs[i];
+    const dev = queues.get(key(it.accountId, it.deviceId))?.dev;
     if (dev === undefined) return;
     upDev.push(dev);
     upTo.push(it.request.upToSeq ?? 0);
+    upOrd.push(i);
     for (const s of it.request.seqs ?? []) {
       listDev.push(dev);
       listSeq.push(s);
+      listOrd.push(i);
     }
   });
-  if (upDev.length === 0) return items.map(() => 0);
-  // A row matched by both the range and the list is deleted once; UNION counts it once.
+  const counts = items.map(() => 0);
+  if (upDev.length === 0) return counts;
   const { rows } = await c.query(
-    'WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(dev, upto)), ' +
-      'l AS (SELECT * FROM unnest($3::bigint[], $4::bigint[]) AS t(dev, seq)), ' +
-      'd1 AS (DELETE FROM mailbox m USING r WHERE m.dev = r.dev AND m.seq <= r.upto RETURNING m.dev, m.seq), ' +
-      'd2 AS (DELETE FROM mailbox m USING l WHERE m.dev = l.dev AND m.seq = l.seq RETURNING m.dev, m.seq), ' +
-      'gone AS (SELECT dev, seq FROM d1 UNION SELECT dev, seq FROM d2), ' +
-      'n AS (SELECT dev, count(*)::integer AS n FROM gone GROUP BY dev), ' +
+    'WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[]) AS t(dev, upto, ord)), ' +
+      'l AS (SELECT * FROM unnest($4::bigint[], $5::bigint[], $6::integer[]) AS t(dev, seq, ord)), ' +
+      'hit AS (SELECT x.dev, x.seq, min(x.ord) AS ord FROM (' +
+      'SELECT m.dev, m.seq, r.ord FROM mailbox m JOIN r ON m.dev = r.dev AND m.seq <= r.upto ' +
+      'UNION ALL SELECT m.dev, m.seq, l.ord FROM mailbox m JOIN l ON m.dev = l.dev AND m.seq = l.seq' +
+      ') x GROUP BY x.dev, x.seq), ' +
+      'd AS (DELETE FROM mailbox m USING hit WHERE m.dev = hit.dev AND m.seq = hit.seq RETURNING m.dev, m.seq), ' +
+      'g AS (SELECT hit.dev, hit.ord FROM d JOIN hit ON hit.dev = d.dev AND hit.seq = d.seq), ' +
+      'n AS (SELECT dev, count(*)::integer AS n FROM g GROUP BY dev), ' +
       'u AS (UPDATE device_queue q SET queued = q.queued - n.n FROM n WHERE q.dev = n.dev RETURNING q.dev) ' +
-      'SELECT n.dev, n.n FROM n',
-    [upDev, upTo, listDev, listSeq],
+      'SELECT ord, count(*)::integer AS n FROM g GROUP BY ord',
+    [upDev, upTo, upOrd, listDev, listSeq, listOrd],
   );
-  const byDev = new Map<number, number>();
   for (const v of rows) {
     const r = asRow(v);
-    byDev.set(int(r, 'dev'), int(r, 'n'));
+    const ord = int(r, 'ord');
+    if (ord < counts.length) counts[ord] = int(r, 'n');
   }
-  return devs.map((d) => (d === undefined ? 0 : (byDev.get(d) ?? 0)));
+  return counts;
 }
 
 /**
