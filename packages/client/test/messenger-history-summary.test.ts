@@ -187,9 +187,7 @@ void describe('the history summary', () => {
           } else if (o.kind === 'move') {
             // As acceptIdentityChange: the conversation moves to the other account id.
             const to = ids.find((x) => x !== o.contact)!;
-            const moved = await s.history(o.contact, Number.MAX_SAFE_INTEGER);
-            await s.deleteHistory(o.contact);
-            for (const h of moved) await s.putHistory({ ...h, contact: to });
+            await s.moveHistory(o.contact, to);
           } else if (o.kind === 'drop') {
             await s.commit();
             dropSummaries(kv);

@@ -165,9 +165,7 @@ export async function acceptIdentityChange(
     const updated: ContactRecord = { ...c, accountId: newAccount, verified: false, change: null };
     if (newAccount !== c.accountId) {
       // Move the conversation to the new account; the old account is forgotten.
-      const moved = await state.history(c.accountId, Number.MAX_SAFE_INTEGER);
-      await state.deleteHistory(c.accountId);
-      for (const h of moved) await state.putHistory({ ...h, contact: newAccount });
+      await state.moveHistory(c.accountId, newAccount);
       state.setUnread(newAccount, await state.unread(c.accountId));
       state.setUnread(c.accountId, 0);
       state.deleteContact(c.accountId);

@@ -21,7 +21,7 @@
  *   hp/<accountId>/<pageId>       its pages of entry positions in display order (history-index.ts),
  *                                 so history(limit) reads O(limit) records. Kept by putHistory /
  *                                 deleteHistory in the same transaction as h/; stores from before
- *                                 it get it from one full listing on first need (historyDirectory)
+ *                                 it get it from one full listing on first need (buildIndex)
  *   m/<messageId>                 → the history key of that message
  *   o/<messageId>                 outbox entry                     (outbox-record.ts)
  *   e/<envelopeId>                envelope already processed (dedupe)
@@ -222,7 +222,7 @@ export class LocalState {
     const b = await this.tx.get(`hd/${contact}`);
     const d = b && decodeHistoryDirectory(b);
     const lastPage = d && (await this.indexPage(contact, d, d.pages.length - 1));
-    if (!d || !lastPage || last !== `h/${contact}/${lastPage.at(-1)}`) {
+    if (!d || !lastPage || !this.indexAgrees(contact, last, lastPage)) {
       await this.buildIndex(contact);
       return;
     }
@@ -234,6 +234,14 @@ export class LocalState {
     }
     const change = insertPosition(d, i, keys, position);
     if (change) this.putIndex(contact, change);
+  }
+
+  /**
+   * Whether the index's last page ends at the summary's newest entry (`last`). It does not when an
+   * older build wrote history without the index.
+   */
+  private indexAgrees(contact: string, last: string | null, lastPage: readonly string[]): boolean {
+    return last === `h/${contact}/${lastPage.at(-1)}`;
   }
 
   private putIndex(contact: string, change: IndexChange): void {
@@ -255,8 +263,7 @@ export class LocalState {
    * place of any index out of step with the entries. Returns the listing.
    */
   private async buildIndex(contact: string): Promise<[string, Uint8Array][]> {
-    for (const [k] of await this.tx.list(`hp/${contact}/`)) this.tx.delete(k);
-    this.tx.delete(`hd/${contact}`);
+    await this.dropIndex(contact);
     const prefix = `h/${contact}/`;
     const all = await this.tx.list(prefix);
     this.tx.put(`hl/${contact}`, text.encode(all.at(-1)?.[0] ?? ''));
@@ -323,7 +330,7 @@ export class LocalState {
     const newestFirst: string[][] = [];
     for (let i = d.pages.length - 1, n = 0; i >= 0 && n < want; i--) {
       const keys = await this.indexPage(contact, d, i);
-      if (!keys || (i === d.pages.length - 1 && last !== `h/${contact}/${keys.at(-1)}`)) return null;
+      if (!keys || (i === d.pages.length - 1 && !this.indexAgrees(contact, last, keys))) return null;
       newestFirst.push(keys);
       n += keys.length;
     }
@@ -345,8 +352,20 @@ export class LocalState {
     // Gone with the conversation; a later putHistory finds no summary and lists an empty prefix,
     // and finds no index and builds one from the (then only) entry.
     this.tx.delete(`hl/${contactAccountId}`);
-    for (const [k] of await this.tx.list(`hp/${contactAccountId}/`)) this.tx.delete(k);
-    this.tx.delete(`hd/${contactAccountId}`);
+    await this.dropIndex(contactAccountId);
+  }
+
+  /** Deletes the conversation's index: its directory and every page. */
+  private async dropIndex(contact: string): Promise<void> {
+    for (const [k] of await this.tx.list(`hp/${contact}/`)) this.tx.delete(k);
+    this.tx.delete(`hd/${contact}`);
+  }
+
+  /** Moves a whole conversation to another account id (a contact that re-registered). */
+  async moveHistory(fromAccountId: string, toAccountId: string): Promise<void> {
+    const moved = await this.history(fromAccountId, Number.MAX_SAFE_INTEGER);
+    await this.deleteHistory(fromAccountId);
+    for (const h of moved) await this.putHistory({ ...h, contact: toAccountId });
   }
 
   async unread(contactAccountId: string): Promise<number> {
