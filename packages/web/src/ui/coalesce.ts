@@ -12,14 +12,10 @@ export function coalesce(job: () => Promise<unknown>): () => Promise<void> {
   let current: Promise<void> | null = null;
   let queued: Promise<void> | null = null;
   const launch = (): Promise<void> => {
-    const run: Promise<void> = job().then(
-      () => {
-        if (current === run) current = null;
-      },
-      () => {
-        if (current === run) current = null;
-      },
-    );
+    const done = () => {
+      if (current === run) current = null;
+    };
+    const run: Promise<void> = job().then(done, done);
     current = run;
     return run;
   };
