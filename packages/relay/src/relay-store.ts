@@ -130,6 +130,8 @@ export interface RelayStore {
   ): Promise<boolean>;
   getAttachment(id: string, now: number): Promise<Uint8Array | null>;
   sweepAttachments(now: number): Promise<number>;
+  /** Erases deleted rows' leftovers from the store's files (see RelayStores.scrub); true when done. */
+  scrub(): Promise<boolean>;
   // lifecycle
   ping(): Promise<boolean>;
   /** Drains pending writes, then closes. */

@@ -105,6 +105,7 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
     },
     getAttachment: (id, now) => s.attachments.getAttachment(id, now),
     sweepAttachments: (now) => sweepInBatches((limit) => s.attachments.sweepExpiredAttachments(now, limit)),
+    scrub: () => s.scrub?.() ?? Promise.resolve(true),
     ping: () => s.healthCheck(),
     async close() {
       // Drain in-flight writes first: everything a sender was told "accepted" is already committed,

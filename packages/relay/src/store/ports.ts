@@ -301,6 +301,12 @@ export interface RelayStores {
   readonly attachments: AttachmentStore;
   /** True if the database answers a trivial query (for /healthz). Never throws. */
   healthCheck(): Promise<boolean>;
+  /**
+   * Erases what deletes left behind in the adapter's files, where the engine allows it (SQLite: the
+   * old page versions in the WAL); true when nothing is left to erase. The relay calls it after each
+   * sweep. An adapter without such a step (PostgreSQL: VACUUM's business) leaves it out.
+   */
+  scrub?(): Promise<boolean>;
   /** Closes the database; later calls on any port reject with StoreError('Closed'). Idempotent. */
   close(): Promise<void>;
 }

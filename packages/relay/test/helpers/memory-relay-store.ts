@@ -229,6 +229,10 @@ export class MemoryRelayStore implements RelayStore {
     return n;
   }
 
+  async scrub() {
+    return true;
+  }
+
   async ping() {
     return !this.closed;
   }
