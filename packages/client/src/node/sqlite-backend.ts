@@ -3,8 +3,14 @@
  * (table name, key bytes); BLOB keys compare with memcmp, which is exactly the port's byte order.
  *
  * Durability: WAL journal with `synchronous=FULL`, so a batch that returned is on disk even after a
- * power cut (WAL + NORMAL could lose the last transactions). `secure_delete` overwrites freed pages
- * so deleted ciphertext does not linger. Each batch is one SQLite transaction: all or nothing.
+ * power cut (WAL + NORMAL could lose the last transactions). Each batch is one SQLite transaction:
+ * all or nothing.
+ *
+ * Erasure: an overwritten or deleted record must not stay in the files, or a copy of the device taken
+ * later (with its passphrase) would hold old session states, i.e. old chain keys: forward secrecy at
+ * rest. `secure_delete` zeroes deleted content and freed pages in the database; the WAL still holds
+ * the old page versions, so at most `SCRUB_DELAY_MS` after a write, at open (after a crash) and at
+ * close the WAL is checkpointed and truncated to zero bytes.
  *
  * Schema changes are numbered migrations tracked in `PRAGMA user_version` (Signal-Desktop style).
  */
@@ -31,6 +37,9 @@ const MIGRATIONS: readonly string[] = [
   'CREATE TABLE kv (t TEXT NOT NULL, k BLOB NOT NULL, v BLOB NOT NULL, PRIMARY KEY (t, k)) WITHOUT ROWID',
 ];
 
+/** How long an overwritten record's old version may stay in the WAL after the write. */
+export const SCRUB_DELAY_MS = 1000;
+
 export interface SqliteBackendOptions {
   /** Open read-only (diagnostics). */
   readonly?: boolean;
@@ -54,6 +63,7 @@ export class SqliteBackend implements StorageBackend {
   private readonly sPut: Statement<[string, Uint8Array, Uint8Array]>;
   private readonly sDel: Statement<[string, Uint8Array]>;
   private readonly sCount: Statement<[string]>;
+  private scrubTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Opens (creating if needed) the database file at `path`; `':memory:'` works too. */
   constructor(
@@ -71,6 +81,7 @@ export class SqliteBackend implements StorageBackend {
         this.db.pragma('synchronous = FULL');
         this.db.pragma('secure_delete = ON');
         this.migrate();
+        this.scrub(); // what a process killed within SCRUB_DELAY_MS of a write left in the WAL
       }
       this.sGet = this.db.prepare('SELECT v FROM kv WHERE t = ? AND k = ?');
       this.sPut = this.db.prepare(
@@ -163,6 +174,7 @@ export class SqliteBackend implements StorageBackend {
       } catch (e) {
         wrapFailure(e);
       }
+      this.scheduleScrub();
     });
   }
 
@@ -184,8 +196,40 @@ export class SqliteBackend implements StorageBackend {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  /**
+   * Checkpoints the WAL and truncates it to zero bytes, so no old page version is left in it; true
+   * when done. Never waits: another process reading the file (a second `sotto` command) makes it
+   * return false at once, and the next write schedules another try.
+   */
+  scrub(): boolean {
+    if (this.db.memory) return true; // no file to erase from
+    if (this.closed || this.db.readonly || this.db.inTransaction) return false;
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      const [row] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+      return row?.busy === 0 && row.log === 0;
+    } catch {
+      return false; // SQLITE_BUSY, or a failing disk that the next write will report
+    } finally {
+      this.db.pragma(`busy_timeout = ${Math.trunc(timeout)}`);
+    }
+  }
+
+  private scheduleScrub(): void {
+    if (this.scrubTimer !== undefined) return; // one pending scrub covers every write before it
+    this.scrubTimer = setTimeout(() => {
+      this.scrubTimer = undefined;
+      if (!this.scrub() && !this.closed) this.scheduleScrub();
+    }, SCRUB_DELAY_MS);
+    this.scrubTimer.unref();
+  }
+
   close(): Promise<void> {
     if (!this.closed) {
+      clearTimeout(this.scrubTimer);
+      this.scrubTimer = undefined;
+      if (!this.db.readonly) this.scrub(); // SQLite's own close leaves the WAL if another process has the file open
       this.closed = true;
       this.db.close();
     }
