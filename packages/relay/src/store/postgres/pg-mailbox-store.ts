@@ -220,11 +220,29 @@ export function pgMailboxStore(h: PgHandle): MailboxStore {
       checkInt(now, 'now');
       checkInt(limit, 'limit', 1, 1_000_000);
       return h.tx(async (c) => {
-        const { rows } = await c.query(
-          'DELETE FROM mailbox WHERE (dev, seq) IN ' +
-            '(SELECT dev, seq FROM mailbox WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) ' +
-            'RETURNING dev',
+        // The same lock order as enqueues and acks: first the queue rows of the devices concerned, in
+        // dev order, then their mailbox rows. (Locking the expired rows first, then the counters, let
+        // an ack holding a device's counter and waiting for one of those rows deadlock with it.)
+        const candidates = await c.query(
+          'SELECT dev, seq FROM mailbox WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2',
           [now, limit],
+        );
+        if (candidates.rows.length === 0) return 0;
+        const dev: number[] = [];
+        const seq: number[] = [];
+        for (const v of candidates.rows) {
+          const r = asRow(v);
+          dev.push(int(r, 'dev'));
+          seq.push(int(r, 'seq'));
+        }
+        await c.query('SELECT dev FROM device_queue WHERE dev = ANY($1::bigint[]) ORDER BY dev FOR UPDATE', [
+          [...new Set(dev)],
+        ]);
+        // Rows an ack or another node's sweep deleted in the meantime are simply not found.
+        const { rows } = await c.query(
+          'DELETE FROM mailbox m USING unnest($1::bigint[], $2::bigint[]) AS v(dev, seq) ' +
+            'WHERE m.dev = v.dev AND m.seq = v.seq AND m.expires_at <= $3 RETURNING m.dev',
+          [dev, seq, now],
         );
         const perDev = new Map<number, number>();
         for (const v of rows) {
