@@ -20,6 +20,8 @@ export interface AppContext {
   claimsByRequester: RateLimiter;
   /** Bundle claims per target account, all requesters together; shared likewise. */
   claimsByTarget: RateLimiter;
+  /** Account and username lookups per requesting device (username enumeration); shared likewise. */
+  lookupsByRequester: RateLimiter;
   /** JSON request bodies: the per-request limit and all of them in progress together. */
   jsonBodies: BodyBudget;
   /** Attachment uploads likewise (their bodies are buffered whole too). */

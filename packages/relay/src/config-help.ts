@@ -13,6 +13,7 @@ export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
   attachmentTtlSeconds: 'attachments are deleted this many seconds after upload',
   bundleClaimsPerRequesterPerMinute: 'prekey bundle claims per requesting device per minute',
   bundleClaimsPerTargetPerMinute: 'prekey bundle claims against one account per minute (all requesters)',
+  lookupsPerRequesterPerMinute: 'account and username lookups per requesting device per minute',
   submitsPerConnectionPerSecond: 'envelope submits per WebSocket connection per second',
   maxBufferedBytesPerConnection: 'bytes queued to a slow WebSocket before pushes to it stop',
   maxFrameBytesInProgress:

@@ -64,6 +64,8 @@ export const relayConfigShape = {
   bundleClaimsPerRequesterPerMinute: count(1_000_000).default(120),
   /** Prekey bundle claims against one target account per minute, from everyone together. */
   bundleClaimsPerTargetPerMinute: count(1_000_000).default(600),
+  /** Account and username lookups one requesting device may make per minute (stops enumeration). */
+  lookupsPerRequesterPerMinute: count(1_000_000).default(120),
   /** Envelope submits per WebSocket connection per second (a token bucket; bursts up to this). */
   submitsPerConnectionPerSecond: count(1_000_000).default(5_000),
   /** Bytes queued to one slow WebSocket before the relay stops pushing to it (then closes it). */
@@ -124,6 +126,7 @@ export const relayConfigKinds: Readonly<Record<RelayConfigKey, ConfigKind>> = {
   attachmentTtlSeconds: 'int',
   bundleClaimsPerRequesterPerMinute: 'int',
   bundleClaimsPerTargetPerMinute: 'int',
+  lookupsPerRequesterPerMinute: 'int',
   submitsPerConnectionPerSecond: 'int',
   maxBufferedBytesPerConnection: 'int',
   maxFrameBytesInProgress: 'int',

@@ -120,3 +120,32 @@ void describe('accounts and devices', () => {
     assert.equal(((await m.json()) as { error: string }).error, 'MethodNotAllowed');
   });
 });
+
+void describe('lookup rate limit (username enumeration)', () => {
+  let t: TestRelay;
+  before(async () => {
+    t = await startTestRelay({ lookupsPerRequesterPerMinute: 4 });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  void it('limits account and username lookups per requesting device, refilling with (injected) time', async () => {
+    const alice = await registerUser(t);
+    await alice.client.setUsername('alice_rl');
+    const mallory = await registerUser(t);
+    const other = await registerUser(t);
+    // Misses count like hits: a guess that finds nothing is still a guess.
+    await rejectsWith(mallory.client.lookupUsername('guess_1'), 'UsernameNotFound');
+    await rejectsWith(mallory.client.lookupUsername('guess_2'), 'UsernameNotFound');
+    assert.equal((await mallory.client.lookupUsername('alice_rl')).accountId, alice.accountId);
+    assert.equal((await mallory.client.getAccount(alice.accountId)).accountId, alice.accountId);
+    await rejectsWith(mallory.client.lookupUsername('alice_rl'), 'RateLimited');
+    await rejectsWith(mallory.client.getAccount(alice.accountId), 'RateLimited');
+    // Another device has its own allowance, and an account's own view is not a lookup.
+    assert.equal((await other.client.lookupUsername('alice_rl')).accountId, alice.accountId);
+    assert.equal((await mallory.client.whoami()).accountId, mallory.accountId);
+    t.clock.advance(60_000);
+    assert.equal((await mallory.client.lookupUsername('alice_rl')).accountId, alice.accountId);
+  });
+});

@@ -1,6 +1,7 @@
 // Accounts, devices and usernames. Registration needs only an identity key, proven by an XEdDSA
 // signature over the registration payload (no phone number, no e-mail).
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import {
   AddDeviceRequestSchema,
   MAX_DEVICE_ID,
@@ -17,6 +18,7 @@ import { verifyIdentitySignature } from '../auth/identity-signature.js';
 import { readJson } from '../http/body.js';
 import { RelayHttpError } from '../http/relay-http-error.js';
 import { requireDevice } from '../http/require-device.js';
+import { deviceKey } from '../mailbox/mailbox.js';
 import { sendEmpty, sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { accountIdParam, bytes, deviceIdParam } from './decode.js';
@@ -132,8 +134,15 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
     sendEmpty(res);
   });
 
+  // Both lookups answer "does this exist, and with which identity key": one registered device could
+  // otherwise try every likely username at full speed.
+  const lookup = async (req: IncomingMessage) => {
+    const me = await requireDevice(ctx, req);
+    if (!(await ctx.lookupsByRequester.take(deviceKey(me)))) throw new RelayHttpError('RateLimited');
+  };
+
   r.add('GET', '/v1/usernames/:username', async (req, res, p) => {
-    await requireDevice(ctx, req);
+    await lookup(req);
     const username = p['username'] ?? '';
     if (!USERNAME_RE.test(username)) throw new RelayHttpError('UsernameInvalid');
     const accountId = await ctx.store.findAccountByUsername(username.toLowerCase());
@@ -143,7 +152,7 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
   });
 
   r.add('GET', '/v1/accounts/:accountId', async (req, res, p) => {
-    await requireDevice(ctx, req);
+    await lookup(req);
     const view = await accountView(ctx, accountIdParam(p['accountId']));
     if (!view) throw new RelayHttpError('AccountNotFound');
     sendJson(res, 200, view);
