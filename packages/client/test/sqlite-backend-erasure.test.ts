@@ -17,7 +17,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 /** Whether `needle` occurs in the database file or its WAL. */
 function onDisk(path: string, needle: Uint8Array): boolean {
-  return [path, `${path}-wal`].some((f) => existsSync(f) && readFileSync(f).includes(needle));
+  return [path, `${path}-wal`].some((f) => existsSync(f) && readFileSync(f).includes(Buffer.from(needle)));
 }
 
 async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
