@@ -16,6 +16,7 @@ export interface RelayMetrics {
   bundleClaims: Counter;
   authFailures: Counter;
   attachmentsStored: Counter;
+  accountsDeleted: Counter;
 }
 
 export function createMetrics(withDefaults = false): RelayMetrics {
@@ -85,6 +86,11 @@ export function createMetrics(withDefaults = false): RelayMetrics {
     attachmentsStored: new Counter({
       name: 'sotto_relay_attachments_stored_total',
       help: 'Attachments uploaded',
+      registers,
+    }),
+    accountsDeleted: new Counter({
+      name: 'sotto_relay_accounts_deleted_total',
+      help: 'Accounts deleted by their owners',
       registers,
     }),
   };

@@ -79,6 +79,8 @@ export interface RelayStore {
     now: number,
   ): Promise<number | 'AccountNotFound' | 'TooManyDevices'>;
   removeDevice(accountId: string, deviceId: number): Promise<boolean>;
+  /** The account with all its devices, keys and queued envelopes; false if unknown. */
+  deleteAccount(accountId: string): Promise<boolean>;
   getAccount(accountId: string): Promise<AccountRecord | null>;
   listDevices(accountId: string): Promise<DeviceRecord[]>;
   getDevice(accountId: string, deviceId: number): Promise<DeviceRecord | null>;

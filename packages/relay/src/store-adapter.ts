@@ -48,6 +48,7 @@ export function relayStoreFromPorts(s: RelayStores, queueCap: number): RelayStor
     addDevice: (accountId, device, maxDevices, now) =>
       s.accounts.addDevice(accountId, device, maxDevices, now),
     removeDevice: (accountId, deviceId) => s.accounts.removeDevice(accountId, deviceId),
+    deleteAccount: (accountId) => s.accounts.deleteAccount(accountId),
     async getAccount(accountId) {
       const a = await s.accounts.getAccount(accountId);
       return a && { accountId: a.accountId, identityKey: a.identityKey, username: a.username };

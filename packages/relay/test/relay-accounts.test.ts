@@ -3,11 +3,20 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PrivateKey } from '@signalapp/libsignal-client';
 import { RelayError, addDeviceMessage, registrationMessage, toBase64 } from '@sotto/wire';
-import { registerUser, sign, startTestRelay } from './helpers/harness.js';
-import type { TestRelay } from './helpers/harness.js';
+import type { DeliverFrame, SubmitEnvelope } from '@sotto/wire';
+import { envelopeId, makeKeys, registerUser, sign, startTestRelay, waitFor } from './helpers/harness.js';
+import type { TestRelay, TestUser } from './helpers/harness.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (e: unknown) => RelayError.is(e) && e.code === code);
+
+const envelopeTo = (to: TestUser, deviceId: number, registrationId = to.registrationId): SubmitEnvelope => ({
+  deviceId,
+  registrationId,
+  envelopeId: envelopeId(),
+  envelopeType: 1,
+  content: new Uint8Array(randomBytes(64)),
+});
 
 void describe('accounts and devices', () => {
   let t: TestRelay;
@@ -74,6 +83,53 @@ void describe('accounts and devices', () => {
     await a.client.removeDevice(2);
     await rejectsWith(second.whoami(), 'Unauthorized');
     await rejectsWith(a.client.removeDevice(2), 'DeviceNotFound');
+  });
+
+  void it('deletes an account with all its devices, keys and queued envelopes; its username is free', async () => {
+    const a = await registerUser(t);
+    const b = await registerUser(t);
+    const secret = new Uint8Array(randomBytes(32));
+    await t.anon.addDevice(a.accountId, {
+      registrationId: 7,
+      deviceSecret: secret,
+      signature: sign(a.identity, addDeviceMessage(a.accountId, 7, secret)),
+    });
+    const second = t.anon.withCredentials({ accountId: a.accountId, deviceId: 2, secret });
+    await a.client.setUsername('leaving_rl');
+    await a.client.uploadKeys(makeKeys(a, 2));
+    // Queued for a (undelivered), and sent by a to b.
+    const bConn = b.client.connect();
+    await bConn.ready;
+    const toA = await bConn.submit(a.accountId, [envelopeTo(a, 1), envelopeTo(a, 2, 7)]);
+    assert.deepEqual(
+      toA.results.map((r) => r.status),
+      ['Accepted', 'Accepted'],
+    );
+    bConn.close();
+    const aConn = a.client.connect();
+    await aConn.ready;
+    assert.equal((await aConn.submit(b.accountId, [envelopeTo(b, 1)])).results[0]?.status, 'Accepted');
+    // Device 2 is online when device 1 deletes the account: its socket is closed.
+    let closed: RelayError | null = null;
+    const live = second.connect({ onClose: (c) => (closed = c.error), onDeliver: () => {} });
+    await live.ready;
+
+    await a.client.deleteAccount();
+    await waitFor(() => closed !== null, 5000, 'the second device cut off');
+    assert.equal((closed as RelayError | null)?.code, 'Unauthorized');
+    await rejectsWith(a.client.whoami(), 'Unauthorized');
+    await rejectsWith(second.whoami(), 'Unauthorized');
+    await rejectsWith(a.client.deleteAccount(), 'Unauthorized');
+    await rejectsWith(b.client.getAccount(a.accountId), 'AccountNotFound');
+    await rejectsWith(b.client.getBundles(a.accountId), 'AccountNotFound');
+    await rejectsWith(b.client.lookupUsername('leaving_rl'), 'UsernameNotFound');
+    assert.equal(await b.client.setUsername('leaving_rl'), 'leaving_rl');
+    // What a sent before is still b's to read.
+    const got: DeliverFrame[] = [];
+    const bAgain = b.client.connect({ onDeliver: (d) => void got.push(d) });
+    await waitFor(() => got.length === 1, 5000, 'the envelope a sent');
+    assert.equal(got[0]?.senderAccountId, a.accountId);
+    bAgain.close();
   });
 
   void it('sets, looks up (case-insensitively), changes and releases a unique username', async () => {

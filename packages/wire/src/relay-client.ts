@@ -243,6 +243,11 @@ export class RelayClient {
     await this.request('DELETE', '/v1/accounts/me/username');
   }
 
+  /** Deletes this account on the relay: every device, key and queued envelope; the username is freed. */
+  async deleteAccount(): Promise<void> {
+    await this.request('DELETE', '/v1/accounts/me');
+  }
+
   /** Case-insensitive lookup; throws RelayError('UsernameNotFound'). */
   async lookupUsername(username: string): Promise<AccountInfo> {
     const r = await this.getJson(AccountResponseSchema, 'GET', `/v1/usernames/${enc(username)}`);

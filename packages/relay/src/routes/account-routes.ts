@@ -103,6 +103,18 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
     sendEmpty(res);
   });
 
+  // Every device of the account goes with it, each one's keys and queued envelopes too, and its
+  // username is free again. Any device of the account may do it: each holds the whole account.
+  r.add('DELETE', '/v1/accounts/me', async (req, res) => {
+    const me = await requireDevice(ctx, req);
+    const devices = await ctx.store.listDevices(me.accountId);
+    if (!(await ctx.store.deleteAccount(me.accountId))) throw new RelayHttpError('Unauthorized');
+    ctx.auth.forgetAll();
+    for (const d of devices) ctx.onDeviceRemoved(me.accountId, d.deviceId);
+    ctx.metrics.accountsDeleted.inc();
+    sendEmpty(res);
+  });
+
   r.add('GET', '/v1/accounts/me', async (req, res) => {
     const me = await requireDevice(ctx, req);
     const view = await accountView(ctx, me.accountId);

@@ -221,6 +221,12 @@ export interface AccountStore {
    * rule; the account row stays.)
    */
   removeDevice(accountId: string, deviceId: number): Promise<boolean>;
+  /**
+   * Deletes the account and, in the same transaction, every device of it with their keys, queued
+   * envelopes and queue counters; its username becomes free. Envelopes it sent that are still queued
+   * for others stay (they are the recipients'). Returns false if there was no such account.
+   */
+  deleteAccount(accountId: string): Promise<boolean>;
 }
 
 export interface KeyStore {

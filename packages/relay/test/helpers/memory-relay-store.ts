@@ -74,6 +74,10 @@ export class MemoryRelayStore implements RelayStore {
     return this.accounts.get(accountId)?.devices.delete(deviceId) ?? false;
   }
 
+  async deleteAccount(accountId: string) {
+    return this.accounts.delete(accountId);
+  }
+
   async getAccount(accountId: string) {
     const a = this.accounts.get(accountId);
     return a ? { accountId, identityKey: a.identityKey, username: a.username } : null;

@@ -112,6 +112,37 @@ export function accountSuite(make: MakeHarness): void {
       assert.equal((await x.s.mailbox.fetch(id, 1, 0, 10)).length, 1, 'the other device keeps its queue');
     });
 
+    void it('deletes an account with every device, key and queued envelope; its username is free', async () => {
+      const id = await seedAccount(x.s, 2);
+      const other = await seedAccount(x.s);
+      assert.equal(await x.s.accounts.setUsername(id, 'leaving_01'), 'ok');
+      await x.s.keys.putKeys(
+        id,
+        2,
+        { signedPreKey: signedEc(1), preKeys: [ecKey(5)], kyberLastResort: kyberKey(9) },
+        { maxOneTimeKeys: 100 },
+      );
+      // Queued for it, and sent by it to someone else.
+      await x.s.mailbox.enqueueMany(
+        [envelope(id, 1, 1), envelope(id, 2, 2), envelope(other, 1, 3, { senderAccountId: id })],
+        { queueCap: 10 },
+      );
+      assert.equal(await x.s.accounts.deleteAccount(id), true);
+      assert.equal(await x.s.accounts.deleteAccount(id), false);
+      assert.equal(await x.s.accounts.getAccount(id), null);
+      assert.deepEqual(await x.s.accounts.listDevices(id), []);
+      assert.equal(await x.s.accounts.getDevice(id, 2), null);
+      assert.equal(await x.s.keys.claimBundle(id, 2), null);
+      assert.deepEqual(await x.s.mailbox.fetch(id, 1, 0, 10), []);
+      assert.deepEqual(await x.s.mailbox.fetch(id, 2, 0, 10), []);
+      assert.equal(await x.s.accounts.findAccountByUsername('leaving_01'), null);
+      assert.equal(await x.s.accounts.setUsername(other, 'leaving_01'), 'ok', 'the username is free');
+      const kept = await x.s.mailbox.fetch(other, 1, 0, 10);
+      assert.equal(kept.length, 1, 'what it sent others stays theirs');
+      assert.equal(kept[0]?.senderAccountId, id);
+      assert.equal(await x.s.accounts.deleteAccount(newAccountId()), false);
+    });
+
     void it('replaces a device secret hash', async () => {
       const id = await seedAccount(x.s);
       assert.equal(await x.s.accounts.setDeviceSecretHash(id, 1, 'new-hash'), true);

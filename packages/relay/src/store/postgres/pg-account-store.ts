@@ -183,5 +183,12 @@ export function pgAccountStore(h: PgHandle): AccountStore {
       );
       return rows.length === 1;
     },
+
+    async deleteAccount(accountId) {
+      checkAccountId(accountId);
+      // ON DELETE CASCADE: account → device → keys, queue counter, queued envelopes.
+      const rows = await h.query('DELETE FROM account WHERE account_id = $1 RETURNING 1 AS x', [accountId]);
+      return rows.length === 1;
+    },
   };
 }

@@ -191,5 +191,14 @@ export function sqliteAccountStore(h: SqliteHandle): AccountStore {
         return info.changes === 1;
       });
     },
+
+    deleteAccount(accountId) {
+      return h.call(() => {
+        checkAccountId(accountId);
+        deviceLists.invalidate();
+        // ON DELETE CASCADE: account → device → keys, queue counter, queued envelopes.
+        return h.tx(() => h.stmt('DELETE FROM account WHERE account_id = ?').run(accountId).changes === 1);
+      });
+    },
   };
 }
