@@ -702,6 +702,21 @@ export class Messenger {
     return view(await findContact(this.ctx, contact));
   }
 
+  /**
+   * Deletes this account on the relay: every device of it (the others are cut off at once), their
+   * keys and the envelopes still queued for them; the username is free again. Irreversible. Then
+   * closes this messenger. Erasing this device's own store is the caller's, which owns it (a file,
+   * an IndexedDB database); until then it still holds the history, and its account is useless.
+   */
+  async deleteAccount(): Promise<void> {
+    try {
+      await this.ctx.relay.deleteAccount();
+    } catch (e) {
+      throw relayFailure(e);
+    }
+    await this.close();
+  }
+
   // ---------- lifecycle ----------
 
   /** Stops the socket and timers, waits for in-flight work, closes the store. */
