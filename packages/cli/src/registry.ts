@@ -3,6 +3,7 @@ import type { CliCommand } from './command.js';
 import { auditCommand } from './commands/audit.js';
 import { chatCommand } from './commands/chat.js';
 import { contactCommand } from './commands/contact.js';
+import { deleteAccountCommand } from './commands/delete-account.js';
 import { historyCommand } from './commands/history.js';
 import { inboxCommand } from './commands/inbox.js';
 import { initCommand } from './commands/init.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CliCommand[] = [
   historyCommand,
   chatCommand,
   verifyCommand,
+  deleteAccountCommand,
   relayCommand,
   auditCommand,
 ];

@@ -116,7 +116,7 @@ async function removeIfNoAccount(ctx: CliContext, home: string, passphrase: stri
 }
 
 /** Deletes the home's state file with SQLite's log and shared-memory files beside it. */
-function removeStateFiles(home: string): void {
+export function removeStateFiles(home: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(join(home, STATE_FILE + suffix), { force: true });
 }
 
@@ -402,8 +402,24 @@ export interface ErrorContext {
 export function toCliError(e: unknown, home: string, about: ErrorContext = {}): unknown {
   if (STATE_DAMAGED.some((code) => StorageError.is(e, code))) return stateUnreadable(home, e);
   if (!MessengerError.is(e)) return e;
+  if (e.code === 'RelayRejected' && relayCode(e) === 'AccountNotFound' && about.contact !== undefined) {
+    // The relay no longer knows the contact's account: deleted by its owner.
+    return new CliError(
+      'AccountNotFound',
+      `${shellWord(about.contact)} has no account on the relay any more (it was deleted)`,
+      ExitCode.NotFound,
+    );
+  }
   const exit = EXIT[e.code] ?? (e.code === 'RelayRejected' ? ExitCode.Unavailable : ExitCode.Internal);
   return new CliError(e.code, phrase(e, home, about), exit);
+}
+
+/** The relay's error code behind a RelayRejected, if it gave one. */
+function relayCode(e: MessengerError): string | undefined {
+  const cause: unknown = e.cause;
+  return typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string'
+    ? cause.code
+    : undefined;
 }
 
 /** Prints one JSON object (with --json) or human text. */
