@@ -71,9 +71,13 @@ export class IdbBackend implements StorageBackend {
     }
   }
 
-  /** Deletes the database `name` (the "forget this account" button and tests). */
-  static async destroy(name = 'sotto'): Promise<void> {
-    await deleteDB(name);
+  /**
+   * Deletes the database `name` and resolves once it is gone. While another connection is still open
+   * the deletion waits (every `IdbBackend` closes itself on `versionchange`, so that is brief);
+   * `onBlocked` is told that it is waiting.
+   */
+  static async destroy(name = 'sotto', onBlocked?: () => void): Promise<void> {
+    await deleteDB(name, onBlocked === undefined ? {} : { blocked: () => onBlocked() });
   }
 
   private ensureOpen(): void {

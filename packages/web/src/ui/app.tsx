@@ -1,7 +1,7 @@
 /**
  * Top level: loading → create account | unlock → the unlocked app. Locking (or a reload) closes the
  * Messenger and its store, dropping the held keys; the next unlock derives them again from the
- * passphrase.
+ * passphrase. Deleting the account (Settings) ends at setup, as in a fresh browser profile.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
@@ -15,12 +15,14 @@ import { MainScreen } from './main-screen.js';
 
 type Phase =
   | { kind: 'loading' }
-  | { kind: 'setup'; notice?: string }
+  | { kind: 'setup'; notice?: string; info?: string }
   | { kind: 'locked' }
   | { kind: 'open'; m: Messenger };
 
 const UNFINISHED =
   'The account set up in this browser was never finished (the relay did not register it), so there is nothing to unlock. Create the account again.';
+const DELETED =
+  'Your account was deleted on the relay and everything Sotto kept in this browser was erased. You can create a new account.';
 
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
@@ -45,11 +47,18 @@ export function App() {
   return (
     <div class="shell">
       {phase.kind === 'loading' && <p class="muted">Loading…</p>}
-      {phase.kind === 'setup' && <SetupScreen onOpen={opened} notice={phase.notice} />}
+      {phase.kind === 'setup' && <SetupScreen onOpen={opened} notice={phase.notice} info={phase.info} />}
       {phase.kind === 'locked' && (
         <UnlockScreen onOpen={opened} onUnfinished={() => setPhase({ kind: 'setup', notice: UNFINISHED })} />
       )}
-      {phase.kind === 'open' && <MainScreen m={phase.m} build={build} onLock={() => void lock(phase.m)} />}
+      {phase.kind === 'open' && (
+        <MainScreen
+          m={phase.m}
+          build={build}
+          onLock={() => void lock(phase.m)}
+          onDeleted={() => setPhase({ kind: 'setup', info: DELETED })}
+        />
+      )}
       <footer class="build" data-testid="build-hash">
         build sha256: {build?.sha256 ?? 'unknown (development build)'}
       </footer>

@@ -24,9 +24,10 @@ interface Props {
   m: Messenger;
   build: BuildInfo | undefined;
   onLock: () => void;
+  onDeleted: () => void;
 }
 
-export function MainScreen({ m, build, onLock }: Props) {
+export function MainScreen({ m, build, onLock, onDeleted }: Props) {
   const [view, setView] = useState<View>({ kind: 'chats' });
   const { version, connection } = useMessengerVersion(m);
   const [changed, setChanged] = useState<ContactView[]>([]);
@@ -98,7 +99,9 @@ export function MainScreen({ m, build, onLock }: Props) {
         )}
         {view.kind === 'safety' && <SafetyView m={m} contact={view.contact} version={version} nav={nav} />}
         {view.kind === 'address' && <AddressView m={m} />}
-        {view.kind === 'settings' && <SettingsView m={m} build={build} onLock={onLock} />}
+        {view.kind === 'settings' && (
+          <SettingsView m={m} build={build} onLock={onLock} onDeleted={onDeleted} />
+        )}
       </main>
     </div>
   );

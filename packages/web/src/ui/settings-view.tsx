@@ -1,9 +1,10 @@
 // Settings: the relay this account lives on (read-only, see relay-url.ts), the username, the build
-// hash, how the keys are held, lock.
+// hash, how the keys are held, lock, delete the account.
 import type { Messenger } from '@sotto/client';
 import { sessionKeyInfo } from '../platform/session-keys.js';
 import type { KeyInfo } from '../platform/store-keys.js';
 import type { BuildInfo } from './build-info.js';
+import { DeleteAccount } from './delete-account.js';
 import { OTHER_RELAY_TEXT } from './relay-url.js';
 import { UsernameForm } from './username-form.js';
 
@@ -11,9 +12,11 @@ interface Props {
   m: Messenger;
   build: BuildInfo | undefined;
   onLock: () => void;
+  /** The account was deleted on the relay and this browser's data erased. */
+  onDeleted: () => void;
 }
 
-export function SettingsView({ m, build, onLock }: Props) {
+export function SettingsView({ m, build, onLock, onDeleted }: Props) {
   const keys = sessionKeyInfo();
   return (
     <section data-testid="settings-view">
@@ -77,6 +80,7 @@ export function SettingsView({ m, build, onLock }: Props) {
       <button type="button" onClick={onLock}>
         Lock now
       </button>
+      <DeleteAccount m={m} onDeleted={onDeleted} />
     </section>
   );
 }

@@ -1,7 +1,7 @@
 // Create account: optional username, passphrase twice, relay URL (the serving origin; see relay-url.ts).
 // A taken username does not undo the account (Messenger.create registers first, as the CLI's init):
 // the form then offers another username for the account already in this browser.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { USERNAME_RE } from '@sotto/wire';
 import { createMessenger, discardUnfinishedAccount, openMessenger } from '../platform/messenger-factory.js';
@@ -16,9 +16,11 @@ interface Props {
   onOpen: (m: Messenger) => void;
   /** Why setup is shown again (an unfinished account was found and removed). */
   notice?: string | undefined;
+  /** What just happened (the account was deleted), not an error. */
+  info?: string | undefined;
 }
 
-export function SetupScreen({ onOpen, notice }: Props) {
+export function SetupScreen({ onOpen, notice, info }: Props) {
   const [username, setUsername] = useState('');
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
@@ -27,6 +29,9 @@ export function SetupScreen({ onOpen, notice }: Props) {
   const [error, setError] = useState('');
   // The account exists but its username could not be claimed: only a username is asked for now.
   const [created, setCreated] = useState(false);
+  const infoLine = useRef<HTMLParagraphElement>(null);
+  // Coming here from Settings (the account was deleted): focus lands on what happened, not on <body>.
+  useEffect(() => infoLine.current?.focus(), []);
 
   /** Opens the account created before and claims `name` (none: continue without a username). */
   const claim = async (name: string): Promise<Messenger> => {
@@ -123,6 +128,11 @@ export function SetupScreen({ onOpen, notice }: Props) {
             <input name="relay" value={relay} onInput={(e) => setRelay(e.currentTarget.value)} />
           </label>
         </>
+      )}
+      {info !== undefined && error === '' && (
+        <p role="status" tabIndex={-1} ref={infoLine} data-testid="setup-info">
+          {info}
+        </p>
       )}
       {notice !== undefined && error === '' && (
         <p class="error" role="alert" data-testid="setup-notice">
