@@ -81,7 +81,10 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
       await store.close().catch(() => undefined);
       throw err;
     }));
-  const hub: DeviceHub = new BusDeviceHub(bus);
+  const hub: DeviceHub = new BusDeviceHub(
+    bus,
+    async (d) => (await store.getDevice(d.accountId, d.deviceId)) !== null,
+  );
   const auth = new DeviceAuthenticator(
     store,
     deps.secretHasher ?? createScryptHasher(),

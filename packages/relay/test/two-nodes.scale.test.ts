@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { RelayClient } from '@sotto/wire';
+import { RelayClient, addDeviceMessage } from '@sotto/wire';
 import type { RelayConnection, WebSocketCtor } from '@sotto/wire';
 import { startPostgres, startRedis } from '@sotto/testkit/servers';
 import type { PostgresServer, RedisServer } from '@sotto/testkit/servers';
@@ -17,7 +17,7 @@ import { spawnTs } from './fixtures/child-process.js';
 import type { SpawnedChild } from './fixtures/child-process.js';
 import { DeliveryLedger } from './fixtures/delivery-ledger.js';
 import { pumpUntilAllAccepted, readNumbered } from './fixtures/numbered-envelopes.js';
-import { makeKeys, registerUser, waitFor } from './helpers/harness.js';
+import { makeKeys, registerUser, sign, waitFor } from './helpers/harness.js';
 import type { TestRelay } from './helpers/harness.js';
 
 const PER_DIRECTION = 1_200;
@@ -207,5 +207,52 @@ for (const busKind of ['redis', 'postgres'] as const) {
       );
       assert.equal(bundles.filter((b) => b.devices[0]?.kyberPreKey.lastResort).length, CLAIMS - POOL);
     });
+
+    void it('cuts off at once, on the other node, a device removed and every device of an account deleted', async () => {
+      if (node2.proc.exitCode !== null || node2.proc.signalCode !== null) node2 = await startNode(db, bus);
+      const owner = await registerUser({ anon: new RelayClient({ url: node1.url }) } as unknown as TestRelay);
+      const secret = new Uint8Array(randomBytes(32));
+      await owner.client.addDevice(owner.accountId, {
+        registrationId: 9,
+        deviceSecret: secret,
+        signature: sign(owner.identity, addDeviceMessage(owner.accountId, 9, secret)),
+      });
+      /** A socket on node 2; resolves with the relay's reason once the relay closes it. */
+      const onNode2 = (deviceId: number, deviceSecret: Uint8Array) => {
+        let settle!: (code: string) => void;
+        const reason = new Promise<string>((r) => (settle = r));
+        const conn = new RelayClient({
+          url: node2.url,
+          WebSocket: WebSocket as unknown as WebSocketCtor,
+          credentials: { accountId: owner.accountId, deviceId, secret: deviceSecret },
+        }).connect(
+          {
+            onClose: (c) => {
+              if (c.error) settle(c.error.code);
+            },
+          },
+          { minDelayMs: 50, maxDelayMs: 300 },
+        );
+        return { conn, reason };
+      };
+      const second = onNode2(2, secret);
+      await second.conn.ready;
+      await owner.client.removeDevice(2); // through node 1
+      assert.equal(await withTimeout(second.reason, 5_000, 'device 2 cut off on node 2'), 'Unauthorized');
+      second.conn.close();
+
+      const first = onNode2(1, owner.secret);
+      await first.conn.ready;
+      await owner.client.deleteAccount(); // through node 1
+      assert.equal(await withTimeout(first.reason, 5_000, 'device 1 cut off on node 2'), 'Unauthorized');
+      first.conn.close();
+    });
   });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms).unref()),
+  ]);
 }

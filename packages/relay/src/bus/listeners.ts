@@ -1,13 +1,15 @@
 // Local fan-out shared by the bus adapters: listeners per device key, and resync listeners.
 import { busKey } from './ports.js';
-import type { BusDevice } from './ports.js';
+import type { BusDevice, BusHint } from './ports.js';
+
+type Listener = (hint: BusHint) => void;
 
 export class Listeners {
-  private readonly byKey = new Map<string, Set<() => void>>();
+  private readonly byKey = new Map<string, Set<Listener>>();
   private readonly resync = new Set<() => void>();
 
   /** Adds a listener; `first` is true when the key had none (adapters subscribe upstream then). */
-  add(device: BusDevice, listener: () => void): { key: string; first: boolean; remove: () => boolean } {
+  add(device: BusDevice, listener: Listener): { key: string; first: boolean; remove: () => boolean } {
     const key = busKey(device);
     let set = this.byKey.get(key);
     const first = set === undefined;
@@ -39,10 +41,10 @@ export class Listeners {
   }
 
   /** Calls the key's listeners; one throwing listener does not stop the others. */
-  fire(key: string): void {
+  fire(key: string, hint: BusHint = 'mail'): void {
     for (const l of [...(this.byKey.get(key) ?? [])]) {
       try {
-        l();
+        l(hint);
       } catch {
         // a listener's bug must not break delivery to the others
       }

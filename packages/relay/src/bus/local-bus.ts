@@ -3,7 +3,7 @@
 // to stand for several nodes in one process (tests).
 import { Listeners } from './listeners.js';
 import { busKey } from './ports.js';
-import type { BusDevice, DeliveryBus } from './ports.js';
+import type { BusDevice, BusHint, DeliveryBus } from './ports.js';
 
 /** What several in-process bus instances share. */
 export class LocalHub {
@@ -15,11 +15,11 @@ export function createLocalBus(hub: LocalHub = new LocalHub()): DeliveryBus {
   hub.members.add(listeners);
   let closed = false;
   return {
-    publish(device: BusDevice) {
+    publish(device: BusDevice, hint: BusHint = 'mail') {
       if (closed) return Promise.resolve();
       const key = busKey(device);
       queueMicrotask(() => {
-        for (const m of hub.members) m.fire(key);
+        for (const m of hub.members) m.fire(key, hint);
       });
       return Promise.resolve();
     },

@@ -8,9 +8,11 @@
 import pg from 'pg';
 import { Listeners } from './listeners.js';
 import { busKey, isBusKey } from './ports.js';
-import type { BusDevice, DeliveryBus } from './ports.js';
+import type { BusDevice, BusHint, DeliveryBus } from './ports.js';
 
 const CHANNEL = 'sotto_mail';
+/** Marks a payload entry as a revocation ("!<key>"); a bare key is new mail. */
+const REVOKED = '!';
 /** NOTIFY payloads must stay under 8000 bytes. */
 const MAX_PAYLOAD = 7000;
 
@@ -29,7 +31,11 @@ export async function createPgBus(url: string, options: PgBusOptions = {}): Prom
 
   const onNotification = (msg: pg.Notification) => {
     if (msg.channel !== CHANNEL || typeof msg.payload !== 'string') return;
-    for (const key of msg.payload.split(',')) if (isBusKey(key) && listeners.has(key)) listeners.fire(key);
+    for (const entry of msg.payload.split(',')) {
+      const revoked = entry.startsWith(REVOKED);
+      const key = revoked ? entry.slice(REVOKED.length) : entry;
+      if (isBusKey(key) && listeners.has(key)) listeners.fire(key, revoked ? 'revoked' : 'mail');
+    }
   };
 
   const connectListener = async (): Promise<void> => {
@@ -90,9 +96,9 @@ export async function createPgBus(url: string, options: PgBusOptions = {}): Prom
   };
 
   return {
-    publish(device: BusDevice) {
+    publish(device: BusDevice, hint: BusHint = 'mail') {
       if (closed) return Promise.resolve();
-      pending.add(busKey(device));
+      pending.add(hint === 'revoked' ? REVOKED + busKey(device) : busKey(device));
       if (!flushScheduled) {
         flushScheduled = true;
         return new Promise<void>((resolve) => setImmediate(() => void flush().then(resolve)));

@@ -4,6 +4,13 @@
 // so publish never fails the sender and never throws. (SCALE.md: the bus carries hints, the store is
 // the truth; Synapse's Redis carries only "stream moved".)
 
+/**
+ * What a hint says: `mail`, new envelopes were committed for the device; `revoked`, the device (or its
+ * whole account) was removed, so the node holding its socket must close it at once: a socket stays
+ * authenticated until then, and a removed device (a lost phone) could go on sending as the account.
+ */
+export type BusHint = 'mail' | 'revoked';
+
 /** A device, as the relay addresses it. */
 export interface BusDevice {
   accountId: string;
@@ -12,12 +19,13 @@ export interface BusDevice {
 
 export interface DeliveryBus {
   /**
-   * Tells whichever node holds `device` that new mail was committed for it. Call AFTER the commit.
+   * Tells whichever node holds `device` that new mail was committed for it (`hint` 'mail', the default)
+   * or that the device was removed ('revoked'). Call AFTER the commit.
    * Best effort: resolves also when the bus is down (the hint is dropped; the mailbox is the truth).
    */
-  publish(device: BusDevice): Promise<void>;
+  publish(device: BusDevice, hint?: BusHint): Promise<void>;
   /** Calls `listener` on every hint for `device` (from any node, this one included) until unsubscribed. */
-  subscribe(device: BusDevice, listener: () => void): () => void;
+  subscribe(device: BusDevice, listener: (hint: BusHint) => void): () => void;
   /**
    * Called after the bus reconnected following a loss: hints may have been missed meanwhile, so the
    * relay re-drains every device connected here. Returns an unregister function.

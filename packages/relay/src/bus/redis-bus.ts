@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { redactUrl } from '../config-redact.js';
 import { Listeners } from './listeners.js';
 import { busKey, isBusKey } from './ports.js';
-import type { BusDevice, DeliveryBus } from './ports.js';
+import type { BusDevice, BusHint, DeliveryBus } from './ports.js';
 
 const PREFIX = 'sotto:mail:';
 
@@ -45,10 +45,11 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       listeners.fireResync();
     }
   });
-  sub.on('message', (channel: string) => {
+  // The message says what the hint is: "1" new mail (what every version sends), "revoked".
+  sub.on('message', (channel: string, message: string) => {
     if (!channel.startsWith(prefix)) return;
     const key = channel.slice(prefix.length);
-    if (isBusKey(key)) listeners.fire(key);
+    if (isBusKey(key)) listeners.fire(key, message === 'revoked' ? 'revoked' : 'mail');
   });
   try {
     await Promise.all([pub.connect(), sub.connect()]);
@@ -58,10 +59,10 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
     throw startupError(url, lastError ?? err);
   }
   return {
-    async publish(device: BusDevice) {
+    async publish(device: BusDevice, hint: BusHint = 'mail') {
       if (closed) return;
       try {
-        await pub.publish(prefix + busKey(device), '1');
+        await pub.publish(prefix + busKey(device), hint === 'revoked' ? 'revoked' : '1');
       } catch {
         // bus down: the hint is dropped; the recipient drains from the database on (re)connect/resync
       }

@@ -58,6 +58,19 @@ export function runDeliveryBusConformance(name: string, make: MakeBusHarness): v
       await until(() => got >= 1, 'the hint on node b');
     });
 
+    void it('tells a revocation apart from new mail', async () => {
+      const [a, b] = [await harness().open(), await harness().open()];
+      const d = dev(4);
+      const hints: string[] = [];
+      b.subscribe(d, (hint) => hints.push(hint));
+      await sleep(100);
+      await a.publish(d, 'revoked');
+      await until(() => hints.length >= 1, 'the revocation on node b');
+      await a.publish(d);
+      await until(() => hints.length >= 2, 'the mail hint on node b');
+      assert.deepEqual(hints, ['revoked', 'mail']);
+    });
+
     void it('reaches only the subscribed device, and stops after unsubscribe', async () => {
       const [a, b] = [await harness().open(), await harness().open()];
       const d1 = dev(1);
