@@ -33,6 +33,43 @@ void describe('DeviceAuthenticator', () => {
     assert.ok(!stored.includes(Buffer.from(secret).toString('base64')));
   });
 
+  void it('forgets only the removed device or deleted account, so nobody else pays a new scrypt', async () => {
+    const store = new MemoryRelayStore();
+    const real = createScryptHasher({ N: 1024, r: 8, p: 1 });
+    let verifies = 0;
+    const hasher: SecretHasher = {
+      hash: (s) => real.hash(s),
+      verify: (s, h) => (verifies++, real.verify(s, h)),
+    };
+    const B = '00000000-0000-4000-8000-000000000002';
+    const secret = new Uint8Array(32).fill(9);
+    const secretHash = await hasher.hash(secret);
+    await store.createAccount(A, new Uint8Array(33), { registrationId: 1, secretHash });
+    await store.addDevice(A, { registrationId: 2, secretHash }, 127);
+    await store.createAccount(B, new Uint8Array(33), { registrationId: 3, secretHash });
+    const auth = new DeviceAuthenticator(store, hasher, new CredentialCache(10, 60_000, Date.now));
+    const checkAll = async () => {
+      for (const [acc, dev] of [
+        [A, 1],
+        [A, 2],
+        [B, 1],
+      ] as const)
+        assert.equal(await auth.check(acc, dev, secret), 'ok');
+    };
+    await checkAll();
+    assert.equal(verifies, 3);
+    auth.forgetDevice(A, 2);
+    await checkAll();
+    assert.equal(verifies, 4, 'only device A.2 was verified again');
+    auth.forgetAccount(A);
+    await checkAll();
+    assert.equal(verifies, 6, 'both devices of A, not B');
+    // A wrong secret for a cached device is checked the slow way and denied; the entry stays good.
+    assert.equal(await auth.check(B, 1, new Uint8Array(32)), 'denied');
+    await checkAll();
+    assert.equal(verifies, 7);
+  });
+
   void it('refuses new slow-hash checks beyond the concurrency cap, but lets cached devices in', async () => {
     const store = new MemoryRelayStore();
     let release!: () => void;

@@ -54,8 +54,14 @@ export class DeviceAuthenticator {
     this.cache.add(accountId, deviceId, secret);
   }
 
-  forgetAll(): void {
-    this.cache.clear();
+  /** After a device was removed: its cached credentials no longer hold. */
+  forgetDevice(accountId: string, deviceId: number): void {
+    this.cache.forget(accountId, deviceId);
+  }
+
+  /** After an account was deleted. */
+  forgetAccount(accountId: string): void {
+    this.cache.forgetAccount(accountId);
   }
 }
 

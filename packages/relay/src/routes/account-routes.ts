@@ -98,7 +98,7 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
     const deviceId = deviceIdParam(p['deviceId']);
     if (deviceId === me.deviceId) throw new RelayHttpError('Forbidden', 'a device cannot remove itself');
     if (!(await ctx.store.removeDevice(me.accountId, deviceId))) throw new RelayHttpError('DeviceNotFound');
-    ctx.auth.forgetAll();
+    ctx.auth.forgetDevice(me.accountId, deviceId);
     ctx.onDeviceRemoved(me.accountId, deviceId);
     sendEmpty(res);
   });
@@ -109,7 +109,7 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
     const me = await requireDevice(ctx, req);
     const devices = await ctx.store.listDevices(me.accountId);
     if (!(await ctx.store.deleteAccount(me.accountId))) throw new RelayHttpError('Unauthorized');
-    ctx.auth.forgetAll();
+    ctx.auth.forgetAccount(me.accountId);
     for (const d of devices) ctx.onDeviceRemoved(me.accountId, d.deviceId);
     ctx.metrics.accountsDeleted.inc();
     sendEmpty(res);
