@@ -3,7 +3,7 @@
 // nothing is deleted anywhere. The headline run uses the real executable.
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   assertOneLineError,
@@ -59,6 +59,26 @@ void describe('sotto delete-account', () => {
     );
     const mine = tempDir();
     await okInProcess(mine, ['init', '--server', relay.url, '--username', who.username]);
+  });
+
+  void it('a home whose account was deleted elsewhere: exit 4 saying so, nothing deleted, how to remove it', async () => {
+    const home = tempDir();
+    await okInProcess(home, ['init', '--server', relay.url]);
+    const copy = tempDir();
+    cpSync(home, copy, { recursive: true }); // the same device's state, as a second copy of the home
+    await okInProcess(home, ['delete-account', '--yes']);
+    assertOneLineError(
+      await sottoInProcess(copy, ['delete-account', '--yes']),
+      4,
+      /^error: the relay no longer recognises this device \(was it, or its whole account, deleted from another device\?\); nothing was deleted\. To remove this home's state too: rm -r \S+$/,
+    );
+    assert.ok(existsSync(join(copy, 'sotto.db')));
+    // Any other command that asks the relay says the same, with the exit code for authentication.
+    assertOneLineError(
+      await sottoInProcess(copy, ['username', 'set', 'someone_new']),
+      4,
+      /no longer recognises/,
+    );
   });
 
   void it('with the relay down it fails with exit 3 and deletes nothing', async () => {

@@ -5,10 +5,20 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { MessengerError } from '@sotto/client';
 import { CliError } from '../cli-error.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { homeDir, print, removeStateFiles, withHome, withMessenger } from './messenger-session.js';
+import {
+  deviceUnknown,
+  homeDir,
+  print,
+  relayCode,
+  removeStateFiles,
+  shellWord,
+  withHome,
+  withMessenger,
+} from './messenger-session.js';
 import { PROFILE_FILE } from './profile.js';
 
 export const deleteAccountCommand: CliCommand = {
@@ -33,7 +43,17 @@ export const deleteAccountCommand: CliCommand = {
       const home = homeDir(ctx, self);
       const deleted = await withMessenger(ctx, self, async (m) => {
         const info = { accountId: m.accountId, relay: m.relayUrl, username: m.username };
-        await m.deleteAccount();
+        try {
+          await m.deleteAccount();
+        } catch (e) {
+          // Nothing left to delete on the relay from here; the home is still the user's to remove.
+          if (MessengerError.is(e) && e.code === 'RelayRejected' && relayCode(e) === 'Unauthorized') {
+            throw deviceUnknown(
+              `; nothing was deleted. To remove this home's state too: rm -r ${shellWord(home)}`,
+            );
+          }
+          throw e;
+        }
         return info;
       });
       // The messenger and its store are closed by now: the files can go.

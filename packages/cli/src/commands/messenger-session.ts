@@ -215,9 +215,7 @@ function connectionLostError(reason: string): CliError {
       ExitCode.Unavailable,
     );
   }
-  if (reason.includes('Unauthorized')) {
-    return new CliError('Unauthorized', 'the relay no longer recognises this device', ExitCode.Auth);
-  }
+  if (reason.includes('Unauthorized')) return deviceUnknown();
   return new CliError('ConnectionClosed', 'the relay closed the connection', ExitCode.Unavailable);
 }
 
@@ -387,7 +385,7 @@ function stateUnreadable(home: string, e: unknown): CliError {
 }
 
 /** `name` as one shell word, for a command line people can paste (names may hold spaces). */
-function shellWord(name: string): string {
+export function shellWord(name: string): string {
   return /^[\w.@+-]+$/u.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -410,12 +408,23 @@ export function toCliError(e: unknown, home: string, about: ErrorContext = {}): 
       ExitCode.NotFound,
     );
   }
+  if (e.code === 'RelayRejected' && relayCode(e) === 'Unauthorized') return deviceUnknown();
   const exit = EXIT[e.code] ?? (e.code === 'RelayRejected' ? ExitCode.Unavailable : ExitCode.Internal);
   return new CliError(e.code, phrase(e, home, about), exit);
 }
 
+/** The relay refused this device's credentials: removed, or its account deleted, elsewhere. */
+export function deviceUnknown(advice = ''): CliError {
+  return new CliError(
+    'Unauthorized',
+    'the relay no longer recognises this device (was it, or its whole account, deleted from another device?)' +
+      advice,
+    ExitCode.Auth,
+  );
+}
+
 /** The relay's error code behind a RelayRejected, if it gave one. */
-function relayCode(e: MessengerError): string | undefined {
+export function relayCode(e: MessengerError): string | undefined {
   const cause: unknown = e.cause;
   return typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string'
     ? cause.code
