@@ -5,12 +5,15 @@
  * and changes nothing (the relay still knows the account, the database is still there and unlocks
  * after a reload); a real deletion frees the username, makes the account unknown to the relay, erases
  * this browser's IndexedDB (waiting for a connection another tab held open), releases the tab lock and
- * ends at setup, where a new account with the same username can be created.
+ * ends at setup, where a new account with the same username can be created; a relay that no longer
+ * knows this device (a route answers the DELETE 401 Unauthorized, as after the account or this device
+ * was deleted from another device) says so and offers erasing this browser's data, which closes the
+ * still-open Messenger, deletes the database and ends at setup.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route, WebSocket as PageSocket } from 'playwright-core';
 import { MemoryKv, Messenger, MessengerError } from '@sotto/client';
 import { RelayError, type WebSocketCtor } from '@sotto/wire';
 import {
@@ -31,6 +34,11 @@ let ctx: BrowserContext;
 let page: Page;
 let onlooker: Messenger;
 let address: string;
+/**
+ * The WebSockets the page opened since it last loaded (the Messenger's connection to the relay).
+ * Playwright never reports a socket closed by a reload, so the list starts again at each load.
+ */
+const sockets: PageSocket[] = [];
 
 before(async () => {
   ensureBuilt();
@@ -39,6 +47,10 @@ before(async () => {
   ctx = await browser.newContext({ viewport: { width: 900, height: 900 } });
   page = await ctx.newPage();
   page.setDefaultTimeout(WAIT_MS);
+  page.on('websocket', (ws) => sockets.push(ws));
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) sockets.length = 0;
+  });
   onlooker = await Messenger.create({
     store: new MemoryKv(),
     relayUrl: relay.url,
@@ -72,6 +84,7 @@ async function relayCode(f: () => Promise<unknown>): Promise<string> {
 }
 
 const finalButton = () => page.getByRole('button', { name: 'Delete account permanently' });
+const eraseButton = () => page.getByRole('button', { name: 'Erase this browser’s data' });
 const confirmField = () => page.getByLabel('Type delete to confirm');
 
 async function openConfirmation(): Promise<void> {
@@ -123,6 +136,9 @@ void describe('deleting the account in Chromium', () => {
         'The relay cannot be reached. Check the relay URL and your connection.',
       );
       assert.ok(aborted >= 1, 'the DELETE never reached the route');
+      // No erase step is offered (that is only for a relay that no longer knows this device).
+      assert.equal(await eraseButton().count(), 0);
+      assert.equal(await finalButton().isDisabled(), false);
       // Focus is back in the field; nothing left the unlocked app.
       await page.locator('input[name=confirm-delete]:focus').waitFor();
       await page.getByTestId('main-screen').waitFor();
@@ -191,5 +207,56 @@ void describe('deleting the account in Chromium', () => {
     await createAccount(page, relay.url, 'dora', 'dora passphrase 2');
     assert.notEqual(await myAddress(page), address);
     assert.deepEqual(await databases(page), ['sotto']);
+  });
+
+  void it('a relay that no longer knows this device says so and offers erasing this browser, which ends at setup', async () => {
+    // The page holds the account created at the end of the previous case. The relay's answer to a
+    // device it no longer knows (account or device deleted elsewhere) is 401 {"error":"Unauthorized"}.
+    let refused = 0;
+    const handler = (route: Route) => {
+      if (route.request().method() !== 'DELETE') return route.continue();
+      refused++;
+      return route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: 'Unauthorized' }),
+      });
+    };
+    await page.route(`${relay.url}/v1/accounts/me`, handler);
+    try {
+      await openConfirmation();
+      await confirmField().fill('delete');
+      await finalButton().click();
+      const err = page.getByTestId('delete-account-error');
+      await err.waitFor();
+      assert.equal(
+        await err.innerText(),
+        'The relay no longer knows this device: the account, or this device, was deleted from another device. Erase this browser’s data to finish.',
+      );
+      assert.equal(refused, 1);
+    } finally {
+      await page.unroute(`${relay.url}/v1/accounts/me`, handler);
+    }
+    // The erase step is offered and focused; nothing is erased yet.
+    await page.locator('button:focus', { hasText: 'Erase this browser’s data' }).waitFor();
+    assert.equal(await finalButton().count(), 0);
+    assert.deepEqual(await databases(page), ['sotto']);
+    await screenshot(page, '15-delete-account-device-unknown');
+
+    // The Messenger is still open, connected to the relay (which here still knows the device).
+    const open = sockets.filter((ws) => !ws.isClosed());
+    assert.ok(open.length >= 1, 'no open relay socket before erasing');
+    await eraseButton().click();
+    await page.getByTestId('setup-screen').waitFor();
+    // Erasing closed the Messenger: its socket is closed, not left running behind setup.
+    for (const ws of open) if (!ws.isClosed()) await ws.waitForEvent('close', { timeout: 5000 });
+    assert.match(await page.getByTestId('setup-info').innerText(), /The relay no longer knew this device/);
+    assert.deepEqual(await databases(page), []);
+    const held = await page.evaluate(async () =>
+      ((await navigator.locks.query()).held ?? []).map((l) => l.name),
+    );
+    assert.deepEqual(held, []);
+    await page.reload();
+    await page.getByTestId('setup-screen').waitFor();
   });
 });

@@ -6,8 +6,13 @@
  * sessionStorage, Cache Storage or cookies, and registers no service worker. The one-tab Web Lock
  * (tab-lock.ts) is no storage; it is held until the database is gone, so no other tab can open the
  * store half-erased, and released then.
+ *
+ * If the relay no longer knows this device (the account, or this device, was deleted from another
+ * device) step 1 cannot succeed, and there is nothing left to delete there from here: only step 2 is
+ * left, after `closeSession` has closed the still-open Messenger.
  */
 import { MessengerError, type Messenger } from '@sotto/client';
+import { RelayError } from '@sotto/wire';
 import { IdbBackend } from './idb-backend.js';
 import { DB_NAME } from './messenger-factory.js';
 import { forgetSession } from './session-keys.js';
@@ -27,10 +32,35 @@ export async function deleteAccountOnRelay(m: Messenger): Promise<void> {
 }
 
 /**
- * Step 2 (after step 1 succeeded): deletes every database of the app, waiting until each is gone,
- * then releases the tab lock. `onBlocked`: a connection still holds a database open, so the deletion
- * waits for it to close. Throws `MessengerError('StorageFailed')` if the browser refuses; the tab lock
- * is then kept and this can be called again.
+ * Did step 1 fail because the relay no longer recognises this device's credentials (401
+ * Unauthorized: the account or this device was deleted from another device)? Only this refusal
+ * makes erasing this browser the way on; every other failure changed nothing and keeps the account.
+ */
+export function relayForgotThisDevice(e: unknown): boolean {
+  return (
+    MessengerError.is(e) &&
+    e.code === 'RelayRejected' &&
+    RelayError.is(e.cause) &&
+    e.cause.code === 'Unauthorized'
+  );
+}
+
+/**
+ * Closes the Messenger (a no-op once step 1 succeeded, which closed it) and drops the session before
+ * step 2. Otherwise its relay socket, outbox and timers would keep running behind setup, against a
+ * store whose database is gone (its IndexedDB connection itself steps aside on `versionchange`).
+ */
+export async function closeSession(m: Messenger): Promise<void> {
+  await m.close();
+  forgetSession();
+}
+
+/**
+ * Step 2 (after step 1 succeeded, or the relay no longer knows this device; after `closeSession`):
+ * deletes every database of the app, waiting until each is gone, then releases the tab lock.
+ * `onBlocked`: a connection still holds a database open, so the deletion waits for it to close.
+ * Throws `MessengerError('StorageFailed')` if the browser refuses; the tab lock is then kept and this
+ * can be called again.
  */
 export async function eraseThisBrowser(
   onBlocked?: () => void,

@@ -23,6 +23,8 @@ const UNFINISHED =
   'The account set up in this browser was never finished (the relay did not register it), so there is nothing to unlock. Create the account again.';
 const DELETED =
   'Your account was deleted on the relay and everything Sotto kept in this browser was erased. You can create a new account.';
+const DEVICE_UNKNOWN =
+  'The relay no longer knew this device (the account, or this device, was deleted from another device), and everything Sotto kept in this browser was erased. You can create a new account.';
 
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
@@ -56,7 +58,7 @@ export function App() {
           m={phase.m}
           build={build}
           onLock={() => void lock(phase.m)}
-          onDeleted={() => setPhase({ kind: 'setup', info: DELETED })}
+          onDeleted={(how) => setPhase({ kind: 'setup', info: how === 'deleted' ? DELETED : DEVICE_UNKNOWN })}
         />
       )}
       <footer class="build" data-testid="build-hash">

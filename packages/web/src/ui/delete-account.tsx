@@ -2,18 +2,33 @@
 // (platform/local-data.ts), then the app shows setup as in a fresh profile. The final button is armed
 // only once a fixed word is typed, so it cannot be pressed by accident. If the relay step fails nothing
 // has changed (the Messenger is still open); if only the erasing fails, the button retries just that.
+// One relay refusal is different: Unauthorized means the relay no longer knows this device (the account
+// or this device was deleted from another device), so this browser's data is all there is left to erase
+// and the button offers just that (closing the still-open Messenger first).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
-import { deleteAccountOnRelay, eraseThisBrowser } from '../platform/local-data.js';
+import {
+  closeSession,
+  deleteAccountOnRelay,
+  eraseThisBrowser,
+  relayForgotThisDevice,
+} from '../platform/local-data.js';
 import { errorText } from './error-text.js';
 
 /** What must be typed to arm the final button. */
 export const CONFIRM_WORD = 'delete';
 
+/** Shown when the relay refuses the deletion with Unauthorized. */
+export const DEVICE_UNKNOWN_TEXT =
+  'The relay no longer knows this device: the account, or this device, was deleted from another device. Erase this browser’s data to finish.';
+
+/** How the relay step ended: the account deleted now, or this device already unknown to the relay. */
+export type RelayOutcome = 'deleted' | 'device-unknown';
+
 interface Props {
   m: Messenger;
-  /** The account is gone from the relay and this browser's data is erased. */
-  onDeleted: () => void;
+  /** The account is gone from the relay (or this device is unknown to it) and this browser's data is erased. */
+  onDeleted: (how: RelayOutcome) => void;
 }
 
 export function DeleteAccount({ m, onDeleted }: Props) {
@@ -22,8 +37,10 @@ export function DeleteAccount({ m, onDeleted }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const [status, setStatus] = useState('');
-  // The relay has deleted the account; only this browser's data is left to erase.
-  const [relayDone, setRelayDone] = useState(false);
+  // The relay has deleted the account, or no longer knows this device; only this browser's data is
+  // left to erase.
+  const [relayGone, setRelayGone] = useState<RelayOutcome | null>(null);
+  const relayDone = relayGone !== null;
   const opener = useRef<HTMLButtonElement>(null);
   const input = useRef<HTMLInputElement>(null);
   const finalButton = useRef<HTMLButtonElement>(null);
@@ -49,20 +66,28 @@ export function DeleteAccount({ m, onDeleted }: Props) {
     if (!armed || busy) return;
     setBusy(true);
     setError('');
-    if (!relayDone) {
+    let gone = relayGone;
+    if (gone === null) {
       setStatus('Deleting the account on the relay…');
       try {
         await deleteAccountOnRelay(m);
       } catch (e) {
         setStatus('');
-        setError(errorText(e));
+        if (relayForgotThisDevice(e)) {
+          setRelayGone('device-unknown');
+          setError(DEVICE_UNKNOWN_TEXT);
+        } else {
+          setError(errorText(e));
+        }
         setBusy(false);
         return;
       }
-      setRelayDone(true);
+      gone = 'deleted';
+      setRelayGone(gone);
     }
     setStatus('Erasing this browser’s data…');
     try {
+      await closeSession(m);
       await eraseThisBrowser(() =>
         setStatus(
           'Erasing this browser’s data: waiting for other Sotto tabs of this browser to let go of it…',
@@ -71,12 +96,14 @@ export function DeleteAccount({ m, onDeleted }: Props) {
     } catch (e) {
       setStatus('');
       setError(
-        `The account was deleted on the relay, but this browser’s data could not be erased. ${errorText(e)} Try again.`,
+        gone === 'deleted'
+          ? `The account was deleted on the relay, but this browser’s data could not be erased. ${errorText(e)} Try again.`
+          : `The relay no longer knows this device, and this browser’s data could not be erased. ${errorText(e)} Try again.`,
       );
       setBusy(false);
       return;
     }
-    onDeleted();
+    onDeleted(gone);
   };
 
   const cancel = () => {

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ContactView, Messenger } from '@sotto/client';
 import type { BuildInfo } from './build-info.js';
 import { AddressView } from './address-view.js';
+import type { RelayOutcome } from './delete-account.js';
 import { ChatsView } from './chats-view.js';
 import { ConversationView } from './conversation-view.js';
 import { IdentityBanner } from './identity-banner.js';
@@ -24,7 +25,7 @@ interface Props {
   m: Messenger;
   build: BuildInfo | undefined;
   onLock: () => void;
-  onDeleted: () => void;
+  onDeleted: (how: RelayOutcome) => void;
 }
 
 export function MainScreen({ m, build, onLock, onDeleted }: Props) {

@@ -4,7 +4,7 @@ import type { Messenger } from '@sotto/client';
 import { sessionKeyInfo } from '../platform/session-keys.js';
 import type { KeyInfo } from '../platform/store-keys.js';
 import type { BuildInfo } from './build-info.js';
-import { DeleteAccount } from './delete-account.js';
+import { DeleteAccount, type RelayOutcome } from './delete-account.js';
 import { OTHER_RELAY_TEXT } from './relay-url.js';
 import { UsernameForm } from './username-form.js';
 
@@ -13,7 +13,7 @@ interface Props {
   build: BuildInfo | undefined;
   onLock: () => void;
   /** The account was deleted on the relay and this browser's data erased. */
-  onDeleted: () => void;
+  onDeleted: (how: RelayOutcome) => void;
 }
 
 export function SettingsView({ m, build, onLock, onDeleted }: Props) {
