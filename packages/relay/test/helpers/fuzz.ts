@@ -179,14 +179,14 @@ export async function httpFuzz(
   for (let i = 0; i < requests; i++) {
     const method = r.pick(['GET', 'PUT', 'POST', 'DELETE', 'PATCH']);
     const path = r.pick(paths);
-    // With good credentials this would delete the fuzzing account, which is no hostile input but
-    // would leave every later wave of the calling test without an authenticated attacker.
-    if (method === 'DELETE' && path === '/v1/accounts/me') continue;
     const headers: Record<string, string> = {
       'content-type': r.pick(['application/json', 'application/octet-stream', 'text/plain']),
     };
     if (r.next() < 0.6)
       headers['authorization'] = r.next() < 0.8 ? auth : 'Basic ' + toBase64(r.bytes(r.int(60)));
+    // With good credentials this would delete the fuzzing account, which is no hostile input but
+    // would leave every later wave of the calling test without an authenticated attacker.
+    if (method === 'DELETE' && path === '/v1/accounts/me' && headers['authorization'] === auth) continue;
     const res = await fetch(url + path, {
       method,
       headers,
