@@ -8,42 +8,30 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import type { Browser, Page } from 'playwright-core';
-import { MemoryKv, Messenger } from '@sotto/client';
-import type { WebSocketCtor } from '@sotto/wire';
-import { ensureBuilt, launchChromium, startWebRelay, WAIT_MS, type WebRelay } from './helpers/browser.js';
+import type { Page } from 'playwright-core';
+import type { Messenger } from '@sotto/client';
+import { WAIT_MS } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import { addContact, createAccount, messageShown, nav, openConversation, sendText } from './helpers/ui.js';
 
-let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness;
 let page: Page;
 let pia: Messenger;
 const deliveredIds = new Set<string>();
 
 before(async () => {
-  ensureBuilt();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  pia = await Messenger.create({
-    store: new MemoryKv(),
-    relayUrl: relay.url,
-    username: 'pia',
-    WebSocket: WebSocket as unknown as WebSocketCtor,
-  });
+  web = await startWebHarness();
+  page = web.page;
+  pia = await web.nodeUser('pia', { connect: false });
   pia.on('delivery', ({ id, state }) => state === 'delivered' && deliveredIds.add(id));
   await pia.connect();
-  await createAccount(page, relay.url, 'lena', 'lena passphrase 1');
+  await createAccount(page, web.url, 'lena', 'lena passphrase 1');
   await addContact(page, 'pia', '@pia');
   await pia.addContact('lena', '@lena');
 });
 
 after(async () => {
-  await pia?.close();
-  await browser?.close();
-  await relay?.close();
+  await web?.close();
 });
 
 const announcer = () => page.getByTestId('announcer');

@@ -8,44 +8,29 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import type { Browser, Page } from 'playwright-core';
-import { MemoryKv, Messenger } from '@sotto/client';
-import type { WebSocketCtor } from '@sotto/wire';
-import { ensureBuilt, launchChromium, startWebRelay, WAIT_MS, type WebRelay } from './helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { WAIT_MS } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import { addContact, createAccount, messageShown, myAddress, nav } from './helpers/ui.js';
 
 const BURST = 205;
 
-let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness;
 let page: Page;
-let carol: Messenger | undefined;
 
 before(async () => {
-  ensureBuilt();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
-  page.setDefaultTimeout(WAIT_MS);
+  web = await startWebHarness();
+  page = web.page;
 });
 
 after(async () => {
-  await carol?.close();
-  await browser?.close();
-  await relay?.close();
+  await web?.close();
 });
 
 void describe('the web chat list during a burst of incoming messages', () => {
   void it(`shows the last of ${BURST} messages and their unread count`, async (t) => {
-    carol = await Messenger.create({
-      store: new MemoryKv(),
-      relayUrl: relay.url,
-      username: 'carol',
-      WebSocket: WebSocket as unknown as WebSocketCtor,
-    });
-    await carol.connect();
-    await createAccount(page, relay.url, 'dave', 'dave passphrase 1');
+    const carol = await web.nodeUser('carol');
+    await createAccount(page, web.url, 'dave', 'dave passphrase 1');
     await carol.addContact('dave', await myAddress(page));
     await addContact(page, 'carol', '@carol');
     await (

@@ -7,16 +7,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { jsonLines, ok, removeTempDirs, sotto, tempDir } from '@sotto/testkit/sotto-cli';
-import {
-  ensureBuilt,
-  launchChromium,
-  screenshot,
-  startWebRelay,
-  WAIT_MS,
-  type WebRelay,
-} from './helpers/browser.js';
+import { ensureBuilt, screenshot, startWebRelay, WAIT_MS, type WebRelay } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import {
   addContact,
   createAccount,
@@ -30,7 +24,7 @@ const FROM_BROWSER = 'hello from the browser, see https://example.org/x';
 const FROM_CLI = 'hi browser, the terminal says hello';
 
 let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness | undefined;
 let page: Page;
 let home: string;
 
@@ -46,17 +40,15 @@ before(async () => {
   await Promise.all([
     cli(['init', '--server', relay.url, '--username', 'gus_cli']),
     (async () => {
-      browser = await launchChromium();
-      page = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
-      page.setDefaultTimeout(WAIT_MS);
+      web = await startWebHarness({ relay });
+      page = web.page;
       await createAccount(page, relay.url, 'hana_web', 'hana passphrase 1');
     })(),
   ]);
 });
 
 after(async () => {
-  await browser?.close();
-  await relay?.close();
+  await (web ? web.close() : relay?.close());
   removeTempDirs();
 });
 

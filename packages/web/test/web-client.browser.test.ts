@@ -10,18 +10,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { contentHash } from '../scripts/content-hash.mjs';
-import {
-  DIST,
-  ensureBuilt,
-  launchChromium,
-  recordRequests,
-  screenshot,
-  startWebRelay,
-  WAIT_MS,
-  type WebRelay,
-} from './helpers/browser.js';
+import { DIST, recordRequests, screenshot } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import {
   addContact,
   createAccount,
@@ -35,8 +27,7 @@ import {
 const PASS_A = 'alice passphrase 1';
 const PASS_B = 'bob passphrase 22';
 
-let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness;
 let a: Page;
 let b: Page;
 let requestsA: string[];
@@ -46,46 +37,38 @@ let canary: Server;
 let canaryHits = 0;
 let canaryUrl: string;
 
-async function newProfile(): Promise<{ ctx: BrowserContext; page: Page; requests: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
-  const requests = recordRequests(ctx);
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(WAIT_MS);
+/** A browser profile's page, with its requests and CSP violations recorded. */
+function profile(page: Page): { page: Page; requests: string[] } {
+  const requests = recordRequests(page.context());
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
   });
-  return { ctx, page, requests };
+  return { page, requests };
 }
 
 before(async () => {
-  ensureBuilt();
   canary = createServer((_req, res) => {
     canaryHits++;
     res.end('canary');
   });
   await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
   canaryUrl = `http://127.0.0.1:${(canary.address() as AddressInfo).port}/c/${crypto.randomUUID()}`;
-  relay = await startWebRelay();
-  browser = await launchChromium();
-  ({ page: a, requests: requestsA } = await newProfile());
-  ({ page: b, requests: requestsB } = await newProfile());
+  web = await startWebHarness();
+  ({ page: a, requests: requestsA } = profile(web.page));
+  ({ page: b, requests: requestsB } = profile(await web.newPage()));
 });
 
 after(async () => {
-  await browser?.close();
-  await relay?.close();
+  await web?.close();
   await new Promise<void>((r) => (canary ? canary.close(() => r()) : r()));
 });
 
 void describe('web client in Chromium', () => {
   void it('creates two accounts in isolated profiles and shows the build hash', async () => {
-    await b.goto(`${relay.url}/`);
+    await b.goto(`${web.url}/`);
     await b.getByTestId('setup-screen').waitFor();
     await screenshot(b, '01-create-account');
-    await Promise.all([
-      createAccount(a, relay.url, 'alice', PASS_A),
-      createAccount(b, relay.url, 'bob', PASS_B),
-    ]);
+    await Promise.all([createAccount(a, web.url, 'alice', PASS_A), createAccount(b, web.url, 'bob', PASS_B)]);
     const published = JSON.parse(readFileSync(join(DIST, 'build-info.json'), 'utf8')) as { sha256: string };
     assert.equal(contentHash(DIST).sha256, published.sha256, 'build-info.json matches the files served');
     assert.match(await a.getByTestId('build-hash').innerText(), new RegExp(published.sha256));
@@ -165,7 +148,7 @@ void describe('web client in Chromium', () => {
   });
 
   void it('made no request outside the relay origin and hit no CSP violation', () => {
-    const origin = new URL(relay.url).origin;
+    const origin = new URL(web.url).origin;
     const foreign = [...requestsA, ...requestsB].filter(
       (u) =>
         !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith(origin.replace('http', 'ws')),

@@ -8,15 +8,13 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import type { Browser, Page } from 'playwright-core';
-import { MemoryKv, Messenger, systemClock, type HistoryEntry } from '@sotto/client';
-import type { WebSocketCtor } from '@sotto/wire';
-import { ensureBuilt, launchChromium, startWebRelay, WAIT_MS, type WebRelay } from './helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { systemClock, type HistoryEntry, type Messenger } from '@sotto/client';
+import { WAIT_MS } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import { addContact, createAccount, messageShown, nav, openConversation } from './helpers/ui.js';
 
-let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness;
 let page: Page;
 let friend: Messenger;
 const received: HistoryEntry[] = [];
@@ -27,22 +25,11 @@ const LOCALE = 'de-DE';
 const TIME_ZONE = 'Europe/Berlin';
 
 before(async () => {
-  ensureBuilt();
-  relay = await startWebRelay();
-  browser = await launchChromium();
   // A non-English locale and a fixed zone: dates must follow the browser's locale, not a hard-coded one.
-  const ctx = await browser.newContext({
-    viewport: { width: 900, height: 760 },
-    locale: LOCALE,
-    timezoneId: TIME_ZONE,
-  });
-  page = await ctx.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  friend = await Messenger.create({
-    store: new MemoryKv(),
-    relayUrl: relay.url,
-    username: 'nina',
-    WebSocket: WebSocket as unknown as WebSocketCtor,
+  web = await startWebHarness({ context: { locale: LOCALE, timezoneId: TIME_ZONE } });
+  page = web.page;
+  friend = await web.nodeUser('nina', {
+    connect: false,
     clock: {
       now: () => Date.now() - friendClockBehindMs,
       schedule: (ms, fn) => systemClock.schedule(ms, fn),
@@ -51,15 +38,13 @@ before(async () => {
   friend.on('message', ({ entry }) => received.push(entry));
   friend.on('delivery', ({ id, state }) => state === 'delivered' && deliveredIds.add(id));
   await friend.connect();
-  await createAccount(page, relay.url, 'omar', 'omar passphrase 1');
+  await createAccount(page, web.url, 'omar', 'omar passphrase 1');
   await addContact(page, 'nina', '@nina');
   await friend.addContact('omar', '@omar');
 });
 
 after(async () => {
-  await friend?.close();
-  await browser?.close();
-  await relay?.close();
+  await web?.close();
 });
 
 async function friendReceived(text: string): Promise<void> {
@@ -221,12 +206,7 @@ void describe('earlier messages', () => {
 void describe('a message that failed to send', () => {
   void it('has a Retry button (keyboard, announced) that sends it again; the failed state goes once it is through', async () => {
     // A new contact: the first message needs their keys, and the relay (here, a route) refuses them.
-    const pia = await Messenger.create({
-      store: new MemoryKv(),
-      relayUrl: relay.url,
-      username: 'pia',
-      WebSocket: WebSocket as unknown as WebSocketCtor,
-    });
+    const pia = await web.nodeUser('pia', { connect: false });
     const got: string[] = [];
     pia.on('message', ({ entry }) => got.push(entry.text));
     try {

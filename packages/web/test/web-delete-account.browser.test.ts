@@ -12,24 +12,16 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import type { Browser, BrowserContext, Page, Route, WebSocket as PageSocket } from 'playwright-core';
-import { MemoryKv, Messenger, MessengerError } from '@sotto/client';
-import { RelayError, type WebSocketCtor } from '@sotto/wire';
-import {
-  ensureBuilt,
-  launchChromium,
-  screenshot,
-  startWebRelay,
-  WAIT_MS,
-  type WebRelay,
-} from './helpers/browser.js';
+import type { BrowserContext, Page, Route, WebSocket as PageSocket } from 'playwright-core';
+import { MessengerError, type Messenger } from '@sotto/client';
+import { RelayError } from '@sotto/wire';
+import { screenshot } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import { createAccount, myAddress, nav, unlock } from './helpers/ui.js';
 
 const PASS = 'dora passphrase 1';
 
-let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness;
 let ctx: BrowserContext;
 let page: Page;
 let onlooker: Messenger;
@@ -41,30 +33,20 @@ let address: string;
 const sockets: PageSocket[] = [];
 
 before(async () => {
-  ensureBuilt();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-  ctx = await browser.newContext({ viewport: { width: 900, height: 900 } });
-  page = await ctx.newPage();
-  page.setDefaultTimeout(WAIT_MS);
+  web = await startWebHarness({ context: { viewport: { width: 900, height: 900 } } });
+  page = web.page;
+  ctx = page.context();
   page.on('websocket', (ws) => sockets.push(ws));
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) sockets.length = 0;
   });
-  onlooker = await Messenger.create({
-    store: new MemoryKv(),
-    relayUrl: relay.url,
-    username: 'olga',
-    WebSocket: WebSocket as unknown as WebSocketCtor,
-  });
-  await createAccount(page, relay.url, 'dora', PASS);
+  onlooker = await web.nodeUser('olga', { connect: false });
+  await createAccount(page, web.url, 'dora', PASS);
   address = await myAddress(page);
 });
 
 after(async () => {
-  await onlooker?.close();
-  await browser?.close();
-  await relay?.close();
+  await web?.close();
 });
 
 /** The names of this origin's IndexedDB databases, as the page sees them. */
@@ -124,7 +106,7 @@ void describe('deleting the account in Chromium', () => {
       aborted++;
       return route.abort('connectionrefused');
     };
-    await page.route(`${relay.url}/v1/accounts/me`, handler);
+    await page.route(`${web.url}/v1/accounts/me`, handler);
     try {
       await openConfirmation();
       await confirmField().fill('delete');
@@ -143,7 +125,7 @@ void describe('deleting the account in Chromium', () => {
       await page.locator('input[name=confirm-delete]:focus').waitFor();
       await page.getByTestId('main-screen').waitFor();
     } finally {
-      await page.unroute(`${relay.url}/v1/accounts/me`, handler);
+      await page.unroute(`${web.url}/v1/accounts/me`, handler);
     }
     assert.deepEqual(await databases(page), ['sotto']);
     // The relay still knows the account, by username and by address.
@@ -161,7 +143,7 @@ void describe('deleting the account in Chromium', () => {
     // Another tab of this profile holds the database open without stepping aside on versionchange,
     // so the deletion is blocked until it lets go.
     const other = await ctx.newPage();
-    await other.goto(`${relay.url}/`);
+    await other.goto(`${web.url}/`);
     await other.getByTestId('unlock-screen').waitFor();
     await other.evaluate(
       () =>
@@ -204,7 +186,7 @@ void describe('deleting the account in Chromium', () => {
     await other.close();
     await page.reload();
     await page.getByTestId('setup-screen').waitFor();
-    await createAccount(page, relay.url, 'dora', 'dora passphrase 2');
+    await createAccount(page, web.url, 'dora', 'dora passphrase 2');
     assert.notEqual(await myAddress(page), address);
     assert.deepEqual(await databases(page), ['sotto']);
   });
@@ -222,7 +204,7 @@ void describe('deleting the account in Chromium', () => {
         body: JSON.stringify({ error: 'Unauthorized' }),
       });
     };
-    await page.route(`${relay.url}/v1/accounts/me`, handler);
+    await page.route(`${web.url}/v1/accounts/me`, handler);
     try {
       await openConfirmation();
       await confirmField().fill('delete');
@@ -235,7 +217,7 @@ void describe('deleting the account in Chromium', () => {
       );
       assert.equal(refused, 1);
     } finally {
-      await page.unroute(`${relay.url}/v1/accounts/me`, handler);
+      await page.unroute(`${web.url}/v1/accounts/me`, handler);
     }
     // The erase step is offered and focused; nothing is erased yet.
     await page.locator('button:focus', { hasText: 'Erase this browser’s data' }).waitFor();

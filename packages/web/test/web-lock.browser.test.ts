@@ -6,15 +6,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  ensureBuilt,
-  launchChromium,
-  screenshot,
-  startWebRelay,
-  WAIT_MS,
-  type WebRelay,
-} from './helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { screenshot } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import {
   addContact,
   createAccount,
@@ -29,28 +23,23 @@ import {
 
 const PASS_A = 'erin passphrase 1';
 
-let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness;
 let a: Page;
 let b: Page;
 const requests: string[] = [];
 
-async function profile(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
-  ctx.on('request', (r) => requests.push(r.url()));
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(WAIT_MS);
+/** Every request of this page's profile goes into `requests`. */
+function recorded(page: Page): Page {
+  page.context().on('request', (r) => requests.push(r.url()));
   return page;
 }
 
 before(async () => {
-  ensureBuilt();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-  [a, b] = [await profile(), await profile()];
+  web = await startWebHarness();
+  [a, b] = [recorded(web.page), recorded(await web.newPage())];
   await Promise.all([
-    createAccount(a, relay.url, 'erin', PASS_A),
-    createAccount(b, relay.url, 'frank', 'frank passphrase 2'),
+    createAccount(a, web.url, 'erin', PASS_A),
+    createAccount(b, web.url, 'frank', 'frank passphrase 2'),
   ]);
   await addContact(a, 'bob', '@frank');
   await addContact(b, 'alice', await myAddress(a));
@@ -63,8 +52,7 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await relay?.close();
+  await web?.close();
 });
 
 void describe('safety numbers and locking in Chromium', () => {
@@ -93,7 +81,7 @@ void describe('safety numbers and locking in Chromium', () => {
       /record key: AES-GCM in WebCrypto, non-extractable \(encrypt, decrypt\)/,
     );
     assert.match(await held.innerText(), /blinding key: HMAC in WebCrypto, non-extractable \(sign\)/);
-    assert.equal(await a.getByTestId('relay-url').innerText(), relay.url);
+    assert.equal(await a.getByTestId('relay-url').innerText(), web.url);
     // Read-only, with the reason (the CSP allows only this origin; storage is per origin).
     assert.match(await a.getByTestId('relay-url-why').innerText(), /can only use the relay that served it/);
     // The relay is text, not a field: the only field in Settings is the new-username one.
@@ -135,7 +123,7 @@ void describe('safety numbers and locking in Chromium', () => {
   });
 
   void it('talked to nobody but the relay', () => {
-    const origin = new URL(relay.url).origin;
+    const origin = new URL(web.url).origin;
     assert.deepEqual(
       requests.filter(
         (u) =>

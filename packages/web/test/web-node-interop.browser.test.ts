@@ -8,18 +8,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import type { Browser, Page } from 'playwright-core';
-import { MemoryKv, Messenger, type HistoryEntry } from '@sotto/client';
-import type { WebSocketCtor } from '@sotto/wire';
-import {
-  ensureBuilt,
-  launchChromium,
-  screenshot,
-  startWebRelay,
-  WAIT_MS,
-  type WebRelay,
-} from './helpers/browser.js';
+import type { Page } from 'playwright-core';
+import type { HistoryEntry, Messenger } from '@sotto/client';
+import { screenshot } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import {
   addContact,
   createAccount,
@@ -32,22 +24,8 @@ import {
 
 const DAVE_PASS = 'dave passphrase 1';
 
-let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness;
 let page: Page;
-const nodeUsers: Messenger[] = [];
-
-async function nodeUser(username: string): Promise<Messenger> {
-  const m = await Messenger.create({
-    store: new MemoryKv(),
-    relayUrl: relay.url,
-    username,
-    WebSocket: WebSocket as unknown as WebSocketCtor,
-  });
-  nodeUsers.push(m);
-  await m.connect();
-  return m;
-}
 
 /** Resolves with the first incoming message whose text matches. */
 function incoming(m: Messenger, text: string): Promise<{ contact: string; entry: HistoryEntry }> {
@@ -62,17 +40,12 @@ function incoming(m: Messenger, text: string): Promise<{ contact: string; entry:
 }
 
 before(async () => {
-  ensureBuilt();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
-  page.setDefaultTimeout(WAIT_MS);
+  web = await startWebHarness();
+  page = web.page;
 });
 
 after(async () => {
-  await Promise.allSettled(nodeUsers.map((m) => m.close()));
-  await browser?.close();
-  await relay?.close();
+  await web?.close();
 });
 
 void describe('browser and Node client on one relay', () => {
@@ -80,8 +53,8 @@ void describe('browser and Node client on one relay', () => {
   let daveAddress: string;
 
   void it('exchange messages both ways', async () => {
-    carol = await nodeUser('carol');
-    await createAccount(page, relay.url, 'dave', DAVE_PASS);
+    carol = await web.nodeUser('carol');
+    await createAccount(page, web.url, 'dave', DAVE_PASS);
     await addContact(page, 'carol', '@carol');
     const got = incoming(carol, 'hi carol, from a browser');
     await sendText(page, 'hi carol, from a browser');
@@ -128,7 +101,7 @@ void describe('browser and Node client on one relay', () => {
     // Carol "reinstalls": a new account and identity that takes over her username.
     await carol.deleteUsername();
     await carol.close();
-    carol2 = await nodeUser('carol');
+    carol2 = await web.nodeUser('carol');
     await carol2.addContact('dave', daveAddress);
     await (
       await carol2.send('dave', 'new phone, same carol')
@@ -219,7 +192,7 @@ void describe('browser and Node client on one relay', () => {
   void it('accepting on the banner itself works too (a second change)', async () => {
     await carol2.deleteUsername();
     await carol2.close();
-    const carol3 = await nodeUser('carol');
+    const carol3 = await web.nodeUser('carol');
     await carol3.addContact('dave', daveAddress);
     await (
       await carol3.send('dave', 'third phone')

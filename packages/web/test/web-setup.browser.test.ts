@@ -12,33 +12,19 @@ import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import type { Browser, Page, Route } from 'playwright-core';
-import { MemoryKv, Messenger } from '@sotto/client';
-import type { WebSocketCtor } from '@sotto/wire';
-import {
-  ensureBuilt,
-  launchChromium,
-  recordRequests,
-  screenshot,
-  startWebRelay,
-  WAIT_MS,
-  type WebRelay,
-} from './helpers/browser.js';
+import type { Page, Route } from 'playwright-core';
+import { recordRequests, screenshot } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import { createAccount, myAddress, nav, unlock } from './helpers/ui.js';
 
-let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness;
 let page: Page;
 let requests: string[];
 let other: Server;
 let otherUrl: string;
 let otherHits = 0;
-let nodeUser: Messenger | undefined;
 
 before(async () => {
-  ensureBuilt();
-  relay = await startWebRelay();
   // "Another relay": a loopback listener that counts every request it gets.
   other = createServer((_req, res) => {
     otherHits++;
@@ -46,23 +32,19 @@ before(async () => {
   });
   await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
   otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
-  browser = await launchChromium();
-  const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
-  requests = recordRequests(ctx);
-  page = await ctx.newPage();
-  page.setDefaultTimeout(WAIT_MS);
+  web = await startWebHarness();
+  page = web.page;
+  requests = recordRequests(page.context());
 });
 
 after(async () => {
-  await nodeUser?.close();
-  await browser?.close();
-  await relay?.close();
+  await web?.close();
   await new Promise((r) => other?.close(r));
 });
 
 /** Opens the app at the relay and waits for the setup screen. */
 async function openSetup(p: Page): Promise<void> {
-  await p.goto(`${relay.url}/`);
+  await p.goto(`${web.url}/`);
   await p.getByTestId('setup-screen').waitFor();
 }
 
@@ -80,7 +62,7 @@ async function submitSetup(
 
 async function trySetup(relayUrl: string): Promise<string> {
   await openSetup(page);
-  assert.equal(await page.locator('input[name=relay]').inputValue(), relay.url, 'defaults to the origin');
+  assert.equal(await page.locator('input[name=relay]').inputValue(), web.url, 'defaults to the origin');
   await submitSetup(page, { passphrase: 'grace passphrase 1', relayUrl });
   const err = page.getByTestId('error');
   await err.waitFor();
@@ -103,7 +85,7 @@ void describe('account setup: the relay is the origin that served the app', () =
 
   void it('says a malformed relay URL is not a URL', async () => {
     assert.match(await trySetup('relay dot example'), /not a valid URL/);
-    assert.match(await trySetup(`${relay.url}/some/path`), /no path, query or login/);
+    assert.match(await trySetup(`${web.url}/some/path`), /no path, query or login/);
   });
 });
 
@@ -121,12 +103,7 @@ void describe('account setup: usernames', () => {
   });
 
   void it('after a taken username, keeps the created account and claims another name', async () => {
-    nodeUser = await Messenger.create({
-      store: new MemoryKv(),
-      relayUrl: relay.url,
-      username: 'hana',
-      WebSocket: WebSocket as unknown as WebSocketCtor,
-    });
+    await web.nodeUser('hana', { connect: false });
     await fillSetup('hana');
     const err = page.getByTestId('error');
     await err.waitFor();
@@ -144,9 +121,8 @@ void describe('account setup: usernames', () => {
 
 void describe('account setup: the relay unreachable', () => {
   void it('after an attempt that could not reach the relay, Create account simply works the next time', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(WAIT_MS);
+    const p = await web.newPage();
+    const ctx = p.context();
     try {
       await openSetup(p);
       // The relay's API goes away after the page loaded (the page itself is already here).
@@ -164,9 +140,8 @@ void describe('account setup: the relay unreachable', () => {
   });
 
   void it('a setup cut short (page closed before the relay answered) can be redone after unlocking says so', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(WAIT_MS);
+    const p = await web.newPage();
+    const ctx = p.context();
     try {
       await openSetup(p);
       // The relay never answers the registration; the user gives up and reloads the page. The held
@@ -196,18 +171,12 @@ void describe('account setup: the relay unreachable', () => {
 
 void describe('after setup: the username in Settings', () => {
   void it('changes the username on the relay (a malformed or taken one is refused with the reason) and removes it', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 900, height: 760 } });
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(WAIT_MS);
+    const p = await web.newPage();
+    const ctx = p.context();
     // Someone else on the relay, who looks usernames up and holds one already.
-    const other = await Messenger.create({
-      store: new MemoryKv(),
-      relayUrl: relay.url,
-      username: 'vera',
-      WebSocket: WebSocket as unknown as WebSocketCtor,
-    });
+    const other = await web.nodeUser('vera', { connect: false });
     try {
-      await createAccount(p, relay.url, 'ulla', 'ulla passphrase 1');
+      await createAccount(p, web.url, 'ulla', 'ulla passphrase 1');
       await nav(p, 'Settings');
       const form = p.getByTestId('username-form');
       assert.equal(await form.getByTestId('settings-username').innerText(), 'Your username is @ulla.');

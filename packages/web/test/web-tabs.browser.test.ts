@@ -5,42 +5,29 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import type { Browser, Page } from 'playwright-core';
-import { MemoryKv, Messenger } from '@sotto/client';
-import type { WebSocketCtor } from '@sotto/wire';
-import { ensureBuilt, launchChromium, startWebRelay, WAIT_MS, type WebRelay } from './helpers/browser.js';
+import type { Page } from 'playwright-core';
+import type { Messenger } from '@sotto/client';
+import { WAIT_MS } from './helpers/browser.js';
+import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import { addContact, createAccount, messageShown, openConversation, unlock } from './helpers/ui.js';
 
 const PASS = 'kate passphrase 1';
 
-let relay: WebRelay;
-let browser: Browser;
+let web: WebHarness;
 let first: Page;
 let friend: Messenger;
 
 before(async () => {
-  ensureBuilt();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-  first = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
-  first.setDefaultTimeout(WAIT_MS);
-  friend = await Messenger.create({
-    store: new MemoryKv(),
-    relayUrl: relay.url,
-    username: 'liam',
-    WebSocket: WebSocket as unknown as WebSocketCtor,
-  });
-  await friend.connect();
-  await createAccount(first, relay.url, 'kate', PASS);
+  web = await startWebHarness();
+  first = web.page;
+  friend = await web.nodeUser('liam');
+  await createAccount(first, web.url, 'kate', PASS);
   await addContact(first, 'liam', '@liam');
   await friend.addContact('kate', '@kate');
 });
 
 after(async () => {
-  await friend?.close();
-  await browser?.close();
-  await relay?.close();
+  await web?.close();
 });
 
 async function fromFriend(text: string): Promise<void> {
@@ -53,7 +40,7 @@ void describe('one unlocked tab per browser profile', () => {
   void it('refuses a second tab with the reason until the first locks; then the second is live', async () => {
     const second = await first.context().newPage();
     second.setDefaultTimeout(WAIT_MS);
-    await second.goto(`${relay.url}/`);
+    await second.goto(`${web.url}/`);
     await unlock(second, PASS);
     const err = second.getByTestId('error');
     await err.waitFor();
