@@ -64,10 +64,16 @@ void describe('DeviceAuthenticator', () => {
     auth.forgetAccount(A);
     await checkAll();
     assert.equal(verifies, 6, 'both devices of A, not B');
+    // Removed behind this authenticator's back (by another node): the cached entry no longer lets it in.
+    await store.removeDevice(A, 2);
+    assert.equal(await auth.check(A, 2, secret), 'denied');
+    assert.equal(verifies, 6, 'told from the store, without an scrypt');
     // A wrong secret for a cached device is checked the slow way and denied; the entry stays good.
     assert.equal(await auth.check(B, 1, new Uint8Array(32)), 'denied');
-    await checkAll();
     assert.equal(verifies, 7);
+    assert.equal(await auth.check(B, 1, secret), 'ok');
+    assert.equal(await auth.check(A, 1, secret), 'ok');
+    assert.equal(verifies, 7, 'still from the cache');
   });
 
   void it('refuses new slow-hash checks beyond the concurrency cap, but lets cached devices in', async () => {

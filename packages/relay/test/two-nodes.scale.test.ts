@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { RelayClient, addDeviceMessage } from '@sotto/wire';
+import { RelayClient, RelayError, addDeviceMessage } from '@sotto/wire';
 import type { RelayConnection, WebSocketCtor } from '@sotto/wire';
 import { startPostgres, startRedis } from '@sotto/testkit/servers';
 import type { PostgresServer, RedisServer } from '@sotto/testkit/servers';
@@ -240,6 +240,16 @@ for (const busKind of ['redis', 'postgres'] as const) {
       await owner.client.removeDevice(2); // through node 1
       assert.equal(await withTimeout(second.reason, 5_000, 'device 2 cut off on node 2'), 'Unauthorized');
       second.conn.close();
+      // Node 2 verified device 2's secret when it connected and cached it; the removal went through
+      // node 1, yet node 2 must not let the removed device in again, over HTTP or a new socket.
+      const removed = new RelayClient({
+        url: node2.url,
+        credentials: { accountId: owner.accountId, deviceId: 2, secret },
+      });
+      await assert.rejects(removed.whoami(), (e: unknown) => RelayError.is(e) && e.code === 'Unauthorized');
+      const again = onNode2(2, secret);
+      await assert.rejects(again.conn.ready);
+      again.conn.close();
 
       const first = onNode2(1, owner.secret);
       await first.conn.ready;

@@ -27,7 +27,13 @@ export class DeviceAuthenticator {
    * the relay a bounded amount of CPU, while cached (already verified) devices still get in.
    */
   async check(accountId: string, deviceId: number, secret: Uint8Array): Promise<AuthOutcome> {
-    if (this.cache.has(accountId, deviceId, secret)) return 'ok';
+    if (this.cache.has(accountId, deviceId, secret)) {
+      // The cache saves the scrypt, not the question whether the device still exists: another node
+      // may have removed it (each node's cache forgets only the removals it served itself).
+      if ((await this.store.getDevice(accountId, deviceId)) !== null) return 'ok';
+      this.cache.forget(accountId, deviceId);
+      return 'denied';
+    }
     return this.verifications.run(async (): Promise<AuthOutcome> => {
       const device = await this.store.getDevice(accountId, deviceId);
       if (!device) {
