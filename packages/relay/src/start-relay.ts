@@ -134,6 +134,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     mailbox,
     hub,
     authenticate: (a, d, s) => auth.check(a, d, s),
+    deviceExists: async (a, d) => (await store.getDevice(a, d)) !== null,
     inFlightWindow: deps.inFlightWindow ?? 100,
     slowReaderMs: deps.slowReaderMs ?? 10_000,
   });

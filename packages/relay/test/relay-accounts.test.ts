@@ -6,6 +6,7 @@ import { RelayError, addDeviceMessage, registrationMessage, toBase64 } from '@so
 import type { DeliverFrame, SubmitEnvelope } from '@sotto/wire';
 import { envelopeId, makeKeys, registerUser, sign, startTestRelay, waitFor } from './helpers/harness.js';
 import type { TestRelay, TestUser } from './helpers/harness.js';
+import { MemoryRelayStore } from './helpers/memory-relay-store.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (e: unknown) => RelayError.is(e) && e.code === code);
@@ -203,5 +204,40 @@ void describe('lookup rate limit (username enumeration)', () => {
     assert.equal((await mallory.client.whoami()).accountId, mallory.accountId);
     t.clock.advance(60_000);
     assert.equal((await mallory.client.lookupUsername('alice_rl')).accountId, alice.accountId);
+  });
+});
+
+void describe('a device removed while its socket is logging in', () => {
+  void it('is cut off once the login completes (the removal found no session to close)', async () => {
+    // The removal lands in the window between the credential check and the session's subscription:
+    // here, while the session applies earlier acks.
+    const store = new (class extends MemoryRelayStore {
+      removeDuringNextFlush: (() => Promise<unknown>) | undefined;
+      override async flushAcks() {
+        const remove = this.removeDuringNextFlush;
+        this.removeDuringNextFlush = undefined;
+        await remove?.();
+      }
+    })();
+    const t = await startTestRelay({}, { relayStore: store });
+    try {
+      const a = await registerUser(t);
+      const secret = new Uint8Array(randomBytes(32));
+      await t.anon.addDevice(a.accountId, {
+        registrationId: 5,
+        deviceSecret: secret,
+        signature: sign(a.identity, addDeviceMessage(a.accountId, 5, secret)),
+      });
+      store.removeDuringNextFlush = () => a.client.removeDevice(2);
+      let closedWith: string | undefined;
+      const conn = t.anon
+        .withCredentials({ accountId: a.accountId, deviceId: 2, secret })
+        .connect({ onClose: (c) => (closedWith ??= c.error?.code) });
+      await waitFor(() => closedWith !== undefined, 5000, 'the socket closed');
+      assert.equal(closedWith, 'Unauthorized');
+      conn.close();
+    } finally {
+      await t.close();
+    }
   });
 });

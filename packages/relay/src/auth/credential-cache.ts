@@ -8,6 +8,8 @@ import { MAX_DEVICE_ID } from '@sotto/wire';
 
 interface Entry {
   mac: Buffer;
+  /** The stored secret hash the secret was verified against: a new device reusing the id has another. */
+  secretHash: string;
   expiresAt: number;
 }
 
@@ -30,18 +32,19 @@ export class CredentialCache {
       .digest();
   }
 
-  has(accountId: string, deviceId: number, secret: Uint8Array): boolean {
+  /** The stored hash this secret was verified against, if it was (and not too long ago). */
+  verifiedHash(accountId: string, deviceId: number, secret: Uint8Array): string | undefined {
     const k = deviceKey(accountId, deviceId);
     const e = this.entries.get(k);
-    if (e === undefined) return false;
+    if (e === undefined) return undefined;
     if (e.expiresAt < this.now()) {
       this.entries.delete(k);
-      return false;
+      return undefined;
     }
-    return timingSafeEqual(e.mac, this.mac(accountId, deviceId, secret));
+    return timingSafeEqual(e.mac, this.mac(accountId, deviceId, secret)) ? e.secretHash : undefined;
   }
 
-  add(accountId: string, deviceId: number, secret: Uint8Array): void {
+  add(accountId: string, deviceId: number, secret: Uint8Array, secretHash: string): void {
     const k = deviceKey(accountId, deviceId);
     this.entries.delete(k); // re-inserted last: eviction below takes the oldest
     if (this.entries.size >= this.maxEntries) {
@@ -49,7 +52,11 @@ export class CredentialCache {
       const first = this.entries.keys().next();
       if (!first.done) this.entries.delete(first.value);
     }
-    this.entries.set(k, { mac: this.mac(accountId, deviceId, secret), expiresAt: this.now() + this.ttlMs });
+    this.entries.set(k, {
+      mac: this.mac(accountId, deviceId, secret),
+      secretHash,
+      expiresAt: this.now() + this.ttlMs,
+    });
   }
 
   /** A device was removed or re-keyed. */

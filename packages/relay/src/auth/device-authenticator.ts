@@ -27,12 +27,13 @@ export class DeviceAuthenticator {
    * the relay a bounded amount of CPU, while cached (already verified) devices still get in.
    */
   async check(accountId: string, deviceId: number, secret: Uint8Array): Promise<AuthOutcome> {
-    if (this.cache.has(accountId, deviceId, secret)) {
-      // The cache saves the scrypt, not the question whether the device still exists: another node
-      // may have removed it (each node's cache forgets only the removals it served itself).
-      if ((await this.store.getDevice(accountId, deviceId)) !== null) return 'ok';
+    const verified = this.cache.verifiedHash(accountId, deviceId, secret);
+    if (verified !== undefined) {
+      // The cache saves the scrypt, not the question whether it is still the same device: another
+      // node may have removed it (each node's cache forgets only the removals it served itself), and
+      // a device added since may have its id, with another secret and so another stored hash.
+      if ((await this.store.getDevice(accountId, deviceId))?.secretHash === verified) return 'ok';
       this.cache.forget(accountId, deviceId);
-      return 'denied';
     }
     return this.verifications.run(async (): Promise<AuthOutcome> => {
       const device = await this.store.getDevice(accountId, deviceId);
@@ -42,7 +43,7 @@ export class DeviceAuthenticator {
         return 'denied';
       }
       const ok = await this.hasher.verify(secret, device.secretHash);
-      if (ok) this.cache.add(accountId, deviceId, secret);
+      if (ok) this.cache.add(accountId, deviceId, secret, device.secretHash);
       return ok ? 'ok' : 'denied';
     }, 'busy');
   }
@@ -56,8 +57,9 @@ export class DeviceAuthenticator {
     return this.newHashes.run(() => this.hasher.hash(secret), null);
   }
 
-  remember(accountId: string, deviceId: number, secret: Uint8Array): void {
-    this.cache.add(accountId, deviceId, secret);
+  /** A device just created with this secret and stored hash: its first requests need no scrypt. */
+  remember(accountId: string, deviceId: number, secret: Uint8Array, secretHash: string): void {
+    this.cache.add(accountId, deviceId, secret, secretHash);
   }
 
   /** After a device was removed: its cached credentials no longer hold. */

@@ -63,7 +63,7 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
       { registrationId: body.registrationId, secretHash },
       ctx.now(),
     );
-    ctx.auth.remember(accountId, 1, secret);
+    ctx.auth.remember(accountId, 1, secret, secretHash);
     secret.fill(0);
     const out: DeviceCreatedResponse = { accountId, deviceId: 1 };
     sendJson(res, 200, out);
@@ -87,7 +87,7 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
       ctx.now(),
     );
     if (typeof deviceId !== 'number') throw new RelayHttpError(deviceId);
-    ctx.auth.remember(accountId, deviceId, secret);
+    ctx.auth.remember(accountId, deviceId, secret, secretHash);
     secret.fill(0);
     const out: DeviceCreatedResponse = { accountId, deviceId };
     sendJson(res, 200, out);

@@ -28,6 +28,8 @@ export interface SessionContext {
   mailbox: Mailbox;
   hub: DeviceHub;
   authenticate(accountId: string, deviceId: number, secret: Uint8Array): Promise<AuthOutcome>;
+  /** Whether the device is still registered (asked once more after subscribing). */
+  deviceExists(accountId: string, deviceId: number): Promise<boolean>;
   /** Unacked pushes allowed per connection (Signal-Server uses 100). */
   inFlightWindow: number;
   /** How long pushes may stay blocked on a full outbound buffer before the reader is cut off. */
@@ -206,6 +208,10 @@ export class WsSession implements Subscriber {
     if (this.state !== 'open') return;
     // Subscribe first, then drain: an envelope committed between the two is seen by the drain.
     this.ctx.hub.subscribe(this.device, this);
+    // A removal committed while this login was under way found no subscriber to cut off: ask again,
+    // now that a later removal will find this session.
+    if (!(await this.ctx.deviceExists(this.device.accountId, this.device.deviceId))) return this.revoked();
+    if (this.state !== 'open') return;
     await this.pump();
   }
 
