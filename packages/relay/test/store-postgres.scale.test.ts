@@ -205,6 +205,43 @@ void describe('PostgreSQL adapter specifics', () => {
     await Promise.all(nodes.map((x) => x.close()));
   });
 
+  void it('deletes accounts and devices while enqueues to them run, without deadlocks', async () => {
+    const db = await (await pg()).createDatabase();
+    const nodes = await Promise.all([0, 1, 2].map(() => openPostgresStore(db, { poolSize: 4 })));
+    const s = nodes[0]!;
+    let n = 0;
+    const item = (acc: string, deviceId: number) => {
+      const envelopeId = new Uint8Array(16);
+      new DataView(envelopeId.buffer).setUint32(0, ++n);
+      return { ...envelopeItem(acc, envelopeId), deviceId };
+    };
+    for (let round = 0; round < 12; round++) {
+      const acc = randomUUID();
+      await s.accounts.createAccount(acc, ik(), { registrationId: 1, secretHash: 'h' }, 1);
+      for (const d of [2, 3]) await s.accounts.addDevice(acc, { registrationId: d, secretHash: 'h' }, 127, 1);
+      const enqueues = Array.from({ length: 12 }, (_, k) =>
+        nodes[k % 3]!.mailbox.enqueueMany(
+          [3, 2, 1].map((d) => item(acc, d)),
+          { queueCap: 1e6 },
+        ),
+      );
+      const removal = round % 2 ? s.accounts.removeDevice(acc, 2) : s.accounts.deleteAccount(acc);
+      assert.equal(await removal, true);
+      await Promise.all(enqueues);
+    }
+    await Promise.all(nodes.map((x) => x.close()));
+    const client = new pgLib.Client({ connectionString: db });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ deadlocks: string }>(
+        'SELECT deadlocks::text FROM pg_stat_database WHERE datname = current_database()',
+      );
+      assert.equal(rows[0]?.deadlocks, '0');
+    } finally {
+      await client.end();
+    }
+  });
+
   void it('never deadlocks when sweeps, acks and enqueues from several pools hit the same devices', async () => {
     // A deadlock would not fail an operation (PostgreSQL aborts one side after deadlock_timeout and
     // the adapter retries it), only stall it for a second; the server's own counter shows it. With

@@ -177,18 +177,39 @@ export function pgAccountStore(h: PgHandle): AccountStore {
       checkAccountId(accountId);
       checkDeviceId(deviceId);
       // ON DELETE CASCADE removes the device's keys, queue counter and queued envelopes with it.
-      const rows = await h.query(
-        'DELETE FROM device WHERE account_id = $1 AND device_id = $2 RETURNING 1 AS x',
-        [accountId, deviceId],
-      );
-      return rows.length === 1;
+      return h.tx(async (c) => {
+        await lockQueuesOf(c, 'd.account_id = $1 AND d.device_id = $2', [accountId, deviceId]);
+        const { rows } = await c.query(
+          'DELETE FROM device WHERE account_id = $1 AND device_id = $2 RETURNING 1 AS x',
+          [accountId, deviceId],
+        );
+        return rows.length === 1;
+      });
     },
 
     async deleteAccount(accountId) {
       checkAccountId(accountId);
       // ON DELETE CASCADE: account → device → keys, queue counter, queued envelopes.
-      const rows = await h.query('DELETE FROM account WHERE account_id = $1 RETURNING 1 AS x', [accountId]);
-      return rows.length === 1;
+      return h.tx(async (c) => {
+        await lockQueuesOf(c, 'd.account_id = $1', [accountId]);
+        const { rows } = await c.query('DELETE FROM account WHERE account_id = $1 RETURNING 1 AS x', [
+          accountId,
+        ]);
+        return rows.length === 1;
+      });
     },
   };
+}
+
+/**
+ * Locks the queue rows of the devices about to be deleted, in dev order, before the DELETE. An enqueue
+ * locks those rows first and then (its mailbox INSERT's foreign-key check) the device row; a DELETE
+ * that locked the device rows first and reached the queue rows through the cascade deadlocked with
+ * it, and failed. Same order as enqueues, acks and the sweeper: queue rows, then the rest.
+ */
+async function lockQueuesOf(c: Queryable, where: string, params: unknown[]): Promise<void> {
+  await c.query(
+    `SELECT q.dev FROM device d JOIN device_queue q ON q.dev = d.dev WHERE ${where} ORDER BY q.dev FOR UPDATE OF q`,
+    params,
+  );
 }
