@@ -81,10 +81,9 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
       await store.close().catch(() => undefined);
       throw err;
     }));
-  const hub: DeviceHub = new BusDeviceHub(
-    bus,
-    async (d) => (await store.getDevice(d.accountId, d.deviceId)) !== null,
-  );
+  const deviceExists = async (accountId: string, deviceId: number) =>
+    (await store.getDevice(accountId, deviceId)) !== null;
+  const hub: DeviceHub = new BusDeviceHub(bus, (d) => deviceExists(d.accountId, d.deviceId));
   const auth = new DeviceAuthenticator(
     store,
     deps.secretHasher ?? createScryptHasher(),
@@ -134,7 +133,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     mailbox,
     hub,
     authenticate: (a, d, s) => auth.check(a, d, s),
-    deviceExists: async (a, d) => (await store.getDevice(a, d)) !== null,
+    deviceExists,
     inFlightWindow: deps.inFlightWindow ?? 100,
     slowReaderMs: deps.slowReaderMs ?? 10_000,
   });

@@ -23,15 +23,15 @@ export function startSweeper(
     const t = now();
     const envelopes = await store.sweepExpired(t);
     const attachments = await store.sweepAttachments(t);
-    // After the deletes of the sweep and of every ack since the last one: delivered envelopes leave
-    // the files within one interval, not when the WAL happens to be overwritten.
-    // Another process reading the database (a backup) can hold it off: said once, not every sweep.
-    await store.flushAcks();
-    const ok = await store.scrub();
-    if (!ok && scrubbed) log.warn('scrub_incomplete', { reason: 'another connection is reading' });
-    scrubbed = ok;
     metrics.envelopesExpired.inc(envelopes);
     if (envelopes + attachments > 0) log.info('swept', { count: envelopes, deleted: attachments });
+    // After the deletes of the sweep and of every ack since the last one: delivered envelopes leave
+    // the files within one interval, not when the WAL happens to be overwritten.
+    await store.flushAcks();
+    const ok = await store.scrub();
+    // Another process reading the database (a backup) can hold it off: said once, not every sweep.
+    if (!ok && scrubbed) log.warn('scrub_incomplete', { reason: 'another connection is reading' });
+    scrubbed = ok;
     return { envelopes, attachments };
   };
   const timer = setInterval(() => {
