@@ -229,7 +229,7 @@ export class SqliteBackend implements StorageBackend {
     if (!this.closed) {
       clearTimeout(this.scrubTimer);
       this.scrubTimer = undefined;
-      if (!this.db.readonly) this.scrub(); // SQLite's own close leaves the WAL if another process has the file open
+      this.scrub(); // SQLite's own close leaves the WAL if another process has the file open
       this.closed = true;
       this.db.close();
     }
