@@ -4,7 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { PrivateKey } from '@signalapp/libsignal-client';
 import { RelayError, addDeviceMessage, registrationMessage, toBase64 } from '@sotto/wire';
 import type { DeliverFrame, SubmitEnvelope } from '@sotto/wire';
-import { envelopeId, makeKeys, registerUser, sign, startTestRelay, waitFor } from './helpers/harness.js';
+import {
+  addDevice,
+  envelopeId,
+  makeKeys,
+  registerUser,
+  sign,
+  startTestRelay,
+  waitFor,
+} from './helpers/harness.js';
 import type { TestRelay, TestUser } from './helpers/harness.js';
 import { MemoryRelayStore } from './helpers/memory-relay-store.js';
 
@@ -89,12 +97,7 @@ void describe('accounts and devices', () => {
   void it('deletes an account with all its devices, keys and queued envelopes; its username is free', async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
-    const secret = new Uint8Array(randomBytes(32));
-    await t.anon.addDevice(a.accountId, {
-      registrationId: 7,
-      deviceSecret: secret,
-      signature: sign(a.identity, addDeviceMessage(a.accountId, 7, secret)),
-    });
+    const { secret } = await addDevice(t.anon, a, 7);
     const second = t.anon.withCredentials({ accountId: a.accountId, deviceId: 2, secret });
     await a.client.setUsername('leaving_rl');
     await a.client.uploadKeys(makeKeys(a, 2));
@@ -222,12 +225,7 @@ void describe('a device removed while its socket is logging in', () => {
     const t = await startTestRelay({}, { relayStore: store });
     try {
       const a = await registerUser(t);
-      const secret = new Uint8Array(randomBytes(32));
-      await t.anon.addDevice(a.accountId, {
-        registrationId: 5,
-        deviceSecret: secret,
-        signature: sign(a.identity, addDeviceMessage(a.accountId, 5, secret)),
-      });
+      const { secret } = await addDevice(t.anon, a, 5);
       store.removeDuringNextFlush = () => a.client.removeDevice(2);
       let closedWith: string | undefined;
       const conn = t.anon

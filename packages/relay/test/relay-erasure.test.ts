@@ -4,23 +4,14 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeliverFrame } from '@sotto/wire';
 import { openSqliteStore } from '../src/store/index.js';
 import { envelopeId, registerUser, startTestRelay, waitFor } from './helpers/harness.js';
 import type { TestRelay } from './helpers/harness.js';
-
-/** Occurrences of `needle` in every file of the data directory. */
-function inDataDir(dir: string, needle: Uint8Array): number {
-  let n = 0;
-  for (const f of readdirSync(dir)) {
-    const bytes = readFileSync(join(dir, f));
-    for (let i = bytes.indexOf(needle); i >= 0; i = bytes.indexOf(needle, i + 1)) n++;
-  }
-  return n;
-}
+import { occurrencesInDir } from './helpers/files.js';
 
 void describe('relay: delivered envelopes leave the data directory', () => {
   let t: TestRelay;
@@ -58,7 +49,7 @@ void describe('relay: delivered envelopes leave the data directory', () => {
       assert.equal(r.results[0]!.status, 'Accepted');
     }
     aliceConn.close();
-    const count = () => markers.reduce((a, m) => a + (inDataDir(dir, m) > 0 ? 1 : 0), 0);
+    const count = () => markers.reduce((a, m) => a + (occurrencesInDir(dir, m) > 0 ? 1 : 0), 0);
     assert.equal(count(), markers.length, 'stored envelopes are on disk (the scan finds them)');
 
     // Bob receives all and acknowledges all but the last.
@@ -80,6 +71,6 @@ void describe('relay: delivered envelopes leave the data directory', () => {
 
     await t.relay.sweepNow();
     assert.equal(count(), 1, 'only the unacknowledged envelope is left on disk');
-    assert.ok(inDataDir(dir, markers.at(-1)!) > 0);
+    assert.ok(occurrencesInDir(dir, markers.at(-1)!) > 0);
   });
 });

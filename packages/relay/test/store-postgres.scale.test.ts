@@ -61,6 +61,34 @@ const envelopeItem = (accountId: string, envelopeId: Uint8Array) => ({
   expiresAt: 10,
 });
 
+/**
+ * Deadlocks PostgreSQL has detected in the database (`pg_stat_database`). A backend reports its
+ * statistics as it exits: close the pools first. A deadlock fails no operation (the adapter retries
+ * it), it only stalls one for deadlock_timeout, so this counter is how a test sees it.
+ */
+async function deadlocksIn(url: string): Promise<number> {
+  const client = new pgLib.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ deadlocks: string }>(
+      'SELECT deadlocks::text FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return Number(rows[0]?.deadlocks);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Distinct envelope ids from a counter, one counter per call. */
+function envelopeIds(): () => Uint8Array {
+  let n = 0;
+  return () => {
+    const id = new Uint8Array(16);
+    new DataView(id.buffer).setUint32(0, ++n);
+    return id;
+  };
+}
+
 const ik = () => {
   const k = new Uint8Array(33).fill(7);
   k[0] = 5;
@@ -173,12 +201,8 @@ void describe('PostgreSQL adapter specifics', () => {
     const b = randomUUID();
     for (const acc of [a, b])
       await s.accounts.createAccount(acc, ik(), { registrationId: 1, secretHash: 'h' }, 1);
-    let n = 0;
-    const item = (acc: string) => {
-      const envelopeId = new Uint8Array(16);
-      new DataView(envelopeId.buffer).setUint32(0, ++n);
-      return envelopeItem(acc, envelopeId);
-    };
+    const nextId = envelopeIds();
+    const item = (acc: string) => envelopeItem(acc, nextId());
     // Batches touching both devices in both orders: lock ordering must avoid deadlocks.
     const batches = Array.from({ length: 60 }, (_, i) =>
       i % 2 ? [item(a), item(b), item(a)] : [item(b), item(a), item(b)],
@@ -209,12 +233,8 @@ void describe('PostgreSQL adapter specifics', () => {
     const db = await (await pg()).createDatabase();
     const nodes = await Promise.all([0, 1, 2].map(() => openPostgresStore(db, { poolSize: 4 })));
     const s = nodes[0]!;
-    let n = 0;
-    const item = (acc: string, deviceId: number) => {
-      const envelopeId = new Uint8Array(16);
-      new DataView(envelopeId.buffer).setUint32(0, ++n);
-      return { ...envelopeItem(acc, envelopeId), deviceId };
-    };
+    const nextId = envelopeIds();
+    const item = (acc: string, deviceId: number) => ({ ...envelopeItem(acc, nextId()), deviceId });
     for (let round = 0; round < 12; round++) {
       const acc = randomUUID();
       await s.accounts.createAccount(acc, ik(), { registrationId: 1, secretHash: 'h' }, 1);
@@ -230,16 +250,7 @@ void describe('PostgreSQL adapter specifics', () => {
       await Promise.all(enqueues);
     }
     await Promise.all(nodes.map((x) => x.close()));
-    const client = new pgLib.Client({ connectionString: db });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ deadlocks: string }>(
-        'SELECT deadlocks::text FROM pg_stat_database WHERE datname = current_database()',
-      );
-      assert.equal(rows[0]?.deadlocks, '0');
-    } finally {
-      await client.end();
-    }
+    assert.equal(await deadlocksIn(db), 0);
   });
 
   void it('never deadlocks when sweeps, acks and enqueues from several pools hit the same devices', async () => {
@@ -252,12 +263,12 @@ void describe('PostgreSQL adapter specifics', () => {
     const accounts = Array.from({ length: 20 }, () => randomUUID());
     for (const acc of accounts)
       await s.accounts.createAccount(acc, ik(), { registrationId: 1, secretHash: 'h' }, 1);
-    let n = 0;
+    const nextId = envelopeIds();
+    let expired = false;
     const item = (acc: string) => {
-      const envelopeId = new Uint8Array(16);
-      new DataView(envelopeId.buffer).setUint32(0, ++n);
       // Every other envelope has expired: the sweeper and the acks go after the same rows.
-      return { ...envelopeItem(acc, envelopeId), expiresAt: n % 2 ? 10 : 1e12 };
+      expired = !expired;
+      return { ...envelopeItem(acc, nextId()), expiresAt: expired ? 10 : 1e12 };
     };
     const shuffled = () => [...accounts].sort(() => Math.random() - 0.5);
     for (let round = 0; round < 30; round++) {
@@ -291,16 +302,7 @@ void describe('PostgreSQL adapter specifics', () => {
       }
       await Promise.all(work);
     }
-    await Promise.all(nodes.map((x) => x.close())); // a backend reports its statistics as it exits
-    const client = new pgLib.Client({ connectionString: db });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ deadlocks: string }>(
-        'SELECT deadlocks::text FROM pg_stat_database WHERE datname = current_database()',
-      );
-      assert.equal(rows[0]?.deadlocks, '0');
-    } finally {
-      await client.end();
-    }
+    await Promise.all(nodes.map((x) => x.close()));
+    assert.equal(await deadlocksIn(db), 0);
   });
 });

@@ -4,27 +4,16 @@
 // the scrub their old versions stay in the WAL.
 import { strict as assert } from 'node:assert';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openSqliteStore, SQLITE_FILE_NAME } from '../src/store/index.js';
 import type { EnqueueItem, RelayStores } from '../src/store/index.js';
+import { occurrencesInDir } from './helpers/files.js';
 
 const DAY = 86_400_000;
-
-/** How many times `needle` occurs in the database file and its WAL together. */
-function occurrences(dir: string, needle: Uint8Array): number {
-  let n = 0;
-  for (const f of [SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`]) {
-    const path = join(dir, f);
-    if (!existsSync(path)) continue;
-    const bytes = readFileSync(path);
-    for (let i = bytes.indexOf(needle); i >= 0; i = bytes.indexOf(needle, i + 1)) n++;
-  }
-  return n;
-}
 
 interface Sent {
   id: Uint8Array;
@@ -82,7 +71,7 @@ async function send(s: RelayStores, to: string, n: number, expiresAt: number): P
 
 /** Occurrences of each thing that identifies the envelopes: content, envelope id, sender. */
 function traces(dir: string, sent: readonly Sent[]): { content: number; id: number; sender: number } {
-  const sum = (f: (x: Sent) => Uint8Array) => sent.reduce((a, x) => a + occurrences(dir, f(x)), 0);
+  const sum = (f: (x: Sent) => Uint8Array) => sent.reduce((a, x) => a + occurrencesInDir(dir, f(x)), 0);
   return {
     content: sum((x) => x.marker),
     id: sum((x) => x.id),

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { RelayClient, RelayError, addDeviceMessage } from '@sotto/wire';
+import { RelayClient, RelayError } from '@sotto/wire';
 import type { RelayConnection, WebSocketCtor } from '@sotto/wire';
 import { startPostgres, startRedis } from '@sotto/testkit/servers';
 import type { PostgresServer, RedisServer } from '@sotto/testkit/servers';
@@ -17,7 +17,7 @@ import { spawnTs } from './fixtures/child-process.js';
 import type { SpawnedChild } from './fixtures/child-process.js';
 import { DeliveryLedger } from './fixtures/delivery-ledger.js';
 import { pumpUntilAllAccepted, readNumbered } from './fixtures/numbered-envelopes.js';
-import { makeKeys, registerUser, sign, waitFor } from './helpers/harness.js';
+import { addDevice, makeKeys, registerUser, waitFor } from './helpers/harness.js';
 import type { TestRelay } from './helpers/harness.js';
 
 const PER_DIRECTION = 1_200;
@@ -211,12 +211,7 @@ for (const busKind of ['redis', 'postgres'] as const) {
     void it('cuts off at once, on the other node, a device removed and every device of an account deleted', async () => {
       if (node2.proc.exitCode !== null || node2.proc.signalCode !== null) node2 = await startNode(db, bus);
       const owner = await registerUser({ anon: new RelayClient({ url: node1.url }) } as unknown as TestRelay);
-      const secret = new Uint8Array(randomBytes(32));
-      await owner.client.addDevice(owner.accountId, {
-        registrationId: 9,
-        deviceSecret: secret,
-        signature: sign(owner.identity, addDeviceMessage(owner.accountId, 9, secret)),
-      });
+      const { secret } = await addDevice(owner.client, owner, 9);
       /** A socket on node 2; resolves with the relay's reason once the relay closes it. */
       const onNode2 = (deviceId: number, deviceSecret: Uint8Array) => {
         let settle!: (code: string) => void;

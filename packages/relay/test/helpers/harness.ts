@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { KEMKeyPair, PrivateKey } from '@signalapp/libsignal-client';
 import WebSocket from 'ws';
-import { RelayClient, registrationMessage } from '@sotto/wire';
+import { RelayClient, addDeviceMessage, registrationMessage } from '@sotto/wire';
 import type { Credentials, KeyUpload, WebSocketCtor } from '@sotto/wire';
 import { relayConfigSchema } from '../../src/config.js';
 import type { RelayConfig } from '../../src/config.js';
@@ -95,6 +95,21 @@ export async function registerUser(
     client: t.anon.withCredentials(creds),
   };
   return user;
+}
+
+/** Adds a device to `user`'s account through `client`, authorised by the identity key: its id and secret. */
+export async function addDevice(
+  client: RelayClient,
+  user: { accountId: string; identity: PrivateKey },
+  registrationId: number,
+): Promise<{ deviceId: number; secret: Uint8Array }> {
+  const secret = new Uint8Array(randomBytes(32));
+  const { deviceId } = await client.addDevice(user.accountId, {
+    registrationId,
+    deviceSecret: secret,
+    signature: sign(user.identity, addDeviceMessage(user.accountId, registrationId, secret)),
+  });
+  return { deviceId, secret };
 }
 
 /** A full key set signed by the user's identity key: signed prekey, n EC + n Kyber one-time keys, last resort. */
