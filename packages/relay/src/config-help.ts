@@ -23,6 +23,8 @@ export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
     'WebSockets from one IP address not yet authenticated before more from it are refused (behind a reverse proxy all clients share its address)',
   authTimeoutSeconds: 'seconds a new WebSocket has to authenticate',
   idleTimeoutSeconds: 'seconds of silence (no frames, no pongs) before a connection is closed',
+  sessionRecheckSeconds:
+    "seconds between checks of every connected device's credential against the store (cuts off removed devices)",
   logLevel: 'log verbosity: debug, info, warn, error or silent',
   webRoot:
     'directory of static files to serve at / (the web client; `sotto relay` defaults to packages/web/dist when built)',

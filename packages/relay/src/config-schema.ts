@@ -93,6 +93,11 @@ export const relayConfigShape = {
   authTimeoutSeconds: seconds(1, 3600).default(10),
   /** A connection silent this long (no frames, no pongs) is closed; pings go out at a third of it. */
   idleTimeoutSeconds: seconds(5, 24 * 3600).default(90),
+  /**
+   * Every connected device's credential is checked against the store this often: the backstop that
+   * cuts off a removed device whose removal notice never reached this node.
+   */
+  sessionRecheckSeconds: seconds(1, 24 * 3600).default(60),
   /** Log verbosity. Logs never contain identifiers pairing senders and recipients. */
   logLevel: z.enum(LOG_LEVELS).default('info'),
   /** Optional directory of static files served at / (the web client). */
@@ -134,6 +139,7 @@ export const relayConfigKinds: Readonly<Record<RelayConfigKey, ConfigKind>> = {
   maxUnauthenticatedPerIp: 'int',
   authTimeoutSeconds: 'int',
   idleTimeoutSeconds: 'int',
+  sessionRecheckSeconds: 'int',
   logLevel: 'enum',
   webRoot: 'string',
   databaseUrl: 'string',

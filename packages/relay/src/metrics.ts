@@ -17,6 +17,7 @@ export interface RelayMetrics {
   authFailures: Counter;
   attachmentsStored: Counter;
   accountsDeleted: Counter;
+  sessionsRevokedByRecheck: Counter;
 }
 
 export function createMetrics(withDefaults = false): RelayMetrics {
@@ -91,6 +92,11 @@ export function createMetrics(withDefaults = false): RelayMetrics {
     accountsDeleted: new Counter({
       name: 'sotto_relay_accounts_deleted_total',
       help: 'Accounts deleted by their owners',
+      registers,
+    }),
+    sessionsRevokedByRecheck: new Counter({
+      name: 'sotto_relay_sessions_revoked_by_recheck_total',
+      help: 'Connections cut off by the periodic credential recheck (their removal notice never arrived)',
       registers,
     }),
   };

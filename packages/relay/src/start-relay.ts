@@ -21,6 +21,7 @@ import type { RelayStore } from './relay-store.js';
 import { openRelayStore } from './store-adapter.js';
 import type { Stores } from './store-adapter.js';
 import { startSweeper } from './sweeper.js';
+import { startSessionRecheck } from './ws/session-recheck.js';
 import type { DeviceHub } from './ws/device-hub.js';
 import { attachWebSocket } from './ws/ws-server.js';
 import { BusDeviceHub } from './bus/bus-device-hub.js';
@@ -59,6 +60,8 @@ export interface RunningRelay {
   close(): Promise<void>;
   /** Runs the TTL sweeper once (tests move the injected clock, then call this). */
   sweepNow(): Promise<{ envelopes: number; attachments: number }>;
+  /** Checks every connected device's credential now (what the sessionRecheckSeconds timer does). */
+  recheckSessionsNow(): Promise<{ checked: number; revoked: number; failed: number }>;
 }
 
 export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Promise<RunningRelay> {
@@ -81,9 +84,10 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
       await store.close().catch(() => undefined);
       throw err;
     }));
-  const deviceExists = async (accountId: string, deviceId: number) =>
-    (await store.getDevice(accountId, deviceId)) !== null;
-  const hub: DeviceHub = new BusDeviceHub(bus, (d) => deviceExists(d.accountId, d.deviceId));
+  const hub: DeviceHub = new BusDeviceHub(
+    bus,
+    async (d) => (await store.getDevice(d.accountId, d.deviceId))?.secretHash ?? null,
+  );
   const auth = new DeviceAuthenticator(
     store,
     deps.secretHasher ?? createScryptHasher(),
@@ -132,8 +136,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     metrics,
     mailbox,
     hub,
-    authenticate: (a, d, s) => auth.check(a, d, s),
-    deviceExists,
+    authenticate: (a, d, s) => auth.verify(a, d, s),
     inFlightWindow: deps.inFlightWindow ?? 100,
     slowReaderMs: deps.slowReaderMs ?? 10_000,
   });
@@ -155,6 +158,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     throw err;
   }
   const sweeper = startSweeper(store, now, log, metrics, deps.sweepIntervalMs);
+  const recheck = startSessionRecheck(hub, log, metrics, config.sessionRecheckSeconds * 1000);
   const { port } = server.address() as AddressInfo;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
@@ -166,9 +170,11 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     host: config.host,
     port,
     sweepNow: () => sweeper.sweepNow(),
+    recheckSessionsNow: () => recheck.recheckNow(),
     close() {
       closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await recheck.stop();
         await ws.close();
         (hub as BusDeviceHub).detach();
         if (ownBus) await bus.close();

@@ -27,24 +27,38 @@ export class DeviceAuthenticator {
    * the relay a bounded amount of CPU, while cached (already verified) devices still get in.
    */
   async check(accountId: string, deviceId: number, secret: Uint8Array): Promise<AuthOutcome> {
+    const v = await this.verify(accountId, deviceId, secret);
+    return typeof v === 'string' ? v : 'ok';
+  }
+
+  /**
+   * As `check`, and on success the stored hash the secret was verified against: a WebSocket keeps it,
+   * so a later recheck can tell its device from a device added since under the same id.
+   */
+  async verify(
+    accountId: string,
+    deviceId: number,
+    secret: Uint8Array,
+  ): Promise<{ secretHash: string } | 'denied' | 'busy'> {
     const verified = this.cache.verifiedHash(accountId, deviceId, secret);
     if (verified !== undefined) {
       // The cache saves the scrypt, not the question whether it is still the same device: another
       // node may have removed it (each node's cache forgets only the removals it served itself), and
       // a device added since may have its id, with another secret and so another stored hash.
-      if ((await this.store.getDevice(accountId, deviceId))?.secretHash === verified) return 'ok';
+      if ((await this.store.getDevice(accountId, deviceId))?.secretHash === verified)
+        return { secretHash: verified };
       this.cache.forget(accountId, deviceId);
     }
-    return this.verifications.run(async (): Promise<AuthOutcome> => {
+    return this.verifications.run(async (): Promise<{ secretHash: string } | 'denied' | 'busy'> => {
       const device = await this.store.getDevice(accountId, deviceId);
       if (!device) {
         // Spend comparable time so "no such device" is not distinguishable from "wrong secret" by timing.
         await this.hasher.verify(secret, DUMMY_HASH).catch(() => false);
         return 'denied';
       }
-      const ok = await this.hasher.verify(secret, device.secretHash);
-      if (ok) this.cache.add(accountId, deviceId, secret, device.secretHash);
-      return ok ? 'ok' : 'denied';
+      if (!(await this.hasher.verify(secret, device.secretHash))) return 'denied';
+      this.cache.add(accountId, deviceId, secret, device.secretHash);
+      return { secretHash: device.secretHash };
     }, 'busy');
   }
 

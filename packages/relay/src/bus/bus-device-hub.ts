@@ -1,36 +1,29 @@
 // The DeviceHub of a relay node that shares its database with other nodes: local sockets are woken
 // directly; a device with no socket here gets a bus hint instead, so the node holding its socket
 // drains it from the database. While a device is connected here, this node subscribes to its hints;
-// a removed device is cut off the same way, wherever its socket is.
-// After a bus outage (`resync`) every local device is woken, since hints may have been lost.
+// a removed device is cut off the same way, wherever its socket is. A `revoked` hint is only a reason
+// to ask the store (anyone who can publish on the bus could forge one), and so is a bus outage
+// (`resync`): hints may have been lost then, so every local device is woken and rechecked.
 import type { DeviceRef, QueuedEnvelope } from '../mailbox/mailbox.js';
 import { deviceKey } from '../mailbox/mailbox.js';
 import { DeviceHub } from '../ws/device-hub.js';
-import type { Subscriber } from '../ws/device-hub.js';
+import type { CredentialLookup, Subscriber } from '../ws/device-hub.js';
 import type { DeliveryBus } from './ports.js';
 
 export class BusDeviceHub extends DeviceHub {
   private readonly local = new Map<string, { device: DeviceRef; sub: Subscriber; unbus: () => void }>();
   private readonly offResync: () => void;
 
-  /**
-   * `exists` answers whether a device is still registered: after a bus outage, revocations published
-   * meanwhile are lost too, so each local device is checked once and a removed one is cut off.
-   */
+  /** `lookup` reads a device's stored credential (DeviceHub.recheck). */
   constructor(
     private readonly bus: DeliveryBus,
-    private readonly exists: (device: DeviceRef) => Promise<boolean> = () => Promise.resolve(true),
+    lookup?: CredentialLookup,
   ) {
-    super();
+    super(lookup);
     this.offResync = bus.onResync(() => {
       for (const { device } of this.local.values()) {
         super.notify(device);
-        this.exists(device).then(
-          (yes) => {
-            if (!yes) super.disconnect(device);
-          },
-          () => undefined, // the store is down: the next resync or the device's next request decides
-        );
+        this.recheckQuietly(device);
       }
     });
   }
@@ -39,7 +32,7 @@ export class BusDeviceHub extends DeviceHub {
     const key = deviceKey(device);
     const old = this.local.get(key);
     const unbus = this.bus.subscribe(device, (hint) =>
-      hint === 'revoked' ? super.disconnect(device) : super.notify(device),
+      hint === 'revoked' ? this.recheckQuietly(device) : super.notify(device),
     );
     this.local.set(key, { device: { ...device }, sub, unbus });
     old?.unbus();
@@ -66,6 +59,11 @@ export class BusDeviceHub extends DeviceHub {
   override disconnect(device: DeviceRef): void {
     super.disconnect(device);
     void this.bus.publish(device, 'revoked');
+  }
+
+  /** A store that cannot answer now leaves the socket; the periodic recheck (`recheckAll`) decides later. */
+  private recheckQuietly(device: DeviceRef): void {
+    this.recheck(device).catch(() => undefined);
   }
 
   /** Stops listening for resyncs (the bus itself is closed by its owner). */

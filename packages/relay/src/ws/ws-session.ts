@@ -17,7 +17,6 @@ import type { RelayMetrics } from '../metrics.js';
 import { TokenBucket } from '../rate-limit.js';
 import type { DeviceRef, Mailbox, QueuedEnvelope } from '../mailbox/mailbox.js';
 import type { DeviceHub, Subscriber } from './device-hub.js';
-import type { AuthOutcome } from '../auth/device-authenticator.js';
 import { storeUnavailableCode } from '../http/store-unavailable.js';
 
 export interface SessionContext {
@@ -27,9 +26,12 @@ export interface SessionContext {
   metrics: RelayMetrics;
   mailbox: Mailbox;
   hub: DeviceHub;
-  authenticate(accountId: string, deviceId: number, secret: Uint8Array): Promise<AuthOutcome>;
-  /** Whether the device is still registered (asked once more after subscribing). */
-  deviceExists(accountId: string, deviceId: number): Promise<boolean>;
+  /** On success, the stored secret hash the credentials were verified against. */
+  authenticate(
+    accountId: string,
+    deviceId: number,
+    secret: Uint8Array,
+  ): Promise<{ secretHash: string } | 'denied' | 'busy'>;
   /** Unacked pushes allowed per connection (Signal-Server uses 100). */
   inFlightWindow: number;
   /** How long pushes may stay blocked on a full outbound buffer before the reader is cut off. */
@@ -55,6 +57,8 @@ export interface Corkable {
 export class WsSession implements Subscriber {
   private state: State = 'awaitingAuth';
   private device: DeviceRef | null = null;
+  /** Subscriber.credential: the stored hash this login was verified against ('' before AUTH). */
+  credential = '';
   private protocolErrors = 0;
   private pendingSubmits = 0;
   private lastPushedSeq = 0;
@@ -193,10 +197,11 @@ export class WsSession implements Subscriber {
     f.secret.fill(0);
     if (this.state !== 'authenticating') return; // closed meanwhile
     if (outcome === 'busy') return this.fail('RateLimited');
-    if (outcome !== 'ok') {
+    if (outcome === 'denied') {
       this.ctx.metrics.authFailures.inc();
       return this.fail('Unauthorized');
     }
+    this.credential = outcome.secretHash;
     this.state = 'open';
     this.onAuthenticated?.();
     this.device = { accountId: f.accountId, deviceId: f.deviceId };
@@ -209,8 +214,8 @@ export class WsSession implements Subscriber {
     // Subscribe first, then drain: an envelope committed between the two is seen by the drain.
     this.ctx.hub.subscribe(this.device, this);
     // A removal committed while this login was under way found no subscriber to cut off: ask again,
-    // now that a later removal will find this session.
-    if (!(await this.ctx.deviceExists(this.device.accountId, this.device.deviceId))) return this.revoked();
+    // now that a later removal will find this session (the hub cuts it off if so).
+    await this.ctx.hub.recheck(this.device);
     if (this.state !== 'open') return;
     await this.pump();
   }
