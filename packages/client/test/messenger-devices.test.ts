@@ -2,6 +2,8 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Messenger } from '../src/messenger/messenger.js';
 import { MemoryKv } from '../src/messenger/kv.js';
+import { MessengerError } from '../src/messenger/errors.js';
+import { createLinkRequest, openDeviceLink } from '../src/messenger/link-transfer.js';
 import { baseOptions, eventually, newUser, nextEvent, suiteRelay, tracked } from './messenger-harness.js';
 
 const relay = suiteRelay();
@@ -56,5 +58,29 @@ void describe('several devices', () => {
     await a1.m.close();
     await a2.close();
     await bob.m.close();
+  });
+
+  void it('links through a sealed code, lists the devices, and removes a lost one', async () => {
+    const a1 = await newUser(relay.url);
+    // The new device makes the request; the existing one seals the link to it; only the request opens it.
+    const request = createLinkRequest();
+    const sealed = a1.m.sealDeviceLinkFor(request.request);
+    const a2 = tracked(
+      await Messenger.link({ ...baseOptions(new MemoryKv()), deviceLink: openDeviceLink(sealed, request) }),
+    );
+    request.privateKey.fill(0);
+    assert.equal(a2.accountId, a1.m.accountId);
+    assert.deepEqual(await a1.m.devices(), [1, 2]);
+    assert.deepEqual(await a2.devices(), [1, 2]);
+
+    const invalid = (e: unknown) => MessengerError.is(e) && e.code === 'InvalidArgument';
+    await assert.rejects(a1.m.removeDevice(a1.m.deviceId), invalid);
+    await assert.rejects(a1.m.removeDevice(0), invalid);
+    await a1.m.removeDevice(a2.deviceId);
+    assert.deepEqual(await a1.m.devices(), [1]);
+    // The removed device is refused by the relay from then on.
+    await assert.rejects(a2.devices(), (e: unknown) => MessengerError.is(e) && e.code === 'RelayRejected');
+    await a1.m.close();
+    await a2.close();
   });
 });

@@ -26,3 +26,5 @@ export type { SafetyNumber } from './safety-number.js';
 export { DEFAULT_PREKEY_POLICY } from './prekey-policy.js';
 export type { PreKeyPolicy } from './prekey-policy.js';
 export type { BackoffPolicy } from './backoff.js';
+export { LINK_REQUEST_BYTES, createLinkRequest, openDeviceLink, sealDeviceLink } from './link-transfer.js';
+export type { LinkRequest } from './link-transfer.js';

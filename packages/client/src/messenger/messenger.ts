@@ -40,6 +40,7 @@ import {
 import type { MessengerContext, MessengerHooks } from './context.js';
 import { EncryptedKv } from './encrypted-kv.js';
 import { decodeDeviceLink, encodeDeviceLink, linkDevice } from './device-link.js';
+import { sealDeviceLink } from './link-transfer.js';
 import { systemClock, systemRandomness, type Clock, type Randomness } from './environment.js';
 import { MessengerError, storeOpenFailure } from './errors.js';
 import type { ConnectionState, MessengerEvents } from './events.js';
@@ -250,10 +251,39 @@ export class Messenger {
     });
   }
 
+  /**
+   * `exportDeviceLink()` sealed to a new device's link request (link-transfer.ts): only that device
+   * can open it, so the result may be shown or passed on in the clear.
+   */
+  sealDeviceLinkFor(request: Uint8Array): Uint8Array {
+    const link = this.exportDeviceLink();
+    try {
+      return sealDeviceLink(link, request, this.opts.random ?? systemRandomness, this.opts.crypto);
+    } finally {
+      link.fill(0);
+    }
+  }
+
   /** This account's devices as the relay lists them. */
   async devices(): Promise<number[]> {
     try {
       return (await this.ctx.relay.whoami()).devices;
+    } catch (e) {
+      throw relayFailure(e);
+    }
+  }
+
+  /**
+   * Removes another device of this account (a lost or replaced one): the relay deletes its keys and
+   * queued envelopes and closes its connection. This device cannot remove itself (deleteAccount).
+   */
+  async removeDevice(deviceId: number): Promise<void> {
+    if (!Number.isSafeInteger(deviceId) || deviceId < 1)
+      throw new MessengerError('InvalidArgument', 'a device id is a positive integer');
+    if (deviceId === this.account.deviceId)
+      throw new MessengerError('InvalidArgument', 'this device cannot remove itself');
+    try {
+      await this.ctx.relay.removeDevice(deviceId);
     } catch (e) {
       throw relayFailure(e);
     }
