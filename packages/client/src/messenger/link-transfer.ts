@@ -54,13 +54,19 @@ export function sealDeviceLink(
   random: Randomness = systemRandomness,
   crypto: CryptoProvider = defaultCrypto(),
 ): Uint8Array {
-  if (request.length !== LINK_REQUEST_BYTES || request[0] !== VERSION)
-    throw new MessengerError('InvalidArgument', 'malformed link request');
+  checkRequest(request);
+  if (link.length > MAX_SEALED_BYTES - SEALED_HEADER_BYTES - TAG_BYTES)
+    throw new MessengerError('InvalidArgument', 'device link too long to seal');
   const requestPublic = request.subarray(1);
   const ephemeral = random.bytes(KEY_BYTES);
-  const ephemeralPublic = crypto.x25519PublicKey(ephemeral);
-  const key = deriveKey(crypto, ephemeral, requestPublic, ephemeralPublic, requestPublic);
-  ephemeral.fill(0);
+  let ephemeralPublic: Uint8Array;
+  let key: Uint8Array;
+  try {
+    ephemeralPublic = crypto.x25519PublicKey(ephemeral);
+    key = deriveKey(crypto, ephemeral, requestPublic, ephemeralPublic, requestPublic);
+  } finally {
+    ephemeral.fill(0);
+  }
   const nonce = random.bytes(NONCE_BYTES);
   try {
     const sealed = gcm(key, nonce, aad(ephemeralPublic, requestPublic)).encrypt(link);
@@ -87,6 +93,7 @@ export function openDeviceLink(
     sealed[0] !== VERSION
   )
     throw new MessengerError('InvalidArgument', 'malformed link code');
+  checkRequest(request.request);
   const ephemeralPublic = sealed.subarray(1, 1 + KEY_BYTES);
   const nonce = sealed.subarray(1 + KEY_BYTES, SEALED_HEADER_BYTES);
   const requestPublic = request.request.subarray(1);
@@ -104,6 +111,12 @@ export function openDeviceLink(
   }
 }
 
+function checkRequest(request: Uint8Array): void {
+  if (request.length !== LINK_REQUEST_BYTES || request[0] !== VERSION)
+    throw new MessengerError('InvalidArgument', 'malformed link request');
+}
+
+/** X25519 then HKDF. The providers throw on small-order public keys; the zero check backs that up. */
 function deriveKey(
   crypto: CryptoProvider,
   privateKey: Uint8Array,
