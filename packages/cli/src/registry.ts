@@ -4,6 +4,7 @@ import { auditCommand } from './commands/audit.js';
 import { chatCommand } from './commands/chat.js';
 import { contactCommand } from './commands/contact.js';
 import { deleteAccountCommand } from './commands/delete-account.js';
+import { devicesCommand } from './commands/devices.js';
 import { historyCommand } from './commands/history.js';
 import { inboxCommand } from './commands/inbox.js';
 import { initCommand } from './commands/init.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CliCommand[] = [
   historyCommand,
   chatCommand,
   verifyCommand,
+  devicesCommand,
   deleteAccountCommand,
   relayCommand,
   auditCommand,

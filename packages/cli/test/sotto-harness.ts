@@ -124,6 +124,8 @@ export interface RunningSotto {
   end(input?: string): void;
   /** Resolves once its stdout so far matches `re`; rejects if it exits first. */
   seen(re: RegExp): Promise<void>;
+  /** Its stdout so far. */
+  stdout(): string;
   /** Resolves when it exited, or was killed as hung. */
   readonly exit: Promise<SpawnedRun>;
 }
@@ -183,7 +185,7 @@ export function startSotto(home: string, args: string[], hangMs = 20_000): Runni
   const end = (input = '') => {
     if (proc.stdin.writable && !proc.stdin.writableEnded) proc.stdin.end(input);
   };
-  return { end, seen, exit };
+  return { end, seen, exit, stdout: () => stdout };
 }
 
 /** Every file under `dir`, recursively. */

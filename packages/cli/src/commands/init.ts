@@ -1,7 +1,6 @@
 // `sotto init --server URL [--name NAME] [--username U]`: create the account in the home directory
 // (a taken username is reported after the account exists: `sotto username set` finishes the job).
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// `sotto init --link [--name NAME]`: make this home a new device of an existing account (init-link.ts).
 import type { Command } from 'commander';
 import { AddressError, normaliseRelayUrl } from '@sotto/client';
 import { CliError } from '../cli-error.js';
@@ -16,16 +15,23 @@ import {
   toCliError,
   withHome,
 } from './messenger-session.js';
-import { PROFILE_FILE } from './profile.js';
+import { writeDisplayName } from './profile.js';
 import { parseUsername } from './username-arg.js';
+import { initByLink } from './init-link.js';
 
 export const initCommand: CliCommand = {
   register(program: Command, ctx: CliContext) {
     withHome(
       program
         .command('init')
-        .description('create an account on a relay and print its address')
-        .requiredOption('--server <url>', 'the relay URL, e.g. http://127.0.0.1:8787')
+        .description(
+          'create an account on a relay and print its address (or, with --link, link this home to yours)',
+        )
+        .option('--server <url>', 'the relay URL, e.g. http://127.0.0.1:8787 (not with --link)')
+        .option(
+          '--link',
+          'make this home a new device of an account you have elsewhere: shows a request for `sotto devices link`, then reads the code it prints',
+        )
         .option('--name <name>', 'your display name, kept in this home only')
         .option(
           '--username <u>',
@@ -34,10 +40,27 @@ export const initCommand: CliCommand = {
         ),
     ).action(async (_o: unknown, self: Command) => {
       const { json } = ctx.globals(self);
-      const o = self.opts<{ server: string; name?: string; username?: string }>();
+      const o = self.opts<{ server?: string; link?: boolean; name?: string; username?: string }>();
+      const usage = (m: string) => new CliError('InvalidFlag', m, ExitCode.Usage);
+      if (o.link === true && o.server !== undefined)
+        throw usage('--link takes the relay from the other device: leave out --server');
+      if (o.link === true && o.username !== undefined)
+        throw usage('--link joins an account that has its username already: leave out --username');
+      if (o.link !== true && o.server === undefined)
+        throw usage(
+          "required option '--server <url>' not specified (or --link, to link this home to your account)",
+        );
+      checkName(o.name);
+      // Before anything is created: a bad name used to fail only after the account existed.
+      const username = o.username === undefined ? undefined : parseUsername(o.username, '--username');
+      const home = homeDir(ctx, self);
+      if (stateFileStatus(home) === 'present') {
+        throw new CliError('AccountExists', `an account already exists in ${home}`, ExitCode.Usage);
+      }
+      if (o.link === true) return initByLink(ctx, home, json, o.name);
       let relayUrl: string;
       try {
-        relayUrl = normaliseRelayUrl(o.server);
+        relayUrl = normaliseRelayUrl(o.server!);
       } catch (e) {
         if (AddressError.is(e)) {
           throw new CliError(
@@ -48,24 +71,9 @@ export const initCommand: CliCommand = {
         }
         throw e;
       }
-      if (o.name !== undefined && (o.name.length === 0 || o.name.length > 64 || /[\p{Cc}]/u.test(o.name))) {
-        throw new CliError(
-          'InvalidFlag',
-          'invalid --name: 1 to 64 characters, no control characters',
-          ExitCode.Usage,
-        );
-      }
-      // Before anything is created: a bad name used to fail only after the account existed.
-      const username = o.username === undefined ? undefined : parseUsername(o.username, '--username');
-      const home = homeDir(ctx, self);
-      if (stateFileStatus(home) === 'present') {
-        throw new CliError('AccountExists', `an account already exists in ${home}`, ExitCode.Usage);
-      }
       const m = await createMessenger(ctx, home, { relayUrl });
       try {
-        if (o.name !== undefined) {
-          writeFileSync(join(home, PROFILE_FILE), JSON.stringify({ name: o.name }) + '\n', { mode: 0o600 });
-        }
+        if (o.name !== undefined) writeDisplayName(home, o.name);
         if (username !== undefined) await claimUsername(m, username, home);
         const data = {
           address: m.address,
@@ -91,6 +99,17 @@ export const initCommand: CliCommand = {
     });
   },
 };
+
+/** --name: checked before anything is created. */
+function checkName(name: string | undefined): void {
+  if (name !== undefined && (name.length === 0 || name.length > 64 || /[\p{Cc}]/u.test(name))) {
+    throw new CliError(
+      'InvalidFlag',
+      'invalid --name: 1 to 64 characters, no control characters',
+      ExitCode.Usage,
+    );
+  }
+}
 
 /**
  * Claims the username of a just-created account. The relay can only say "taken" once the account

@@ -80,26 +80,34 @@ function messengerOptions(ctx: CliContext, home: string, passphrase: string): Me
 export async function createMessenger(
   ctx: CliContext,
   home: string,
-  extra: Pick<CreateOptions, 'relayUrl'>,
+  how: Pick<CreateOptions, 'relayUrl'> | { deviceLink: Uint8Array },
+  passphrase?: string,
 ): Promise<Messenger> {
+  ensureHome(home);
+  const secret = passphrase ?? (await readPassphrase(ctx, { confirm: true }));
+  discardEmptyStateFile(home);
+  const fresh = !existsSync(join(home, STATE_FILE));
+  const opts = messengerOptions(ctx, home, secret);
+  try {
+    return 'deviceLink' in how
+      ? await Messenger.link({ ...opts, deviceLink: how.deviceLink })
+      : await Messenger.create({ ...opts, ...how });
+  } catch (e) {
+    await opts.backend?.close().catch(() => undefined);
+    // The store is written before the relay is asked: a failed first init (relay down) must not
+    // leave a file that makes every retry say "an account already exists".
+    if (fresh) await removeIfNoAccount(ctx, home, secret).catch(() => undefined);
+    throw toCliError(e, home, 'deviceLink' in how ? {} : { serverFlag: true });
+  }
+}
+
+/** Creates the home directory (mode 0700) if it is missing. */
+export function ensureHome(home: string): void {
   try {
     mkdirSync(home, { recursive: true, mode: 0o700 });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     throw new CliError(code, `cannot create home directory ${home}: ${code}`, ExitCode.Unavailable);
-  }
-  const passphrase = await readPassphrase(ctx, { confirm: true });
-  discardEmptyStateFile(home);
-  const fresh = !existsSync(join(home, STATE_FILE));
-  const opts = messengerOptions(ctx, home, passphrase);
-  try {
-    return await Messenger.create({ ...opts, ...extra });
-  } catch (e) {
-    await opts.backend?.close().catch(() => undefined);
-    // The store is written before the relay is asked: a failed first init (relay down) must not
-    // leave a file that makes every retry say "an account already exists".
-    if (fresh) await removeIfNoAccount(ctx, home, passphrase).catch(() => undefined);
-    throw toCliError(e, home, { serverFlag: true });
   }
 }
 

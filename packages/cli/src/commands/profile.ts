@@ -1,5 +1,5 @@
 // The local profile (display name given to `sotto init --name`): not secret, not sent anywhere.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const PROFILE_FILE = 'profile.json';
@@ -12,4 +12,9 @@ export function readDisplayName(home: string): string | null {
     // no profile, or unreadable: no display name
   }
   return null;
+}
+
+/** Keeps the display name in this home only (mode 0600). */
+export function writeDisplayName(home: string, name: string): void {
+  writeFileSync(join(home, PROFILE_FILE), JSON.stringify({ name }) + '\n', { mode: 0o600 });
 }
