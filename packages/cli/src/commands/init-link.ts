@@ -8,7 +8,7 @@ import { CliError } from '../cli-error.js';
 import type { CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { codeText, parseCode, readCodeLine, requestFingerprint } from './link-code.js';
-import { createMessenger, ensureHome, print, toCliError } from './messenger-session.js';
+import { accountSummary, createMessenger, ensureHome, print, toCliError } from './messenger-session.js';
 import { readPassphrase } from './passphrase.js';
 import { identityFingerprint } from './whoami.js';
 import { writeDisplayName } from './profile.js';
@@ -53,15 +53,7 @@ export async function initByLink(ctx: CliContext, home: string, json: boolean, n
   const m = await createMessenger(ctx, home, { deviceLink: link }, passphrase).finally(() => link.fill(0));
   try {
     if (name !== undefined) writeDisplayName(home, name);
-    const data = {
-      address: m.address,
-      accountId: m.accountId,
-      deviceId: m.deviceId,
-      username: m.username,
-      relay: m.relayUrl,
-      identityFingerprint: identityFingerprint(m.identityKey),
-      home,
-    };
+    const data = { ...accountSummary(m, home), identityFingerprint: identityFingerprint(m.identityKey) };
     print(
       ctx,
       json,

@@ -8,6 +8,7 @@ import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Messenger } from '@sotto/client';
 import {
+  accountSummary,
   createMessenger,
   homeDir,
   print,
@@ -75,14 +76,7 @@ export const initCommand: CliCommand = {
       try {
         if (o.name !== undefined) writeDisplayName(home, o.name);
         if (username !== undefined) await claimUsername(m, username, home);
-        const data = {
-          address: m.address,
-          accountId: m.accountId,
-          deviceId: m.deviceId,
-          username: m.username,
-          relay: m.relayUrl,
-          home,
-        };
+        const data = accountSummary(m, home);
         print(
           ctx,
           json,

@@ -439,6 +439,18 @@ export function relayCode(e: MessengerError): string | undefined {
     : undefined;
 }
 
+/** What init (and init --link) report about the account now in `home`. */
+export function accountSummary(m: Messenger, home: string) {
+  return {
+    address: m.address,
+    accountId: m.accountId,
+    deviceId: m.deviceId,
+    username: m.username,
+    relay: m.relayUrl,
+    home,
+  };
+}
+
 /** Prints one JSON object (with --json) or human text. */
 export function print(ctx: CliContext, json: boolean, data: unknown, text: string): void {
   ctx.io.stdout(json ? JSON.stringify(data) + '\n' : text.endsWith('\n') ? text : text + '\n');
