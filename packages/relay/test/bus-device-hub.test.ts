@@ -79,7 +79,7 @@ void describe('BusDeviceHub', () => {
 
   void it('removing a device here closes its socket here and tells the other nodes', () => {
     const f = fakeBus();
-    const hub = new BusDeviceHub(f.bus);
+    const hub = new BusDeviceHub(f.bus, fakeCredentials([]).lookup);
     const a = recorder();
     hub.subscribe(A, a.sub);
     hub.disconnect(A);

@@ -17,7 +17,7 @@ export class BusDeviceHub extends DeviceHub {
   /** `lookup` reads a device's stored credential (DeviceHub.recheck). */
   constructor(
     private readonly bus: DeliveryBus,
-    lookup?: CredentialLookup,
+    lookup: CredentialLookup,
   ) {
     super(lookup);
     this.offResync = bus.onResync(() => {

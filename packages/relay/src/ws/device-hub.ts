@@ -30,7 +30,7 @@ export class DeviceHub {
   /** The device of each key in `subs`, for `recheckAll`. */
   private readonly refs = new Map<string, DeviceRef>();
 
-  constructor(private readonly lookup: CredentialLookup = () => Promise.resolve(null)) {}
+  constructor(private readonly lookup: CredentialLookup) {}
 
   /** Subscribes a device; a previous connection of the same device is told it was replaced. */
   subscribe(device: DeviceRef, sub: Subscriber): void {
