@@ -84,10 +84,12 @@ void describe('safety numbers and locking in Chromium', () => {
     assert.equal(await a.getByTestId('relay-url').innerText(), web.url);
     // Read-only, with the reason (the CSP allows only this origin; storage is per origin).
     assert.match(await a.getByTestId('relay-url-why').innerText(), /can only use the relay that served it/);
-    // The relay is text, not a field: the only field in Settings is the new-username one.
+    // The relay is text, not a field: the only fields in Settings are the new username and a new
+    // device's link request.
     const fields = a.getByTestId('settings-view').locator('input, textarea');
     assert.deepEqual(await fields.evaluateAll((els) => els.map((el) => el.getAttribute('name'))), [
       'new-username',
+      'link-request',
     ]);
     await screenshot(a, '07-settings');
   });

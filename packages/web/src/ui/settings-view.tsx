@@ -1,10 +1,15 @@
-// Settings: the relay this account lives on (read-only, see relay-url.ts), the username, the build
-// hash, how the keys are held, lock, delete the account.
+// Settings: the relay this account lives on (read-only, see relay-url.ts), the account and its identity
+// fingerprint, the username, the devices and linking a new one, the build hash, how the keys are held,
+// lock, delete the account.
+import { useEffect, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { sessionKeyInfo } from '../platform/session-keys.js';
 import type { KeyInfo } from '../platform/store-keys.js';
 import type { BuildInfo } from './build-info.js';
 import { DeleteAccount, type RelayOutcome } from './delete-account.js';
+import { DeviceList } from './device-list.js';
+import { identityFingerprint } from './link-code.js';
+import { LinkDevice } from './link-device.js';
 import { OTHER_RELAY_TEXT } from './relay-url.js';
 import { UsernameForm } from './username-form.js';
 
@@ -18,6 +23,8 @@ interface Props {
 
 export function SettingsView({ m, build, onLock, onDeleted }: Props) {
   const keys = sessionKeyInfo();
+  const [identity, setIdentity] = useState('');
+  useEffect(() => void identityFingerprint(m.identityKey).then(setIdentity), [m]);
   return (
     <section data-testid="settings-view">
       <h2>Settings</h2>
@@ -35,6 +42,16 @@ export function SettingsView({ m, build, onLock, onDeleted }: Props) {
         <dt>Account</dt>
         <dd>
           {m.accountId} · device {m.deviceId}
+        </dd>
+        <dt>Identity fingerprint</dt>
+        <dd>
+          <span class="mono" data-testid="identity-fingerprint">
+            {identity}
+          </span>
+          <p class="muted">
+            The same on every device of this account (the command line’s <code>sotto whoami</code> shows it
+            too): compare it after linking a device.
+          </p>
         </dd>
         <dt>Build hash (SHA-256)</dt>
         <dd class="mono" data-testid="settings-build-hash">
@@ -72,6 +89,8 @@ export function SettingsView({ m, build, onLock, onDeleted }: Props) {
         </dd>
       </dl>
       <UsernameForm m={m} />
+      <DeviceList m={m} />
+      <LinkDevice m={m} />
       <p class="muted">
         Compare the build hash with the value published by whoever runs this relay. A web client is only as
         trustworthy as the server that serves its code; the sotto command-line client is the higher-assurance
