@@ -78,6 +78,23 @@ export function createMessenger(
   );
 }
 
+/**
+ * Makes this browser a new device of an existing account, from the link another device sealed to
+ * this browser's request (already opened: link-setup.tsx). Like createMessenger, the store is written
+ * before the relay is contacted; after a failure discardUnfinishedAccount removes it again.
+ */
+export function linkMessenger(
+  passphrase: string,
+  deviceLink: Uint8Array,
+  dbName = DB_NAME,
+): Promise<Messenger> {
+  return withStore(
+    dbName,
+    (backend) => WebCryptoStore.create(backend, passphrase),
+    (store) => Messenger.link({ store, deviceLink, ...platform() }),
+  );
+}
+
 /** Unlocks the existing account. A wrong passphrase throws `MessengerError('WrongPassphrase')`. */
 export function openMessenger(passphrase: string, dbName = DB_NAME): Promise<Messenger> {
   return withStore(
@@ -88,7 +105,7 @@ export function openMessenger(passphrase: string, dbName = DB_NAME): Promise<Mes
 }
 
 /**
- * After a failed `createMessenger`: the encrypted store was written before the relay was contacted,
+ * After a failed `createMessenger` (or `linkMessenger`): the encrypted store was written before the relay was contacted,
  * so it may exist WITHOUT an account (relay unreachable, or it refused). Such a store is deleted, so
  * that setup can simply be tried again (before, every later attempt said "already holds an account"
  * and unlocking said "no account"). A store that does hold the account (only its username or the key

@@ -1,6 +1,7 @@
 // Create account: optional username, passphrase twice, relay URL (the serving origin; see relay-url.ts).
 // A taken username does not undo the account (Messenger.create registers first, as the CLI's init):
-// the form then offers another username for the account already in this browser.
+// the form then offers another username for the account already in this browser. "Link to an account
+// you already have" switches to link-setup.tsx instead.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { USERNAME_RE } from '@sotto/wire';
@@ -8,9 +9,9 @@ import { createMessenger, discardUnfinishedAccount, openMessenger } from '../pla
 import { forgetSession } from '../platform/session-keys.js';
 import { releaseTabLock } from '../platform/tab-lock.js';
 import { codeText, errorCode, errorText } from './error-text.js';
+import { LinkSetup } from './link-setup.js';
+import { passphraseError } from './passphrase-rule.js';
 import { checkRelayUrl } from './relay-url.js';
-
-const MIN_PASSPHRASE = 8;
 
 interface Props {
   onOpen: (m: Messenger) => void;
@@ -29,9 +30,17 @@ export function SetupScreen({ onOpen, notice, info }: Props) {
   const [error, setError] = useState('');
   // The account exists but its username could not be claimed: only a username is asked for now.
   const [created, setCreated] = useState(false);
+  const [linking, setLinking] = useState(false);
   const infoLine = useRef<HTMLParagraphElement>(null);
+  const linkButton = useRef<HTMLButtonElement>(null);
+  const wasLinking = useRef(false);
   // Coming here from Settings (the account was deleted): focus lands on what happened, not on <body>.
   useEffect(() => infoLine.current?.focus(), []);
+  // Back from linking: focus returns to the button that started it (LinkSetup focuses its own heading).
+  useEffect(() => {
+    if (!linking && wasLinking.current) linkButton.current?.focus();
+    wasLinking.current = linking;
+  }, [linking]);
 
   /** Opens the account created before and claims `name` (none: continue without a username). */
   const claim = async (name: string): Promise<Messenger> => {
@@ -64,9 +73,8 @@ export function SetupScreen({ onOpen, notice, info }: Props) {
       }
       return;
     }
-    if (pass.length < MIN_PASSPHRASE)
-      return setError(`Use a passphrase of at least ${MIN_PASSPHRASE} characters.`);
-    if (pass !== pass2) return setError('The passphrases do not match.');
+    const weak = passphraseError(pass, pass2);
+    if (weak !== undefined) return setError(weak);
     const relayUrl = checkRelayUrl(relay, location.origin);
     if (!relayUrl.ok) return setError(relayUrl.error);
     setBusy(true);
@@ -87,66 +95,83 @@ export function SetupScreen({ onOpen, notice, info }: Props) {
     }
   };
 
+  if (linking) return <LinkSetup onOpen={onOpen} onBack={() => setLinking(false)} />;
+
   return (
-    <form class="card" data-testid="setup-screen" onSubmit={(e) => void submit(e)}>
-      <h1>Create your Sotto account</h1>
-      <p class="muted">
-        Your keys and messages stay in this browser, encrypted under your passphrase. There is no recovery: if
-        you forget it, the account is gone.
-      </p>
-      <label>
-        Username (optional)
-        <input
-          name="username"
-          autocomplete="off"
-          value={username}
-          onInput={(e) => setUsername(e.currentTarget.value)}
-        />
-      </label>
+    <>
+      <form class="card" data-testid="setup-screen" onSubmit={(e) => void submit(e)}>
+        <h1>Create your Sotto account</h1>
+        <p class="muted">
+          Your keys and messages stay in this browser, encrypted under your passphrase. There is no recovery:
+          if you forget it, the account is gone.
+        </p>
+        <label>
+          Username (optional)
+          <input
+            name="username"
+            autocomplete="off"
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
+        </label>
+        {!created && (
+          <>
+            <label>
+              Passphrase
+              <input
+                name="passphrase"
+                type="password"
+                value={pass}
+                onInput={(e) => setPass(e.currentTarget.value)}
+              />
+            </label>
+            <label>
+              Repeat passphrase
+              <input
+                name="passphrase2"
+                type="password"
+                value={pass2}
+                onInput={(e) => setPass2(e.currentTarget.value)}
+              />
+            </label>
+            <label>
+              Relay URL
+              <input name="relay" value={relay} onInput={(e) => setRelay(e.currentTarget.value)} />
+            </label>
+          </>
+        )}
+        {info !== undefined && error === '' && (
+          <p role="status" tabIndex={-1} ref={infoLine} data-testid="setup-info">
+            {info}
+          </p>
+        )}
+        {notice !== undefined && error === '' && (
+          <p class="error" role="alert" data-testid="setup-notice">
+            {notice}
+          </p>
+        )}
+        {error && (
+          <p class="error" role="alert" data-testid="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {created ? (busy ? 'Saving…' : 'Continue') : busy ? 'Creating… (deriving keys)' : 'Create account'}
+        </button>
+      </form>
       {!created && (
-        <>
-          <label>
-            Passphrase
-            <input
-              name="passphrase"
-              type="password"
-              value={pass}
-              onInput={(e) => setPass(e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            Repeat passphrase
-            <input
-              name="passphrase2"
-              type="password"
-              value={pass2}
-              onInput={(e) => setPass2(e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            Relay URL
-            <input name="relay" value={relay} onInput={(e) => setRelay(e.currentTarget.value)} />
-          </label>
-        </>
+        <section class="card" data-testid="setup-link-offer">
+          <p class="muted">
+            Already using Sotto on another device (a browser or the sotto command-line client)? Link this
+            browser to that account instead of creating a new one.
+          </p>
+          <div class="row">
+            <button type="button" ref={linkButton} disabled={busy} onClick={() => setLinking(true)}>
+              Link to an account you already have
+            </button>
+          </div>
+        </section>
       )}
-      {info !== undefined && error === '' && (
-        <p role="status" tabIndex={-1} ref={infoLine} data-testid="setup-info">
-          {info}
-        </p>
-      )}
-      {notice !== undefined && error === '' && (
-        <p class="error" role="alert" data-testid="setup-notice">
-          {notice}
-        </p>
-      )}
-      {error && (
-        <p class="error" role="alert" data-testid="error">
-          {error}
-        </p>
-      )}
-      <button type="submit" disabled={busy}>
-        {created ? (busy ? 'Saving…' : 'Continue') : busy ? 'Creating… (deriving keys)' : 'Create account'}
-      </button>
-    </form>
+    </>
   );
 }
