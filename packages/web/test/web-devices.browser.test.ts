@@ -164,11 +164,14 @@ void describe('devices of one account in Chromium', () => {
     const browserDevice = Number(/device (\d+)/.exec(await page.getByText(/ · device \d+/).innerText())![1]);
     assert.notEqual(node.deviceId, browserDevice);
     // One identity for the account: what the browser shows is the linked device's key.
-    assert.equal(
-      await page.getByTestId('identity-fingerprint').innerText(),
-      fingerprint(node.identityKey, 32),
+    await page
+      .getByTestId('identity-fingerprint')
+      .filter({ hasText: fingerprint(node.identityKey, 32) })
+      .waitFor();
+    assert.deepEqual(
+      (await node.devices()).sort((a, b) => a - b),
+      [browserDevice, node.deviceId].sort((a, b) => a - b),
     );
-    assert.deepEqual((await node.devices()).sort(), [browserDevice, node.deviceId].sort());
 
     await exactButton(page, 'Refresh the device list').click();
     const list = page.getByRole('list', { name: 'This account’s devices' });
@@ -206,7 +209,11 @@ void describe('devices of one account in Chromium', () => {
     await p.getByTestId('main-screen').waitFor();
     await nav(p, 'Settings');
     await p.getByText(`${fred.accountId} · device ${deviceId}`).waitFor();
-    assert.equal(await p.getByTestId('identity-fingerprint').innerText(), fingerprint(fred.identityKey, 32));
+    // (Computed with WebCrypto, so it may land a moment after the view.)
+    await p
+      .getByTestId('identity-fingerprint')
+      .filter({ hasText: fingerprint(fred.identityKey, 32) })
+      .waitFor();
     await p.getByTestId(`device-${fred.deviceId}`).waitFor();
     assert.match(await p.getByTestId(`device-${deviceId}`).innerText(), /\(this device\)/);
 
