@@ -66,8 +66,14 @@ void describe('sotto devices and init --link', () => {
       unknown
     >;
     assert.deepEqual(
-      [laptopWho['accountId'], laptopWho['deviceId'], laptopWho['identityFingerprint'], laptopWho['name']],
-      [who.accountId, 2, who.identityFingerprint, 'Alice laptop'],
+      [
+        laptopWho['accountId'],
+        laptopWho['deviceId'],
+        laptopWho['identityFingerprint'],
+        laptopWho['name'],
+        laptopWho['username'],
+      ],
+      [who.accountId, 2, who.identityFingerprint, 'Alice laptop', who.username],
     );
     const list = JSON.parse((await okInProcess(alice, ['devices', '--json'])).stdout) as unknown;
     assert.deepEqual(list, {

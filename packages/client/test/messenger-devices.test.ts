@@ -61,7 +61,7 @@ void describe('several devices', () => {
   });
 
   void it('links through a sealed code, lists the devices, and removes a lost one', async () => {
-    const a1 = await newUser(relay.url);
+    const a1 = await newUser(relay.url, `linked_${Date.now() % 1_000_000}`);
     // The new device makes the request; the existing one seals the link to it; only the request opens it.
     const request = createLinkRequest();
     const sealed = a1.m.sealDeviceLinkFor(request.request);
@@ -70,6 +70,13 @@ void describe('several devices', () => {
     );
     request.privateKey.fill(0);
     assert.equal(a2.accountId, a1.m.accountId);
+    // The link carries no username; the new device asked the relay for it.
+    assert.equal(a2.username, a1.m.username);
+    assert.notEqual(a2.username, null);
+    // A username changed on one device reaches the other when it next connects.
+    const renamed = await a1.m.setUsername(`renamed_${Date.now() % 1_000_000}`);
+    await a2.connect();
+    await eventually(() => a2.username === renamed);
     assert.deepEqual(await a1.m.devices(), [1, 2]);
     assert.deepEqual(await a2.devices(), [1, 2]);
 

@@ -201,8 +201,8 @@ void describe('devices of one account in Chromium', () => {
     assert.ok(deviceId > fred.deviceId);
     assert.equal(
       await p.getByTestId('linked-device').innerText(),
-      // The link carries no username (the client's DeviceLink): the new device does not know it.
-      `It is device ${deviceId} of account ${fred.accountId}.`,
+      // The link carries no username; Messenger.link asked the relay for the account's.
+      `It is device ${deviceId} of account ${fred.accountId} (@${fred.username}).`,
     );
     await screenshot(p, '19-setup-linked');
     await exactButton(p, 'Continue').click();

@@ -28,3 +28,5 @@ export type { PreKeyPolicy } from './prekey-policy.js';
 export type { BackoffPolicy } from './backoff.js';
 export { LINK_REQUEST_BYTES, createLinkRequest, openDeviceLink, sealDeviceLink } from './link-transfer.js';
 export type { LinkRequest } from './link-transfer.js';
+export { decodeDeviceLink } from './device-link.js';
+export type { DeviceLink } from './device-link.js';

@@ -235,7 +235,14 @@ export class Messenger {
       crypto: opts.crypto,
       policy: { ...DEFAULT_PREKEY_POLICY, ...opts.prekeyPolicy },
     });
-    return new Messenger(account, store, opts);
+    const m = new Messenger(account, store, opts);
+    // The link carries no username: ask the relay, so the new device shows the account's at once.
+    try {
+      await m.rememberUsername((await m.ctx.relay.whoami()).username);
+    } catch {
+      // Not fatal: the first connect() asks again.
+    }
+    return m;
   }
 
   /**
@@ -333,14 +340,7 @@ export class Messenger {
     } catch (e) {
       throw relayFailure(e);
     }
-    this.account = await this.ctx.lock.run(async () => {
-      const state = new LocalState(this.ctx.store);
-      const a = (await state.account()) as AccountRecord;
-      const updated = { ...a, username: stored };
-      state.putAccount(updated);
-      await state.commit();
-      return updated;
-    });
+    await this.rememberUsername(stored);
     return stored;
   }
 
@@ -351,10 +351,16 @@ export class Messenger {
     } catch (e) {
       throw relayFailure(e);
     }
+    await this.rememberUsername(null);
+  }
+
+  /** Stores the account's username as the relay has it (set, changed or released on any device). */
+  private async rememberUsername(username: string | null): Promise<void> {
+    if (username === this.account.username) return;
     this.account = await this.ctx.lock.run(async () => {
       const state = new LocalState(this.ctx.store);
       const a = (await state.account()) as AccountRecord;
-      const updated = { ...a, username: null };
+      const updated = { ...a, username };
       state.putAccount(updated);
       await state.commit();
       return updated;
@@ -477,6 +483,8 @@ export class Messenger {
       const me = await this.ctx.relay.whoami();
       this.ctx.ownDevices.clear();
       for (const d of me.devices) if (d !== this.deviceId) this.ctx.ownDevices.add(d);
+      // Another device may have set, changed or released it (and a linked device starts without it).
+      await this.rememberUsername(me.username);
     } catch {
       // Not fatal: the next connect tries again.
     }

@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   MessengerError,
   createLinkRequest,
+  decodeDeviceLink,
   openDeviceLink,
   type LinkRequest,
   type Messenger,
@@ -221,14 +222,11 @@ export function LinkSetup({ onOpen, onBack }: Props) {
 /**
  * The relay named in the link when it is not this page's origin (undefined otherwise). Such a link
  * cannot work here (the CSP allows only this origin, see relay-url.ts): say so before a store is
- * written. The link is the client's JSON record (device-link.ts), which @sotto/client does not export
- * a decoder for; anything unreadable is left to Messenger.link to refuse.
+ * written. A link that does not decode is left to Messenger.link to refuse.
  */
 function otherRelay(link: Uint8Array): string | undefined {
   try {
-    const v: unknown = JSON.parse(new TextDecoder().decode(link));
-    const url = typeof v === 'object' && v !== null ? (v as { relayUrl?: unknown }).relayUrl : undefined;
-    if (typeof url !== 'string') return undefined;
+    const url = decodeDeviceLink(link).relayUrl;
     return new URL(url).origin === location.origin ? undefined : url;
   } catch {
     return undefined;
