@@ -84,13 +84,22 @@ void describe('sotto devices and init --link', () => {
     });
     assert.equal((await okInProcess(laptop, ['devices'])).stdout, '1\n2  (this device)\n');
 
+    // The contact list follows: the laptop asks when it first connects, alice's first device answers
+    // when it next connects, and the laptop merges it on its next inbox.
+    assert.deepEqual(JSON.parse((await okInProcess(laptop, ['contact', 'list', '--json'])).stdout), []);
+    await okInProcess(laptop, ['inbox']);
+    await okInProcess(alice, ['inbox']);
+    await okInProcess(laptop, ['inbox']);
+    const synced = JSON.parse((await okInProcess(laptop, ['contact', 'list', '--json'])).stdout) as {
+      name: string;
+      trust: string;
+    }[];
+    assert.deepEqual(
+      synced.map((c) => [c.name, c.trust]),
+      [['bob', 'unverified']],
+    );
+
     // Bob's message reaches both of Alice's devices.
-    await okInProcess(laptop, [
-      'contact',
-      'add',
-      'bob',
-      `@${(JSON.parse((await okInProcess(bob, ['whoami', '--json'])).stdout) as { username: string }).username}`,
-    ]);
     await okInProcess(bob, ['send', 'alice', 'to every device of yours']);
     for (const home of [alice, laptop]) {
       const got = jsonLines((await okInProcess(home, ['inbox', '--json'])).stdout);

@@ -26,6 +26,30 @@ const content: fc.Arbitrary<Content> = fc.oneof(
     destination: id,
     text: fc.string({ maxLength: 200 }),
   }),
+  fc.record({
+    kind: fc.constant('contacts' as const),
+    messageId: id,
+    sentAt,
+    contacts: fc.array(
+      fc.record(
+        {
+          accountId: id,
+          identityKey: fc.uint8Array({ minLength: 33, maxLength: 33 }),
+          verified: fc.boolean(),
+          name: fc.string({ minLength: 1, maxLength: 60 }),
+          username: fc.option(fc.stringMatching(/^[a-z][a-z0-9_]{2,31}$/), { nil: null }),
+        },
+        { noNullPrototype: true },
+      ),
+      { minLength: 1, maxLength: 50 },
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('syncRequest' as const),
+    messageId: id,
+    sentAt,
+    what: fc.constant('contacts' as const),
+  }),
 );
 
 void describe('content codec', () => {
@@ -76,6 +100,37 @@ void describe('content codec', () => {
     for (const c of cases)
       assert.throws(
         () => decodeContent(c),
+        (e: unknown) => MessengerError.is(e, 'InvalidContent'),
+      );
+  });
+
+  void it('refuses a contacts sync with no or too many contacts, and strict-decodes its fields', () => {
+    const one = {
+      accountId: new Uint8Array(16),
+      identityKey: new Uint8Array(33),
+      verified: true,
+      name: 'bob',
+      username: null,
+    };
+    const base = { kind: 'contacts' as const, messageId: new Uint8Array(16), sentAt: 1 };
+    for (const contacts of [[], Array.from({ length: 51 }, () => one)])
+      assert.throws(
+        () => encodeContent({ ...base, contacts }),
+        (e: unknown) => MessengerError.is(e, 'InvalidArgument'),
+      );
+    const good = encodeContent({ ...base, contacts: [one] });
+    const flagsAt = 2 + 16 + 8 + 1 + 16 + 33;
+    const bad = [
+      Uint8Array.of(...good.subarray(0, flagsAt), 2, ...good.subarray(flagsAt + 1)), // unknown flag
+      Uint8Array.of(...good.subarray(0, flagsAt + 1), 0, ...good.subarray(flagsAt + 2)), // empty name
+      Uint8Array.of(...good, 0), // trailing byte
+      good.subarray(0, good.length - 1),
+      Uint8Array.of(...good.subarray(0, 2 + 16 + 8), 0, ...good.subarray(2 + 16 + 8 + 1)), // count 0
+      Uint8Array.of(1, 5, ...new Uint8Array(24), 2), // a sync request for something unknown
+    ];
+    for (const b of bad)
+      assert.throws(
+        () => decodeContent(b),
         (e: unknown) => MessengerError.is(e, 'InvalidContent'),
       );
   });

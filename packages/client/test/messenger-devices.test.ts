@@ -90,4 +90,47 @@ void describe('several devices', () => {
     await a1.m.close();
     await a2.close();
   });
+
+  void it('a linked device gets the contact list of the other devices, with its trust, and can write at once', async () => {
+    const tag = Date.now() % 1_000_000;
+    const a1 = await newUser(relay.url, `sync_a_${tag}`);
+    const bob = await newUser(relay.url, `sync_b_${tag}`);
+    const carol = await newUser(relay.url, `sync_c_${tag}`);
+    await a1.m.addContact('bob', bob.m.address); // by address: verified
+    await a1.m.addContact('carol', `@sync_c_${tag}`); // by username: unverified
+    await a1.m.connect();
+    const a2 = tracked(
+      await Messenger.link({ ...baseOptions(new MemoryKv()), deviceLink: a1.m.exportDeviceLink() }),
+    );
+    const added: string[] = [];
+    a2.on('contactAdded', (e) => void added.push(e.contact));
+    assert.deepEqual(await a2.contacts(), []);
+    await a2.connect(); // sends the request; a1 (online) answers with its contacts
+    await eventually(async () => (await a2.contacts()).length === 2);
+    assert.deepEqual((await a2.contacts()).map((c) => [c.name, c.trust, c.username]).sort(), [
+      ['bob', 'verified', `sync_b_${tag}`],
+      ['carol', 'unverified', `sync_c_${tag}`],
+    ]);
+    assert.deepEqual(added.sort(), ['bob', 'carol']);
+    assert.equal((await a2.safetyNumber('bob')).digits, (await a1.m.safetyNumber('bob')).digits);
+
+    // The linked device writes to bob straight away; bob's reply reaches both of alice's devices.
+    await bob.m.addContact('alice', a1.m.address);
+    await bob.m.connect();
+    const atBob = nextEvent(bob.m, 'message', (e) => e.entry.text === 'from the linked device');
+    await (
+      await a2.send('bob', 'from the linked device')
+    ).accepted;
+    await atBob;
+    // And the first device records it as sent (a sync copy, for a contact it knows).
+    await eventually(async () =>
+      (await a1.m.history('bob', 10)).some(
+        (h) => h.text === 'from the linked device' && h.direction === 'out',
+      ),
+    );
+    await a1.m.close();
+    await a2.close();
+    await bob.m.close();
+    await carol.m.close();
+  });
 });

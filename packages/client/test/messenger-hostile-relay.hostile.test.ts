@@ -113,6 +113,26 @@ void describe('a hostile relay', () => {
     await carol.m.close();
   });
 
+  void it("a contact's message relabelled as from another of our own devices (whose contacts sync is trusted) is rejected", async () => {
+    const { alice, bob } = await contactsPair(relay.url, { connect: false });
+    relay.hostile.toClient(firstDelivers(bob.m.accountId, 1, (d) => [forgeSender(d, bob.m.accountId, 2)]));
+    const errors: MessengerEvents['error'][] = [];
+    bob.m.on('error', (e) => errors.push(e));
+    const before = (await bob.m.contacts()).map((c) => c.name);
+    await alice.m.connect();
+    await bob.m.connect();
+    await send(alice.m, 'bob', 'pretend to be your other phone');
+    await eventually(() => errors.length === 1);
+    assert.equal(errors[0]!.code, 'DecryptFailed');
+    assert.deepEqual(
+      (await bob.m.contacts()).map((c) => c.name),
+      before,
+    );
+    assert.equal((await bob.m.history('alice', 10)).length, 0);
+    await alice.m.close();
+    await bob.m.close();
+  });
+
   void it('an envelope type the client does not know is rejected', async () => {
     const { alice, bob, errors, shown } = await pair((bobId) =>
       firstDelivers(bobId, 1, (d) => [{ ...d, envelopeType: 99 }]),

@@ -60,7 +60,7 @@ export async function initByLink(ctx: CliContext, home: string, json: boolean, n
       data,
       `Linked ${home} as device ${m.deviceId} of account ${m.accountId} on ${m.relayUrl}\n` +
         `identity:    ${data.identityFingerprint} (sotto whoami shows the same on your other devices)\n` +
-        'Contacts and history stay on the other devices: add your contacts here again (sotto contact add).',
+        'Your contacts follow from your other devices once both have connected (sotto inbox here, then there, then here); history stays there.',
     );
   } catch (e) {
     throw toCliError(e, home);

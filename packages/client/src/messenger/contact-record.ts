@@ -5,7 +5,8 @@
  */
 import { RecordReader, bytesToHex, encodeRecord } from './record-codec.js';
 
-export type ContactSource = 'address' | 'username' | 'incoming';
+/** How the contact was added: by address, by username, because they wrote first, or synced from another of our devices. */
+export type ContactSource = 'address' | 'username' | 'incoming' | 'sync';
 
 export interface IdentityChange {
   /** The account now claiming to be this contact (differs from accountId after a re-registration). */
@@ -61,7 +62,7 @@ export function decodeContact(bytes: Uint8Array): ContactRecord {
     accountId: r.str('accountId'),
     username: r.strOrNull('username'),
     verified: r.bool('verified'),
-    source: r.oneOf('source', ['address', 'username', 'incoming'] as const),
+    source: r.oneOf('source', ['address', 'username', 'incoming', 'sync'] as const),
     addedAt: r.int('addedAt'),
     change: ch && {
       accountId: ch.str('accountId'),

@@ -7,6 +7,10 @@
  *   kind 2 (receipt): count:u8 (1..MAX_RECEIPT_IDS)  count × targetId:16
  *   kind 3 (sent):    destination:16  length:u32  utf8:length
  *                     (a sync copy for our own other devices: "I sent this text to that account")
+ *   kind 4 (contacts): count:u8 (1..MAX_SYNC_CONTACTS)  count × contact, for our own other devices:
+ *                     accountId:16  identityKey:33  flags:u8 (bit 0: verified; others 0)
+ *                     nameLength:u8 (≥1)  utf8:nameLength  usernameLength:u8  ascii:usernameLength
+ *   kind 5 (sync request): what:u8 (1 = contacts): a newly linked device asks our other devices
  *
  * Decoding is strict: unknown version or kind, short input, overlong lengths, malformed UTF-8 and
  * trailing bytes are all a typed `MessengerError('InvalidContent')` — never a crash, never a guess.
@@ -18,6 +22,11 @@ export const CONTENT_VERSION = 1;
 export const KIND_TEXT = 1;
 export const KIND_RECEIPT = 2;
 export const KIND_SENT = 3;
+export const KIND_CONTACTS = 4;
+export const KIND_SYNC_REQUEST = 5;
+/** Contacts per sync message (each at most ~340 bytes: well inside one envelope). */
+export const MAX_SYNC_CONTACTS = 50;
+const IDENTITY_KEY_BYTES = 33;
 /** Fits, padded and encrypted, inside the relay's 64 KiB envelope limit with room to spare. */
 export const MAX_TEXT_BYTES = 32 * 1024;
 export const MAX_RECEIPT_IDS = 100;
@@ -46,7 +55,31 @@ export interface SentContent {
   text: string;
 }
 
-export type Content = TextContent | ReceiptContent | SentContent;
+/** One contact as our own devices share it (contacts sync). */
+export interface SyncedContact {
+  /** 16 raw bytes of the contact's account id (a UUID). */
+  accountId: Uint8Array;
+  identityKey: Uint8Array;
+  verified: boolean;
+  name: string;
+  username: string | null;
+}
+
+export interface ContactsContent {
+  kind: 'contacts';
+  messageId: Uint8Array;
+  sentAt: number;
+  contacts: SyncedContact[];
+}
+
+export interface SyncRequestContent {
+  kind: 'syncRequest';
+  messageId: Uint8Array;
+  sentAt: number;
+  what: 'contacts';
+}
+
+export type Content = TextContent | ReceiptContent | SentContent | ContactsContent | SyncRequestContent;
 
 const HEADER_BYTES = 2 + ID_BYTES + 8;
 
@@ -94,6 +127,13 @@ export function encodeContent(c: Content): Uint8Array {
     out.set(text, HEADER_BYTES + pre + 4);
     return out;
   }
+  if (c.kind === 'contacts') return encodeContacts(c);
+  if (c.kind === 'syncRequest') {
+    const out = new Uint8Array(HEADER_BYTES + 1);
+    writeHeader(out, new DataView(out.buffer), KIND_SYNC_REQUEST, c);
+    out[HEADER_BYTES] = 1;
+    return out;
+  }
   const n = c.targetIds.length;
   if (n < 1 || n > MAX_RECEIPT_IDS) {
     throw new MessengerError('InvalidArgument', `a receipt confirms 1..${MAX_RECEIPT_IDS} ids, got ${n}`);
@@ -108,6 +148,45 @@ export function encodeContent(c: Content): Uint8Array {
     }
     out.set(id, HEADER_BYTES + 1 + i * ID_BYTES);
   });
+  return out;
+}
+
+function encodeContacts(c: ContactsContent): Uint8Array {
+  const n = c.contacts.length;
+  if (n < 1 || n > MAX_SYNC_CONTACTS) {
+    throw new MessengerError('InvalidArgument', `a contacts sync carries 1..${MAX_SYNC_CONTACTS}, got ${n}`);
+  }
+  const parts = c.contacts.map((k) => {
+    const name = new TextEncoder().encode(k.name);
+    const username = new TextEncoder().encode(k.username ?? '');
+    if (!(k.accountId instanceof Uint8Array) || k.accountId.length !== ID_BYTES)
+      throw new MessengerError('InvalidArgument', `contact account id expected ${ID_BYTES} bytes`);
+    if (!(k.identityKey instanceof Uint8Array) || k.identityKey.length !== IDENTITY_KEY_BYTES)
+      throw new MessengerError(
+        'InvalidArgument',
+        `contact identity key expected ${IDENTITY_KEY_BYTES} bytes`,
+      );
+    if (name.length < 1 || name.length > 255 || username.length > 255)
+      throw new MessengerError('InvalidArgument', 'contact name or username too long');
+    const out = new Uint8Array(ID_BYTES + IDENTITY_KEY_BYTES + 1 + 1 + name.length + 1 + username.length);
+    let o = 0;
+    out.set(k.accountId, o);
+    out.set(k.identityKey, (o += ID_BYTES));
+    out[(o += IDENTITY_KEY_BYTES)] = k.verified ? 1 : 0;
+    out[++o] = name.length;
+    out.set(name, ++o);
+    out[(o += name.length)] = username.length;
+    out.set(username, o + 1);
+    return out;
+  });
+  const out = new Uint8Array(HEADER_BYTES + 1 + parts.reduce((a, p) => a + p.length, 0));
+  writeHeader(out, new DataView(out.buffer), KIND_CONTACTS, c);
+  out[HEADER_BYTES] = n;
+  let o = HEADER_BYTES + 1;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -159,5 +238,45 @@ export function decodeContent(bytes: Uint8Array): Content {
     }
     return { kind: 'receipt', messageId, sentAt, targetIds };
   }
+  if (kind === KIND_CONTACTS) return { kind: 'contacts', messageId, sentAt, contacts: decodeContacts(bytes) };
+  if (kind === KIND_SYNC_REQUEST) {
+    if (bytes.length !== HEADER_BYTES + 1 || bytes[HEADER_BYTES] !== 1) invalid('unknown sync request');
+    return { kind: 'syncRequest', messageId, sentAt, what: 'contacts' };
+  }
   return invalid(`unknown kind ${kind}`);
+}
+
+function decodeContacts(bytes: Uint8Array): SyncedContact[] {
+  if (bytes.length < HEADER_BYTES + 1) invalid('truncated contacts count');
+  const n = bytes[HEADER_BYTES]!;
+  if (n < 1 || n > MAX_SYNC_CONTACTS) invalid('contacts count out of range');
+  const contacts: SyncedContact[] = [];
+  let o = HEADER_BYTES + 1;
+  const take = (len: number): Uint8Array => {
+    if (o + len > bytes.length) invalid('truncated contact');
+    const v = bytes.slice(o, o + len);
+    o += len;
+    return v;
+  };
+  const text = (b: Uint8Array, what: string): string => {
+    try {
+      return utf8Strict.decode(b);
+    } catch {
+      return invalid(`${what} is not UTF-8`);
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const accountId = take(ID_BYTES);
+    const identityKey = take(IDENTITY_KEY_BYTES);
+    const flags = take(1)[0]!;
+    if ((flags & ~1) !== 0) invalid('unknown contact flags');
+    const nameLength = take(1)[0]!;
+    if (nameLength === 0) invalid('empty contact name');
+    const name = text(take(nameLength), 'contact name');
+    const usernameLength = take(1)[0]!;
+    const username = usernameLength === 0 ? null : text(take(usernameLength), 'contact username');
+    contacts.push({ accountId, identityKey, verified: flags === 1, name, username });
+  }
+  if (o !== bytes.length) invalid('contacts length does not match');
+  return contacts;
 }

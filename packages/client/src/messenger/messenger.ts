@@ -41,6 +41,7 @@ import type { MessengerContext, MessengerHooks } from './context.js';
 import { EncryptedKv } from './encrypted-kv.js';
 import { decodeDeviceLink, encodeDeviceLink, linkDevice } from './device-link.js';
 import { sealDeviceLink } from './link-transfer.js';
+import { enqueueContactsRequest } from './contact-sync.js';
 import { systemClock, systemRandomness, type Clock, type Randomness } from './environment.js';
 import { MessengerError, storeOpenFailure } from './errors.js';
 import type { ConnectionState, MessengerEvents } from './events.js';
@@ -236,6 +237,12 @@ export class Messenger {
       policy: { ...DEFAULT_PREKEY_POLICY, ...opts.prekeyPolicy },
     });
     const m = new Messenger(account, store, opts);
+    // Ask our other devices for their contacts: queued now, sent on the first connect().
+    await m.ctx.lock.run(async () => {
+      const state = new LocalState(m.ctx.store);
+      enqueueContactsRequest(m.ctx, state);
+      await state.commit();
+    });
     // The link carries no username: ask the relay, so the new device shows the account's at once.
     try {
       await m.rememberUsername((await m.ctx.relay.whoami()).username);
@@ -561,6 +568,12 @@ export class Messenger {
             trust: trustOf(outcome.contact),
           });
         }
+        return;
+      case 'contactsSynced':
+        for (const c of outcome.added) this.events.emit('contactAdded', { contact: c.name });
+        return;
+      case 'syncRequested':
+        this.outbox.kick();
         return;
       case 'rejected':
         this.emitError(

@@ -18,7 +18,8 @@ export interface OutboxLeg {
 export interface OutboxEntry {
   /** 32 hex chars: the message id. */
   id: string;
-  kind: 'text' | 'receipt';
+  /** 'sync': for our own other devices only (contacts sync, sync requests; contact = our account). */
+  kind: 'text' | 'receipt' | 'sync';
   /** The conversation (contact account id) the message belongs to. */
   contact: string;
   legs: OutboxLeg[];
@@ -52,7 +53,7 @@ export function decodeOutbox(bytes: Uint8Array): OutboxEntry {
   const r = RecordReader.parse(bytes, 'outbox entry');
   return {
     id: r.str('id'),
-    kind: r.oneOf('kind', ['text', 'receipt'] as const),
+    kind: r.oneOf('kind', ['text', 'receipt', 'sync'] as const),
     contact: r.str('contact'),
     legs: r.array('legs').map((l) => {
       const envelopeIds: Record<string, string> = {};

@@ -143,7 +143,21 @@ export function enqueueReceipt(
   });
 }
 
-function uuidBytes(uuid: string): Uint8Array {
+/** Queues `content` for our own other devices only (contacts sync, sync requests). */
+export function enqueueOwnDevices(ctx: MessengerContext, state: LocalState, content: Content): void {
+  const now = ctx.clock.now();
+  state.putOutbox({
+    id: idToHex(content.messageId),
+    kind: 'sync',
+    contact: ctx.accountId,
+    legs: [{ recipient: ctx.accountId, content: encodeContent(content), envelopeIds: {}, done: false }],
+    attempts: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+  });
+}
+
+export function uuidBytes(uuid: string): Uint8Array {
   const hex = uuid.replace(/-/g, '');
   const out = new Uint8Array(16);
   for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);

@@ -39,6 +39,7 @@ import type { HistoryEntry } from './history-record.js';
 import { idToHex } from './ids.js';
 import { LocalState, type HeldEnvelope } from './local-state.js';
 import { unpadPlaintext } from './message-padding.js';
+import { applyContactsSync, enqueueContactsSync } from './contact-sync.js';
 import { enqueueReceipt } from './outbox.js';
 import { protocolStores, type ProtocolStores } from './protocol-stores.js';
 import { recordIdentityChange } from './session-setup.js';
@@ -50,6 +51,8 @@ export type ReceiveOutcome =
   | { kind: 'delivered'; contact: string; ids: string[] }
   | { kind: 'held'; contact: ContactRecord | undefined; identityChanged: boolean }
   | { kind: 'rejected'; reason: string; contact: string | undefined; keepRatchet?: boolean }
+  | { kind: 'contactsSynced'; added: ContactRecord[] }
+  | { kind: 'syncRequested' }
   | { kind: 'ignored' };
 
 /** Looks up the sender on the relay (username) when it is not a contact yet; network, outside the lock. */
@@ -160,7 +163,7 @@ async function decryptAndApply(
     throw e;
   }
 
-  if (self) return applySync(state, content, now);
+  if (self) return applySync(ctx, state, account, content, now);
 
   let newContact = false;
   if (!contact) {
@@ -278,8 +281,23 @@ async function holdForIdentity(
   return { kind: 'held', contact: updated, identityChanged: changed };
 }
 
-/** A sync copy from another of our own devices: record what we sent from there. */
-async function applySync(state: LocalState, content: Content, _now: number): Promise<ReceiveOutcome> {
+/**
+ * From another of our own devices: a sync copy of what we sent from there, its contact list, or a
+ * newly linked device's request for ours (answered through the outbox in this same batch).
+ */
+async function applySync(
+  ctx: MessengerContext,
+  state: LocalState,
+  account: AccountRecord,
+  content: Content,
+  now: number,
+): Promise<ReceiveOutcome> {
+  if (content.kind === 'contacts')
+    return { kind: 'contactsSynced', added: await applyContactsSync(state, content, account.accountId, now) };
+  if (content.kind === 'syncRequest') {
+    await enqueueContactsSync(ctx, state);
+    return { kind: 'syncRequested' };
+  }
   if (content.kind !== 'sent') return { kind: 'ignored' };
   const destination = bytesToUuid(content.destination);
   const contact = await state.contact(destination);

@@ -123,8 +123,8 @@ export function LinkSetup({ onOpen, onBack }: Props) {
           not use it.
         </p>
         <p class="muted">
-          Messages sent to your account reach this browser from now on. Your contacts and history stay on your
-          other devices: add your contacts here again.
+          Messages sent to your account reach this browser from now on. Your contacts follow from your other
+          devices when they next connect; your history stays on them.
         </p>
         <div class="row">
           <button type="button" onClick={() => onOpen(m)}>

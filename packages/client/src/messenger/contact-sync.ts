@@ -1,0 +1,120 @@
+/**
+ * Contacts sync between the devices of one account (as Signal's contact sync): a newly linked
+ * device asks (`syncRequest`), and each other device answers with its contact list (`contacts`
+ * messages of at most MAX_SYNC_CONTACTS), sent only to our own devices. Both travel encrypted like
+ * any message and are accepted only from our own account (receiver.ts), so only a device holding the
+ * account's identity key can add contacts here.
+ *
+ * Merging never weakens what this device knows: a contact whose identity key differs from the one
+ * trusted here is skipped (never switched silently), an existing contact keeps its name, and only
+ * "verified" travels upward (a device that compared safety numbers vouches for the key it has).
+ * Contacts with a pending identity change are not shared: each device decides those itself.
+ */
+import { constantTimeEqual, isCanonicalPublicKey } from '@sotto/protocol';
+import { USERNAME_RE, bytesToUuid } from '@sotto/wire';
+import type { ContactRecord } from './contact-record.js';
+import { MAX_SYNC_CONTACTS, type ContactsContent, type SyncedContact } from './content.js';
+import { checkContactName } from './contacts.js';
+import type { MessengerContext } from './context.js';
+import { newId } from './ids.js';
+import type { LocalState } from './local-state.js';
+import { enqueueOwnDevices, uuidBytes } from './outbox.js';
+
+/** Queues this device's contact list for our other devices; returns how many contacts it carries. */
+export async function enqueueContactsSync(ctx: MessengerContext, state: LocalState): Promise<number> {
+  const shared: SyncedContact[] = [];
+  for (const c of await state.contacts()) {
+    if (c.change) continue;
+    const identityKey = await state.identity(c.accountId);
+    if (!identityKey) continue;
+    shared.push({
+      accountId: uuidBytes(c.accountId),
+      identityKey,
+      verified: c.verified,
+      name: c.name,
+      username: c.username,
+    });
+  }
+  for (let i = 0; i < shared.length; i += MAX_SYNC_CONTACTS) {
+    enqueueOwnDevices(ctx, state, {
+      kind: 'contacts',
+      messageId: newId(ctx.random),
+      sentAt: ctx.clock.now(),
+      contacts: shared.slice(i, i + MAX_SYNC_CONTACTS),
+    });
+  }
+  return shared.length;
+}
+
+/** Queues a request for our other devices' contacts (a newly linked device). */
+export function enqueueContactsRequest(ctx: MessengerContext, state: LocalState): void {
+  enqueueOwnDevices(ctx, state, {
+    kind: 'syncRequest',
+    messageId: newId(ctx.random),
+    sentAt: ctx.clock.now(),
+    what: 'contacts',
+  });
+}
+
+/** Merges a contacts message from another of our devices; returns the contacts added here. */
+export async function applyContactsSync(
+  state: LocalState,
+  content: ContactsContent,
+  ownAccountId: string,
+  now: number,
+): Promise<ContactRecord[]> {
+  const added: ContactRecord[] = [];
+  // Names taken in this batch: the transaction's reads may not see its own writes yet.
+  const names = new Set((await state.contacts()).map((c) => c.name));
+  for (const k of content.contacts) {
+    const accountId = validAccountId(k);
+    if (accountId === undefined || accountId === ownAccountId) continue;
+    const trusted = await state.identity(accountId);
+    if (trusted && !constantTimeEqual(trusted, k.identityKey)) continue;
+    const existing = await state.contact(accountId);
+    if (existing) {
+      if (k.verified && !existing.verified && !existing.change && trusted) {
+        state.putContact({ ...existing, verified: true });
+      }
+      continue;
+    }
+    const name = freeName(k.name, names);
+    if (name === undefined) continue;
+    names.add(name);
+    const contact: ContactRecord = {
+      name,
+      accountId,
+      username: k.username,
+      verified: k.verified,
+      source: 'sync',
+      addedAt: now,
+      change: null,
+    };
+    state.putIdentity(accountId, k.identityKey.slice());
+    state.putContact(contact);
+    added.push(contact);
+  }
+  return added;
+}
+
+/** The entry's account id when every field is one this client would have written, else undefined. */
+function validAccountId(k: SyncedContact): string | undefined {
+  if (k.username !== null && !USERNAME_RE.test(k.username)) return undefined;
+  if (!isCanonicalPublicKey(k.identityKey)) return undefined;
+  try {
+    checkContactName(k.name);
+    return bytesToUuid(k.accountId);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `name`, or `name (2)` … `name (9)` when it is taken here by another contact. */
+function freeName(name: string, taken: ReadonlySet<string>): string | undefined {
+  if (!taken.has(name)) return name;
+  for (let i = 2; i <= 9; i++) {
+    const candidate = `${name.slice(0, 58)} (${i})`;
+    if (!taken.has(candidate)) return candidate;
+  }
+  return undefined;
+}
