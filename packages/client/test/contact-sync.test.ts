@@ -19,11 +19,15 @@ function entry(accountId: string, name: string, identityKey: Uint8Array, verifie
   return { accountId: uuidToBytes(accountId)!, identityKey, verified, name, username: null };
 }
 
-async function merge(kv: MemoryKv, contacts: SyncedContact[]): Promise<string[]> {
+const REQUEST = new Uint8Array(16).fill(0x42);
+
+/** Applies `contacts` as an answer to `requestId` (by default, the request this device made). */
+async function merge(kv: MemoryKv, contacts: SyncedContact[], requestId = REQUEST): Promise<string[]> {
   const state = new LocalState(kv);
+  if ((await state.contactsRequest()) === undefined) state.putContactsRequest('42'.repeat(16));
   const added = await applyContactsSync(
     state,
-    { kind: 'contacts', messageId: new Uint8Array(16), sentAt: 1, contacts },
+    { kind: 'contacts', messageId: new Uint8Array(16), sentAt: 1, requestId, contacts },
     OWN,
     1000,
   );
@@ -88,6 +92,41 @@ void describe('contacts sync: merging', () => {
     state.putIdentity(ids[2]!, key()); // talked to before (e.g. a contact removed since), under this key
     await state.commit();
     assert.deepEqual(await merge(kv, [entry(ids[2]!, 'dave', key())]), []);
+  });
+
+  void it('applies only an answer to the request this device made', async () => {
+    const kv = new MemoryKv();
+    // No request made here (an old device): another device's answer to someone else is ignored.
+    const state = new LocalState(kv);
+    assert.deepEqual(
+      await applyContactsSync(
+        state,
+        {
+          kind: 'contacts',
+          messageId: new Uint8Array(16),
+          sentAt: 1,
+          requestId: REQUEST,
+          contacts: [entry(ids[0]!, 'bob', key())],
+        },
+        OWN,
+        1,
+      ),
+      [],
+    );
+    // A request made here, and an answer to another one.
+    assert.deepEqual(await merge(kv, [entry(ids[0]!, 'bob', key())], new Uint8Array(16).fill(1)), []);
+    assert.deepEqual(await merge(kv, [entry(ids[0]!, 'bob', key())]), ['bob']);
+  });
+
+  void it('does not add an account that is waiting for an identity decision under another contact', async () => {
+    const kv = new MemoryKv();
+    const newAccount = ids[5]!;
+    await seed(
+      kv,
+      { accountId: ids[0]!, name: 'bob', change: { accountId: newAccount, identityKey: key(), seenAt: 5 } },
+      key(),
+    );
+    assert.deepEqual(await merge(kv, [entry(newAccount, 'bob new', key())]), []);
   });
 
   void it('gives a taken name a number, and skips our own account and malformed entries', async () => {

@@ -30,13 +30,15 @@ const content: fc.Arbitrary<Content> = fc.oneof(
     kind: fc.constant('contacts' as const),
     messageId: id,
     sentAt,
+    requestId: id,
     contacts: fc.array(
       fc.record(
         {
           accountId: id,
           identityKey: fc.uint8Array({ minLength: 33, maxLength: 33 }),
           verified: fc.boolean(),
-          name: fc.string({ minLength: 1, maxLength: 60 }),
+          // Up to 64 characters of up to 4 bytes each (a name's limit in contacts.ts).
+          name: fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }),
           username: fc.option(fc.stringMatching(/^[a-z][a-z0-9_]{2,31}$/), { nil: null }),
         },
         { noNullPrototype: true },
@@ -112,20 +114,33 @@ void describe('content codec', () => {
       name: 'bob',
       username: null,
     };
-    const base = { kind: 'contacts' as const, messageId: new Uint8Array(16), sentAt: 1 };
+    const base = {
+      kind: 'contacts' as const,
+      messageId: new Uint8Array(16),
+      sentAt: 1,
+      requestId: new Uint8Array(16).fill(3),
+    };
     for (const contacts of [[], Array.from({ length: 51 }, () => one)])
       assert.throws(
         () => encodeContent({ ...base, contacts }),
         (e: unknown) => MessengerError.is(e, 'InvalidArgument'),
       );
+    // 64 four-byte characters: the longest name a contact can have (256 bytes of UTF-8).
+    const longest = { ...one, name: '\u{1F600}'.repeat(64) };
+    assert.deepEqual(decodeContent(encodeContent({ ...base, contacts: [longest] })), {
+      ...base,
+      contacts: [longest],
+    });
     const good = encodeContent({ ...base, contacts: [one] });
-    const flagsAt = 2 + 16 + 8 + 1 + 16 + 33;
+    const countAt = 2 + 16 + 8 + 16;
+    const flagsAt = countAt + 1 + 16 + 33;
     const bad = [
       Uint8Array.of(...good.subarray(0, flagsAt), 2, ...good.subarray(flagsAt + 1)), // unknown flag
-      Uint8Array.of(...good.subarray(0, flagsAt + 1), 0, ...good.subarray(flagsAt + 2)), // empty name
+      Uint8Array.of(...good.subarray(0, flagsAt + 1), 0, 0, ...good.subarray(flagsAt + 3)), // empty name
       Uint8Array.of(...good, 0), // trailing byte
       good.subarray(0, good.length - 1),
-      Uint8Array.of(...good.subarray(0, 2 + 16 + 8), 0, ...good.subarray(2 + 16 + 8 + 1)), // count 0
+      Uint8Array.of(...good.subarray(0, countAt), 0, ...good.subarray(countAt + 1)), // count 0
+      good.subarray(0, countAt - 1), // cut inside the request id
       Uint8Array.of(1, 5, ...new Uint8Array(24), 2), // a sync request for something unknown
     ];
     for (const b of bad)

@@ -8,7 +8,10 @@
  * Merging never weakens what this device knows: a contact whose identity key differs from the one
  * trusted here is skipped (never switched silently), an existing contact keeps its name, and only
  * "verified" travels upward (a device that compared safety numbers vouches for the key it has).
- * Contacts with a pending identity change are not shared: each device decides those itself.
+ * A contact with a pending identity change is shared under the key trusted before it (never the new
+ * one), so the new device flags the change itself when the contact writes. Only the device that
+ * asked applies an answer (it names the request): old devices do not merge each other's lists,
+ * which would bring back contacts removed on one of them.
  */
 import { constantTimeEqual, isCanonicalPublicKey } from '@sotto/protocol';
 import { USERNAME_RE, bytesToUuid } from '@sotto/wire';
@@ -16,15 +19,18 @@ import type { ContactRecord } from './contact-record.js';
 import { MAX_SYNC_CONTACTS, type ContactsContent, type SyncedContact } from './content.js';
 import { checkContactName } from './contacts.js';
 import type { MessengerContext } from './context.js';
-import { newId } from './ids.js';
+import { idToHex, newId } from './ids.js';
 import type { LocalState } from './local-state.js';
 import { enqueueOwnDevices, uuidBytes } from './outbox.js';
 
-/** Queues this device's contact list for our other devices; returns how many contacts it carries. */
-export async function enqueueContactsSync(ctx: MessengerContext, state: LocalState): Promise<number> {
+/** Answers the sync request `requestId` with this device's contact list; returns how many it carries. */
+export async function enqueueContactsSync(
+  ctx: MessengerContext,
+  state: LocalState,
+  requestId: Uint8Array,
+): Promise<number> {
   const shared: SyncedContact[] = [];
   for (const c of await state.contacts()) {
-    if (c.change) continue;
     const identityKey = await state.identity(c.accountId);
     if (!identityKey) continue;
     shared.push({
@@ -40,6 +46,7 @@ export async function enqueueContactsSync(ctx: MessengerContext, state: LocalSta
       kind: 'contacts',
       messageId: newId(ctx.random),
       sentAt: ctx.clock.now(),
+      requestId,
       contacts: shared.slice(i, i + MAX_SYNC_CONTACTS),
     });
   }
@@ -48,27 +55,35 @@ export async function enqueueContactsSync(ctx: MessengerContext, state: LocalSta
 
 /** Queues a request for our other devices' contacts (a newly linked device). */
 export function enqueueContactsRequest(ctx: MessengerContext, state: LocalState): void {
+  const messageId = newId(ctx.random);
+  state.putContactsRequest(idToHex(messageId));
   enqueueOwnDevices(ctx, state, {
     kind: 'syncRequest',
-    messageId: newId(ctx.random),
+    messageId,
     sentAt: ctx.clock.now(),
     what: 'contacts',
   });
 }
 
-/** Merges a contacts message from another of our devices; returns the contacts added here. */
+/**
+ * Merges a contacts message from another of our devices; returns the contacts added here. An
+ * answer to a request this device did not make is ignored.
+ */
 export async function applyContactsSync(
   state: LocalState,
   content: ContactsContent,
   ownAccountId: string,
   now: number,
 ): Promise<ContactRecord[]> {
+  if ((await state.contactsRequest()) !== idToHex(content.requestId)) return [];
   const added: ContactRecord[] = [];
-  // Names taken in this batch: the transaction's reads may not see its own writes yet.
-  const names = new Set((await state.contacts()).map((c) => c.name));
+  const local = await state.contacts();
+  const names = new Set(local.map((c) => c.name));
+  // Accounts that replaced a contact's key and wait for the user's decision (held envelopes).
+  const pending = new Set(local.flatMap((c) => (c.change ? [c.change.accountId] : [])));
   for (const k of content.contacts) {
     const accountId = validAccountId(k);
-    if (accountId === undefined || accountId === ownAccountId) continue;
+    if (accountId === undefined || accountId === ownAccountId || pending.has(accountId)) continue;
     const trusted = await state.identity(accountId);
     if (trusted && !constantTimeEqual(trusted, k.identityKey)) continue;
     const existing = await state.contact(accountId);

@@ -7,9 +7,10 @@
  *   kind 2 (receipt): count:u8 (1..MAX_RECEIPT_IDS)  count × targetId:16
  *   kind 3 (sent):    destination:16  length:u32  utf8:length
  *                     (a sync copy for our own other devices: "I sent this text to that account")
- *   kind 4 (contacts): count:u8 (1..MAX_SYNC_CONTACTS)  count × contact, for our own other devices:
+ *   kind 4 (contacts): requestId:16  count:u8 (1..MAX_SYNC_CONTACTS)  count × contact, for our own
+ *                     other devices, answering the sync request `requestId`:
  *                     accountId:16  identityKey:33  flags:u8 (bit 0: verified; others 0)
- *                     nameLength:u8 (≥1)  utf8:nameLength  usernameLength:u8  ascii:usernameLength
+ *                     nameLength:u16 (1..MAX_NAME_BYTES)  utf8:nameLength  usernameLength:u8  ascii
  *   kind 5 (sync request): what:u8 (1 = contacts): a newly linked device asks our other devices
  *
  * Decoding is strict: unknown version or kind, short input, overlong lengths, malformed UTF-8 and
@@ -24,9 +25,11 @@ export const KIND_RECEIPT = 2;
 export const KIND_SENT = 3;
 export const KIND_CONTACTS = 4;
 export const KIND_SYNC_REQUEST = 5;
-/** Contacts per sync message (each at most ~340 bytes: well inside one envelope). */
+/** Contacts per sync message (each at most 564 bytes, so under 29 KB: well inside one envelope). */
 export const MAX_SYNC_CONTACTS = 50;
 const IDENTITY_KEY_BYTES = 33;
+/** A contact name is at most 64 characters (contacts.ts), so at most 256 bytes of UTF-8. */
+const MAX_NAME_BYTES = 256;
 /** Fits, padded and encrypted, inside the relay's 64 KiB envelope limit with room to spare. */
 export const MAX_TEXT_BYTES = 32 * 1024;
 export const MAX_RECEIPT_IDS = 100;
@@ -69,6 +72,8 @@ export interface ContactsContent {
   kind: 'contacts';
   messageId: Uint8Array;
   sentAt: number;
+  /** The messageId of the sync request this answers (only the device that asked applies it). */
+  requestId: Uint8Array;
   contacts: SyncedContact[];
 }
 
@@ -156,6 +161,8 @@ function encodeContacts(c: ContactsContent): Uint8Array {
   if (n < 1 || n > MAX_SYNC_CONTACTS) {
     throw new MessengerError('InvalidArgument', `a contacts sync carries 1..${MAX_SYNC_CONTACTS}, got ${n}`);
   }
+  if (!(c.requestId instanceof Uint8Array) || c.requestId.length !== ID_BYTES)
+    throw new MessengerError('InvalidArgument', `"requestId" expected ${ID_BYTES} bytes`);
   const parts = c.contacts.map((k) => {
     const name = new TextEncoder().encode(k.name);
     const username = new TextEncoder().encode(k.username ?? '');
@@ -166,23 +173,24 @@ function encodeContacts(c: ContactsContent): Uint8Array {
         'InvalidArgument',
         `contact identity key expected ${IDENTITY_KEY_BYTES} bytes`,
       );
-    if (name.length < 1 || name.length > 255 || username.length > 255)
+    if (name.length < 1 || name.length > MAX_NAME_BYTES || username.length > 255)
       throw new MessengerError('InvalidArgument', 'contact name or username too long');
-    const out = new Uint8Array(ID_BYTES + IDENTITY_KEY_BYTES + 1 + 1 + name.length + 1 + username.length);
+    const out = new Uint8Array(ID_BYTES + IDENTITY_KEY_BYTES + 1 + 2 + name.length + 1 + username.length);
     let o = 0;
     out.set(k.accountId, o);
     out.set(k.identityKey, (o += ID_BYTES));
     out[(o += IDENTITY_KEY_BYTES)] = k.verified ? 1 : 0;
-    out[++o] = name.length;
-    out.set(name, ++o);
+    new DataView(out.buffer).setUint16(++o, name.length);
+    out.set(name, (o += 2));
     out[(o += name.length)] = username.length;
     out.set(username, o + 1);
     return out;
   });
-  const out = new Uint8Array(HEADER_BYTES + 1 + parts.reduce((a, p) => a + p.length, 0));
+  const out = new Uint8Array(HEADER_BYTES + ID_BYTES + 1 + parts.reduce((a, p) => a + p.length, 0));
   writeHeader(out, new DataView(out.buffer), KIND_CONTACTS, c);
-  out[HEADER_BYTES] = n;
-  let o = HEADER_BYTES + 1;
+  out.set(c.requestId, HEADER_BYTES);
+  out[HEADER_BYTES + ID_BYTES] = n;
+  let o = HEADER_BYTES + ID_BYTES + 1;
   for (const p of parts) {
     out.set(p, o);
     o += p.length;
@@ -238,7 +246,11 @@ export function decodeContent(bytes: Uint8Array): Content {
     }
     return { kind: 'receipt', messageId, sentAt, targetIds };
   }
-  if (kind === KIND_CONTACTS) return { kind: 'contacts', messageId, sentAt, contacts: decodeContacts(bytes) };
+  if (kind === KIND_CONTACTS) {
+    if (bytes.length < HEADER_BYTES + ID_BYTES) invalid('truncated contacts request id');
+    const requestId = bytes.slice(HEADER_BYTES, HEADER_BYTES + ID_BYTES);
+    return { kind: 'contacts', messageId, sentAt, requestId, contacts: decodeContacts(bytes) };
+  }
   if (kind === KIND_SYNC_REQUEST) {
     if (bytes.length !== HEADER_BYTES + 1 || bytes[HEADER_BYTES] !== 1) invalid('unknown sync request');
     return { kind: 'syncRequest', messageId, sentAt, what: 'contacts' };
@@ -247,11 +259,11 @@ export function decodeContent(bytes: Uint8Array): Content {
 }
 
 function decodeContacts(bytes: Uint8Array): SyncedContact[] {
-  if (bytes.length < HEADER_BYTES + 1) invalid('truncated contacts count');
-  const n = bytes[HEADER_BYTES]!;
+  if (bytes.length < HEADER_BYTES + ID_BYTES + 1) invalid('truncated contacts count');
+  const n = bytes[HEADER_BYTES + ID_BYTES]!;
   if (n < 1 || n > MAX_SYNC_CONTACTS) invalid('contacts count out of range');
   const contacts: SyncedContact[] = [];
-  let o = HEADER_BYTES + 1;
+  let o = HEADER_BYTES + ID_BYTES + 1;
   const take = (len: number): Uint8Array => {
     if (o + len > bytes.length) invalid('truncated contact');
     const v = bytes.slice(o, o + len);
@@ -270,8 +282,9 @@ function decodeContacts(bytes: Uint8Array): SyncedContact[] {
     const identityKey = take(IDENTITY_KEY_BYTES);
     const flags = take(1)[0]!;
     if ((flags & ~1) !== 0) invalid('unknown contact flags');
-    const nameLength = take(1)[0]!;
-    if (nameLength === 0) invalid('empty contact name');
+    const lengthBytes = take(2);
+    const nameLength = (lengthBytes[0]! << 8) | lengthBytes[1]!;
+    if (nameLength === 0 || nameLength > MAX_NAME_BYTES) invalid('contact name length out of range');
     const name = text(take(nameLength), 'contact name');
     const usernameLength = take(1)[0]!;
     const username = usernameLength === 0 ? null : text(take(usernameLength), 'contact username');

@@ -109,6 +109,16 @@ export class LocalState {
     this.tx.delete(`c/${accountId}`);
   }
 
+  /** The id (hex) of this device's request for its other devices' contacts, if it made one. */
+  async contactsRequest(): Promise<string | undefined> {
+    const b = await this.tx.get('a/contacts-request');
+    return b && new TextDecoder().decode(b);
+  }
+
+  putContactsRequest(id: string): void {
+    this.tx.put('a/contacts-request', new TextEncoder().encode(id));
+  }
+
   // ---------- identities ----------
 
   identity(accountId: string): Promise<Uint8Array | undefined> {

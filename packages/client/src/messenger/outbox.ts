@@ -307,7 +307,8 @@ export class OutboxWorker {
       }
     }
     const outcome: LegOutcome = failed ? 'failed' : retry ? 'retry' : 'accepted';
-    if (error) this.callbacks.onError(error, entry.contact);
+    // A sync entry's `contact` is our own account: no conversation to name.
+    if (error) this.callbacks.onError(error, entry.kind === 'sync' ? '' : entry.contact);
     return this.ctx.lock.run(async () => {
       const state = new LocalState(this.ctx.store);
       const stored = await state.outboxEntry(entry.id);

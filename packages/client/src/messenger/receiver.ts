@@ -295,7 +295,13 @@ async function applySync(
   if (content.kind === 'contacts')
     return { kind: 'contactsSynced', added: await applyContactsSync(state, content, account.accountId, now) };
   if (content.kind === 'syncRequest') {
-    await enqueueContactsSync(ctx, state);
+    try {
+      await enqueueContactsSync(ctx, state, content.messageId);
+    } catch (e) {
+      // A contact this client cannot encode must not make the request come back on every connect.
+      if (e instanceof MessengerError && e.code === 'InvalidArgument') return { kind: 'ignored' };
+      throw e;
+    }
     return { kind: 'syncRequested' };
   }
   if (content.kind !== 'sent') return { kind: 'ignored' };
