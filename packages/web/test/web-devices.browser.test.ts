@@ -183,8 +183,11 @@ void describe('devices of one account in Chromium', () => {
     assert.equal(await exactButton(page, `Remove device ${node.deviceId}…`).count(), 1);
   });
 
-  void it('a new browser profile links to a Node account and receives what a contact sends to it', async () => {
+  void it('a new browser profile links to a Node account, gets its contacts, and receives what a contact sends to it', async () => {
     const fred = await web.nodeUser('fred');
+    // A contact fred already has (verified, by address): the linked browser gets it by contacts sync.
+    const hank = await web.nodeUser('hank');
+    await fred.addContact('hank', hank.address);
     const p = await web.newPage();
     const request = await startLinking(p);
     await screenshot(p, '18-setup-link-request');
@@ -216,6 +219,10 @@ void describe('devices of one account in Chromium', () => {
       .waitFor();
     await p.getByTestId(`device-${fred.deviceId}`).waitFor();
     assert.match(await p.getByTestId(`device-${deviceId}`).innerText(), /\(this device\)/);
+
+    // The contact list followed from fred's Node device (online, it answered the request at once).
+    await nav(p, 'Chats');
+    await p.getByTestId('conv-hank').waitFor();
 
     // A contact writes to the account: the linked browser receives it as well as the Node device.
     const gina = await web.nodeUser('gina');
