@@ -18,6 +18,7 @@ import { errorText } from './error-text.js';
 import { codeText, identityFingerprint, parseCode, requestFingerprint } from './link-code.js';
 import { QrImage } from './qr-image.js';
 import { OTHER_RELAY_TEXT } from './relay-url.js';
+import { PassphraseFields } from './passphrase-fields.js';
 import { passphraseError } from './passphrase-rule.js';
 
 /** Far above a real sealed link (about 330 bytes), as in the CLI. */
@@ -182,26 +183,7 @@ export function LinkSetup({ onOpen, onBack }: Props) {
         The passphrase encrypts what Sotto keeps in this browser; it need not be the one your other devices
         use.
       </p>
-      <label>
-        Passphrase
-        <input
-          name="passphrase"
-          type="password"
-          disabled={busy}
-          value={pass}
-          onInput={(e) => setPass(e.currentTarget.value)}
-        />
-      </label>
-      <label>
-        Repeat passphrase
-        <input
-          name="passphrase2"
-          type="password"
-          disabled={busy}
-          value={pass2}
-          onInput={(e) => setPass2(e.currentTarget.value)}
-        />
-      </label>
+      <PassphraseFields pass={pass} pass2={pass2} onPass={setPass} onPass2={setPass2} disabled={busy} />
       {error && (
         <p class="error" role="alert" data-testid="error">
           {error}

@@ -10,6 +10,7 @@ import { forgetSession } from '../platform/session-keys.js';
 import { releaseTabLock } from '../platform/tab-lock.js';
 import { codeText, errorCode, errorText } from './error-text.js';
 import { LinkSetup } from './link-setup.js';
+import { PassphraseFields } from './passphrase-fields.js';
 import { passphraseError } from './passphrase-rule.js';
 import { checkRelayUrl } from './relay-url.js';
 
@@ -116,24 +117,7 @@ export function SetupScreen({ onOpen, notice, info }: Props) {
         </label>
         {!created && (
           <>
-            <label>
-              Passphrase
-              <input
-                name="passphrase"
-                type="password"
-                value={pass}
-                onInput={(e) => setPass(e.currentTarget.value)}
-              />
-            </label>
-            <label>
-              Repeat passphrase
-              <input
-                name="passphrase2"
-                type="password"
-                value={pass2}
-                onInput={(e) => setPass2(e.currentTarget.value)}
-              />
-            </label>
+            <PassphraseFields pass={pass} pass2={pass2} onPass={setPass} onPass2={setPass2} />
             <label>
               Relay URL
               <input name="relay" value={relay} onInput={(e) => setRelay(e.currentTarget.value)} />
