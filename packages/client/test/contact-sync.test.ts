@@ -5,7 +5,10 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { PrivateKey } from '@sotto/protocol';
 import { uuidToBytes } from '@sotto/wire';
-import { applyContactsSync } from '../src/messenger/contact-sync.js';
+import { applyContactsSync, enqueueContactsSync } from '../src/messenger/contact-sync.js';
+import { decodeContent } from '../src/messenger/content.js';
+import type { MessengerContext } from '../src/messenger/context.js';
+import { systemRandomness } from '../src/messenger/environment.js';
 import type { ContactRecord } from '../src/messenger/contact-record.js';
 import type { SyncedContact } from '../src/messenger/content.js';
 import { MemoryKv } from '../src/messenger/kv.js';
@@ -147,5 +150,50 @@ void describe('contacts sync: merging', () => {
       (await view(kv)).map((v) => v[0]),
       ['sam', 'sam (2)', 'sam (3)'],
     );
+  });
+});
+
+void describe('contacts sync: answering', () => {
+  // What enqueueContactsSync uses of a MessengerContext.
+  const ctx = {
+    accountId: OWN,
+    random: systemRandomness,
+    clock: { now: () => 5 },
+  } as unknown as MessengerContext;
+
+  void it('shares every contact with the key trusted here (a pending change: the key before it), in messages of 50, naming the request', async () => {
+    const kv = new MemoryKv();
+    const keys = Array.from({ length: 51 }, () => key());
+    for (let i = 0; i < 51; i++) {
+      const accountId = `00000000-0000-4000-8000-${String(i + 100).padStart(12, '0')}`;
+      const change = i === 0 ? { accountId: ids[8]!, identityKey: key(), seenAt: 2 } : null;
+      await seed(kv, { accountId, name: `c${i}`, verified: i === 0, change }, keys[i]!);
+    }
+    const state = new LocalState(kv);
+    const requestId = new Uint8Array(16).fill(0x33);
+    assert.equal(await enqueueContactsSync(ctx, state, requestId), 51);
+    await state.commit();
+    const out = await new LocalState(kv).outbox();
+    assert.deepEqual(
+      out.map((o) => [o.kind, o.contact, o.legs.map((l) => l.recipient)]),
+      [
+        ['sync', OWN, [OWN]],
+        ['sync', OWN, [OWN]],
+      ],
+    );
+    const messages = out.map((o) => decodeContent(o.legs[0]!.content));
+    const shared = messages.flatMap((m) => {
+      assert.equal(m.kind, 'contacts');
+      if (m.kind !== 'contacts') return [];
+      assert.deepEqual(m.requestId, requestId);
+      return m.contacts;
+    });
+    assert.deepEqual(
+      messages.map((m) => (m.kind === 'contacts' ? m.contacts.length : 0)).sort((a, b) => a - b),
+      [1, 50],
+    );
+    const first = shared.find((c) => c.name === 'c0')!;
+    // The contact whose key changed travels with the key trusted before the change, still verified.
+    assert.deepEqual([first.identityKey, first.verified], [keys[0], true]);
   });
 });
