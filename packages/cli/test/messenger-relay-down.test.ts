@@ -9,6 +9,7 @@ import {
   ok,
   okInProcess,
   relayForFile,
+  sottoInProcess,
   sotto,
   startSotto,
   startTestRelay,
@@ -46,6 +47,22 @@ void describe('sotto with the relay down', () => {
     });
     for (const r of await Promise.all(runs)) {
       assertOneLineError(r, 3, /unreachable \(is it running, at the URL this home was set up with\?\)/);
+    }
+  });
+
+  void it('a relay refusing new accounts for now: init exits 3 saying to try again, and leaves no account behind', async () => {
+    const busy = await startTestRelay({ registrationsPerMinute: 1 });
+    try {
+      await okInProcess(tempDir(), ['init', '--server', busy.url]);
+      const home = tempDir();
+      assertOneLineError(
+        await sottoInProcess(home, ['init', '--server', busy.url]),
+        3,
+        /^error: the relay refused for now \(RateLimited\): try again in a minute$/,
+      );
+      assertOneLineError(await sottoInProcess(home, ['whoami']), 5, /no account/);
+    } finally {
+      await busy.close();
     }
   });
 });

@@ -23,12 +23,16 @@ import { fakeIO } from './fake-io.js';
 export { BIN, PASS, ROOT, jsonLines, ok, removeTempDirs, sotto, tempDir } from '@sotto/testkit/sotto-cli';
 export type { Run } from '@sotto/testkit/sotto-cli';
 
-export async function startTestRelay(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startTestRelay(
+  overrides: Record<string, unknown> = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const config = relayConfigSchema.parse({
     host: '127.0.0.1',
     port: 0,
     dataDir: tempDir('sotto-cli-relay-'),
     logLevel: 'silent',
+    registrationsPerMinute: 1_000_000, // a test file registers many accounts in seconds
+    ...overrides,
   });
   const relay: RunningRelay = await startRelay(config, {
     log: silentLogger,

@@ -43,7 +43,13 @@ export interface TestRelay {
 /** A relay on a fresh temp data directory, which close() removes again. */
 export async function startTestRelay(): Promise<TestRelay> {
   const dir = mkdtempSync(join(tmpdir(), 'sotto-relay-'));
-  const config = relayConfigSchema.parse({ host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'silent' });
+  const config = relayConfigSchema.parse({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: dir,
+    logLevel: 'silent',
+    registrationsPerMinute: 1_000_000, // a suite registers many accounts in seconds
+  });
   const relay = await startRelay(config, {
     log: silentLogger,
     secretHasher: createScryptHasher({ N: 1024, r: 8, p: 1 }),

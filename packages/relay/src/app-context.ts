@@ -22,6 +22,8 @@ export interface AppContext {
   claimsByTarget: RateLimiter;
   /** Account and username lookups per requesting device (username enumeration); shared likewise. */
   lookupsByRequester: RateLimiter;
+  /** New accounts, all clients together (one bucket); shared likewise. */
+  registrations: RateLimiter;
   /** JSON request bodies: the per-request limit and all of them in progress together. */
   jsonBodies: BodyBudget;
   /** Attachment uploads likewise (their bodies are buffered whole too). */

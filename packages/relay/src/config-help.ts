@@ -14,6 +14,7 @@ export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
   bundleClaimsPerRequesterPerMinute: 'prekey bundle claims per requesting device per minute',
   bundleClaimsPerTargetPerMinute: 'prekey bundle claims against one account per minute (all requesters)',
   lookupsPerRequesterPerMinute: 'account and username lookups per requesting device per minute',
+  registrationsPerMinute: 'new accounts on this relay per minute, all clients together',
   submitsPerConnectionPerSecond: 'envelope submits per WebSocket connection per second',
   maxBufferedBytesPerConnection: 'bytes queued to a slow WebSocket before pushes to it stop',
   maxFrameBytesInProgress:

@@ -66,6 +66,11 @@ export const relayConfigShape = {
   bundleClaimsPerTargetPerMinute: count(1_000_000).default(600),
   /** Account and username lookups one requesting device may make per minute (stops enumeration). */
   lookupsPerRequesterPerMinute: count(1_000_000).default(120),
+  /**
+   * New accounts on this relay per minute, everyone together (bursts up to this): bounds how fast
+   * anyone can mint accounts, and with them fresh per-device lookup and claim allowances.
+   */
+  registrationsPerMinute: count(1_000_000).default(60),
   /** Envelope submits per WebSocket connection per second (a token bucket; bursts up to this). */
   submitsPerConnectionPerSecond: count(1_000_000).default(5_000),
   /** Bytes queued to one slow WebSocket before the relay stops pushing to it (then closes it). */
@@ -132,6 +137,7 @@ export const relayConfigKinds: Readonly<Record<RelayConfigKey, ConfigKind>> = {
   bundleClaimsPerRequesterPerMinute: 'int',
   bundleClaimsPerTargetPerMinute: 'int',
   lookupsPerRequesterPerMinute: 'int',
+  registrationsPerMinute: 'int',
   submitsPerConnectionPerSecond: 'int',
   maxBufferedBytesPerConnection: 'int',
   maxFrameBytesInProgress: 'int',

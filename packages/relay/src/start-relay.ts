@@ -111,6 +111,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     claimsByRequester: rateLimits.limiter('claims-requester', config.bundleClaimsPerRequesterPerMinute, now),
     claimsByTarget: rateLimits.limiter('claims-target', config.bundleClaimsPerTargetPerMinute, now),
     lookupsByRequester: rateLimits.limiter('lookups-requester', config.lookupsPerRequesterPerMinute, now),
+    registrations: rateLimits.limiter('registrations', config.registrationsPerMinute, now),
     jsonBodies: new BodyBudget(config.maxBodyBytes, JSON_BODY_BUDGET_FACTOR * config.maxBodyBytes),
     uploads: new BodyBudget(config.attachmentMaxBytes, UPLOAD_BUDGET_FACTOR * config.attachmentMaxBytes),
     onDeviceRemoved: (accountId, deviceId) => hub.disconnect({ accountId, deviceId }),

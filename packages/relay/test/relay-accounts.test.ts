@@ -210,6 +210,35 @@ void describe('lookup rate limit (username enumeration)', () => {
   });
 });
 
+void describe('registration rate limit', () => {
+  void it('refuses new accounts beyond registrationsPerMinute with 429 RateLimited; junk does not use it up', async () => {
+    const t = await startTestRelay({ registrationsPerMinute: 3 });
+    try {
+      const first = await registerUser(t);
+      await registerUser(t);
+      await registerUser(t);
+      await rejectsWith(registerUser(t), 'RateLimited');
+      // Existing accounts are not affected.
+      assert.equal((await first.client.whoami()).accountId, first.accountId);
+      // One token back after a third of a minute (injected clock).
+      t.clock.advance(20_000);
+      const id = PrivateKey.generate();
+      const identityKey = new Uint8Array(id.getPublicKey().serialize());
+      const secret = new Uint8Array(randomBytes(32));
+      const forged = sign(PrivateKey.generate(), registrationMessage(identityKey, 7, secret));
+      for (let i = 0; i < 3; i++)
+        await rejectsWith(
+          t.anon.register({ identityKey, registrationId: 7, deviceSecret: secret, signature: forged }),
+          'InvalidSignature',
+        );
+      await registerUser(t);
+      await rejectsWith(registerUser(t), 'RateLimited');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 void describe('a device removed while its socket is logging in', () => {
   void it('is cut off once the login completes (the removal found no session to close)', async () => {
     // The removal lands in the window between the credential check and the session's subscription:

@@ -73,6 +73,15 @@ export function relayFailure(e: unknown): MessengerError {
     }
     if (e.code === 'UsernameTaken')
       return new MessengerError('UsernameTaken', 'that username is taken', { cause: e });
+    if (e.code === 'RateLimited') {
+      return new MessengerError(
+        'RelayRejected',
+        'the relay refused for now (RateLimited): try again in a minute',
+        {
+          cause: e,
+        },
+      );
+    }
     return new MessengerError('RelayRejected', `the relay refused: ${e.code}`, { cause: e });
   }
   throw e;

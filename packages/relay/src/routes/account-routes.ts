@@ -55,6 +55,14 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
     if (!verifyIdentitySignature(identityKey, message, bytes(body.signature))) {
       throw new RelayHttpError('InvalidSignature');
     }
+    // Before the slow hash, and only for well-formed, signed requests (junk does not use it up).
+    if (!(await ctx.registrations.take('all'))) {
+      secret.fill(0);
+      throw new RelayHttpError(
+        'RateLimited',
+        'too many new accounts on this relay right now; try again in a minute',
+      );
+    }
     const accountId = randomUUID();
     const secretHash = await newSecretHash(ctx, secret);
     await ctx.store.createAccount(

@@ -34,7 +34,14 @@ export async function startTestRelay(
   deps: Partial<RelayDeps> = {},
 ): Promise<TestRelay> {
   const clock = new TestClock();
-  const config = relayConfigSchema.parse({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...overrides });
+  // Tests register many accounts in a few seconds: no registration limit unless a test sets one.
+  const config = relayConfigSchema.parse({
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    registrationsPerMinute: 1_000_000,
+    ...overrides,
+  });
   const relay = await startRelay(config, {
     now: clock.now,
     log: silentLogger,

@@ -20,7 +20,12 @@ export async function startTwoNodes(cleanups: Cleanups): Promise<RunningRelay[]>
   const db = await pg.createDatabase();
   const nodes: RunningRelay[] = [];
   for (let i = 0; i < 2; i++) {
-    const config = relayConfigSchema.parse({ port: 0, databaseUrl: db, logLevel: 'error' });
+    const config = relayConfigSchema.parse({
+      port: 0,
+      databaseUrl: db,
+      logLevel: 'error',
+      registrationsPerMinute: 1_000_000,
+    });
     const r = await startRelay(config, { secretHasher: createScryptHasher({ N: 16, r: 1, p: 1 }) });
     nodes.push(r);
     cleanups.push(() => r.close());

@@ -60,6 +60,7 @@ export async function startWebRelay(webRoot = DIST): Promise<WebRelay> {
     dataDir: dir,
     logLevel: 'silent',
     webRoot,
+    registrationsPerMinute: 1_000_000, // a suite registers many accounts in seconds
   });
   const relay = await startRelay(config, {
     log: silentLogger,
