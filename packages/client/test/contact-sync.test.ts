@@ -196,4 +196,23 @@ void describe('contacts sync: answering', () => {
     // The contact whose key changed travels with the key trusted before the change, still verified.
     assert.deepEqual([first.identityKey, first.verified], [keys[0], true]);
   });
+
+  void it('answers even with no contacts (one empty message), so the asking device stops asking', async () => {
+    const kv = new MemoryKv();
+    const state = new LocalState(kv);
+    assert.equal(await enqueueContactsSync(ctx, state, new Uint8Array(16).fill(0x34)), 0);
+    await state.commit();
+    const out = await new LocalState(kv).outbox();
+    assert.equal(out.length, 1);
+    const m = decodeContent(out[0]!.legs[0]!.content);
+    assert.deepEqual(m.kind === 'contacts' ? m.contacts : undefined, []);
+    // The asking side: an empty answer to its request marks it answered.
+    const asker = new MemoryKv();
+    const s2 = new LocalState(asker);
+    s2.putContactsRequest('34'.repeat(16));
+    await s2.commit();
+    assert.equal(await new LocalState(asker).contactsRequestAnswered(), false);
+    await merge(asker, [], new Uint8Array(16).fill(0x34));
+    assert.equal(await new LocalState(asker).contactsRequestAnswered(), true);
+  });
 });

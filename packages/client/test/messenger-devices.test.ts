@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { Messenger } from '../src/messenger/messenger.js';
 import { MemoryKv } from '../src/messenger/kv.js';
 import { MessengerError } from '../src/messenger/errors.js';
+import { LocalState } from '../src/messenger/local-state.js';
 import { createLinkRequest, openDeviceLink } from '../src/messenger/link-transfer.js';
 import { baseOptions, eventually, newUser, nextEvent, suiteRelay, tracked } from './messenger-harness.js';
 
@@ -132,5 +133,38 @@ void describe('several devices', () => {
     await a2.close();
     await bob.m.close();
     await carol.m.close();
+  });
+
+  void it('a contacts request lost before it was sent goes out again on the next connect', async () => {
+    const tag = Date.now() % 1_000_000;
+    const a1 = await newUser(relay.url, `lost_a_${tag}`);
+    const bob = await newUser(relay.url, `lost_b_${tag}`);
+    await a1.m.addContact('bob', bob.m.address);
+    await a1.m.connect();
+    const kv = new MemoryKv();
+    const a2 = tracked(await Messenger.link({ ...baseOptions(kv), deviceLink: a1.m.exportDeviceLink() }));
+    // As if the process died between storing the device and queueing the request.
+    const state = new LocalState(kv);
+    const queued = (await state.outbox()).filter((o) => o.kind === 'sync');
+    assert.equal(queued.length, 1);
+    state.deleteOutbox(queued[0]!.id);
+    await state.commit();
+    assert.equal(await new LocalState(kv).contactsRequestAnswered(), false);
+    await a2.connect();
+    await eventually(async () => (await a2.contacts()).length === 1);
+    assert.equal((await a2.contact('bob')).trust, 'verified');
+    assert.equal(await new LocalState(kv).contactsRequestAnswered(), true);
+    // Answered: the next connect sends nothing more.
+    await a2.close();
+    const again = tracked(await Messenger.open(baseOptions(kv)));
+    await again.connect();
+    await again.whenQueueEmpty();
+    assert.deepEqual(
+      (await new LocalState(kv).outbox()).filter((o) => o.kind === 'sync'),
+      [],
+    );
+    await again.close();
+    await a1.m.close();
+    await bob.m.close();
   });
 });

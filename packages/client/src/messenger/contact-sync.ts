@@ -19,7 +19,7 @@ import type { ContactRecord } from './contact-record.js';
 import { MAX_SYNC_CONTACTS, type ContactsContent, type SyncedContact } from './content.js';
 import { checkContactName } from './contacts.js';
 import type { MessengerContext } from './context.js';
-import { idToHex, newId } from './ids.js';
+import { idFromHex, idToHex, newId } from './ids.js';
 import type { LocalState } from './local-state.js';
 import { enqueueOwnDevices, uuidBytes } from './outbox.js';
 
@@ -41,7 +41,8 @@ export async function enqueueContactsSync(
       username: c.username,
     });
   }
-  for (let i = 0; i < shared.length; i += MAX_SYNC_CONTACTS) {
+  // At least one message, empty if need be: it tells the asking device its request was answered.
+  for (let i = 0; i === 0 || i < shared.length; i += MAX_SYNC_CONTACTS) {
     enqueueOwnDevices(ctx, state, {
       kind: 'contacts',
       messageId: newId(ctx.random),
@@ -65,6 +66,32 @@ export function enqueueContactsRequest(ctx: MessengerContext, state: LocalState)
   });
 }
 
+/** How long after linking an unanswered request is sent again on each connect. */
+export const CONTACTS_REQUEST_RETRY_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * On connect: the request again, under the same id, when it was never answered and is not queued
+ * (lost to a crash right after linking, or refused by the relay), for a week after linking.
+ */
+export async function resendContactsRequest(
+  ctx: MessengerContext,
+  state: LocalState,
+  linkedAt: number,
+): Promise<boolean> {
+  const id = await state.contactsRequest();
+  if (id === undefined || (await state.contactsRequestAnswered())) return false;
+  if (ctx.clock.now() - linkedAt > CONTACTS_REQUEST_RETRY_MS || (await state.outboxEntry(id))) return false;
+  const messageId = idFromHex(id);
+  if (messageId === undefined) return false;
+  enqueueOwnDevices(ctx, state, {
+    kind: 'syncRequest',
+    messageId,
+    sentAt: ctx.clock.now(),
+    what: 'contacts',
+  });
+  return true;
+}
+
 /**
  * Merges a contacts message from another of our devices; returns the contacts added here. An
  * answer to a request this device did not make is ignored.
@@ -76,6 +103,7 @@ export async function applyContactsSync(
   now: number,
 ): Promise<ContactRecord[]> {
   if ((await state.contactsRequest()) !== idToHex(content.requestId)) return [];
+  state.markContactsRequestAnswered();
   const added: ContactRecord[] = [];
   const local = await state.contacts();
   const names = new Set(local.map((c) => c.name));

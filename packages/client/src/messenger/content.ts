@@ -7,7 +7,7 @@
  *   kind 2 (receipt): count:u8 (1..MAX_RECEIPT_IDS)  count × targetId:16
  *   kind 3 (sent):    destination:16  length:u32  utf8:length
  *                     (a sync copy for our own other devices: "I sent this text to that account")
- *   kind 4 (contacts): requestId:16  count:u8 (1..MAX_SYNC_CONTACTS)  count × contact, for our own
+ *   kind 4 (contacts): requestId:16  count:u8 (0..MAX_SYNC_CONTACTS)  count × contact, for our own
  *                     other devices, answering the sync request `requestId`:
  *                     accountId:16  identityKey:33  flags:u8 (bit 0: verified; others 0)
  *                     nameLength:u16 (1..MAX_NAME_BYTES)  utf8:nameLength  usernameLength:u8  ascii
@@ -158,8 +158,8 @@ export function encodeContent(c: Content): Uint8Array {
 
 function encodeContacts(c: ContactsContent): Uint8Array {
   const n = c.contacts.length;
-  if (n < 1 || n > MAX_SYNC_CONTACTS) {
-    throw new MessengerError('InvalidArgument', `a contacts sync carries 1..${MAX_SYNC_CONTACTS}, got ${n}`);
+  if (n > MAX_SYNC_CONTACTS) {
+    throw new MessengerError('InvalidArgument', `a contacts sync carries 0..${MAX_SYNC_CONTACTS}, got ${n}`);
   }
   if (!(c.requestId instanceof Uint8Array) || c.requestId.length !== ID_BYTES)
     throw new MessengerError('InvalidArgument', `"requestId" expected ${ID_BYTES} bytes`);
@@ -261,7 +261,7 @@ export function decodeContent(bytes: Uint8Array): Content {
 function decodeContacts(bytes: Uint8Array): SyncedContact[] {
   if (bytes.length < HEADER_BYTES + ID_BYTES + 1) invalid('truncated contacts count');
   const n = bytes[HEADER_BYTES + ID_BYTES]!;
-  if (n < 1 || n > MAX_SYNC_CONTACTS) invalid('contacts count out of range');
+  if (n > MAX_SYNC_CONTACTS) invalid('contacts count out of range');
   const contacts: SyncedContact[] = [];
   let o = HEADER_BYTES + ID_BYTES + 1;
   const take = (len: number): Uint8Array => {

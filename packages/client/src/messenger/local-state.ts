@@ -119,6 +119,15 @@ export class LocalState {
     this.tx.put('a/contacts-request', new TextEncoder().encode(id));
   }
 
+  /** Whether an answer to that request has arrived (until then, each connect sends it again). */
+  async contactsRequestAnswered(): Promise<boolean> {
+    return (await this.tx.get('a/contacts-answered')) !== undefined;
+  }
+
+  markContactsRequestAnswered(): void {
+    this.tx.put('a/contacts-answered', new Uint8Array([1]));
+  }
+
   // ---------- identities ----------
 
   identity(accountId: string): Promise<Uint8Array | undefined> {

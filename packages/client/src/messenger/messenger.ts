@@ -41,7 +41,7 @@ import type { MessengerContext, MessengerHooks } from './context.js';
 import { EncryptedKv } from './encrypted-kv.js';
 import { decodeDeviceLink, encodeDeviceLink, linkDevice } from './device-link.js';
 import { sealDeviceLink } from './link-transfer.js';
-import { enqueueContactsRequest } from './contact-sync.js';
+import { enqueueContactsRequest, resendContactsRequest } from './contact-sync.js';
 import { systemClock, systemRandomness, type Clock, type Randomness } from './environment.js';
 import { MessengerError, storeOpenFailure } from './errors.js';
 import type { ConnectionState, MessengerEvents } from './events.js';
@@ -361,6 +361,14 @@ export class Messenger {
     await this.rememberUsername(null);
   }
 
+  /** A linked device's contacts request that was never answered nor queued goes out again. */
+  private async resendContactsRequest(): Promise<void> {
+    await this.ctx.lock.run(async () => {
+      const state = new LocalState(this.ctx.store);
+      if (await resendContactsRequest(this.ctx, state, this.account.createdAt)) await state.commit();
+    });
+  }
+
   /** Stores the account's username as the relay has it (set, changed or released on any device). */
   private async rememberUsername(username: string | null): Promise<void> {
     if (username === this.account.username) return;
@@ -492,6 +500,7 @@ export class Messenger {
       for (const d of me.devices) if (d !== this.deviceId) this.ctx.ownDevices.add(d);
       // Another device may have set, changed or released it (and a linked device starts without it).
       await this.rememberUsername(me.username);
+      if (this.ctx.ownDevices.size > 0) await this.resendContactsRequest();
     } catch {
       // Not fatal: the next connect tries again.
     }
