@@ -75,6 +75,13 @@ async function openConfirmation(): Promise<void> {
   await confirmField().waitFor();
 }
 
+/** Opens the confirmation, types the word and presses the final button. */
+async function confirmDeletion(): Promise<void> {
+  await openConfirmation();
+  await confirmField().fill('delete');
+  await finalButton().click();
+}
+
 void describe('deleting the account in Chromium', () => {
   void it('arms the final button only once the word is typed; focus moves in and back on Cancel', async () => {
     await openConfirmation();
@@ -108,9 +115,7 @@ void describe('deleting the account in Chromium', () => {
     };
     await page.route(`${web.url}/v1/accounts/me`, handler);
     try {
-      await openConfirmation();
-      await confirmField().fill('delete');
-      await finalButton().click();
+      await confirmDeletion();
       const err = page.getByTestId('delete-account-error');
       await err.waitFor();
       assert.equal(
@@ -156,9 +161,7 @@ void describe('deleting the account in Chromium', () => {
           req.onerror = () => reject(new Error('open failed'));
         }),
     );
-    await openConfirmation();
-    await confirmField().fill('delete');
-    await finalButton().click();
+    await confirmDeletion();
     const status = page.getByTestId('delete-account-status');
     await status.filter({ hasText: 'waiting for other Sotto tabs' }).waitFor();
     // Blocked: the relay step is done, the database is still there and setup is not shown yet.
@@ -206,9 +209,7 @@ void describe('deleting the account in Chromium', () => {
     };
     await page.route(`${web.url}/v1/accounts/me`, handler);
     try {
-      await openConfirmation();
-      await confirmField().fill('delete');
-      await finalButton().click();
+      await confirmDeletion();
       const err = page.getByTestId('delete-account-error');
       await err.waitFor();
       assert.equal(
