@@ -26,37 +26,32 @@ export type CredentialLookup = (device: DeviceRef) => Promise<string | null>;
 const RECHECK_CONCURRENCY = 8;
 
 export class DeviceHub {
-  private readonly subs = new Map<string, Subscriber>();
-  /** The device of each key in `subs`, for `recheckAll`. */
-  private readonly refs = new Map<string, DeviceRef>();
+  /** The live connection of each device here, with the device it belongs to (for `recheckAll`). */
+  private readonly subs = new Map<string, { device: DeviceRef; sub: Subscriber }>();
 
   constructor(private readonly lookup: CredentialLookup) {}
 
   /** Subscribes a device; a previous connection of the same device is told it was replaced. */
   subscribe(device: DeviceRef, sub: Subscriber): void {
     const key = deviceKey(device);
-    const old = this.subs.get(key);
-    this.subs.set(key, sub);
-    this.refs.set(key, { accountId: device.accountId, deviceId: device.deviceId });
+    const old = this.subs.get(key)?.sub;
+    this.subs.set(key, { device: { accountId: device.accountId, deviceId: device.deviceId }, sub });
     if (old && old !== sub) old.replaced();
   }
 
   unsubscribe(device: DeviceRef, sub: Subscriber): void {
     const key = deviceKey(device);
-    if (this.subs.get(key) === sub) {
-      this.subs.delete(key);
-      this.refs.delete(key);
-    }
+    if (this.subs.get(key)?.sub === sub) this.subs.delete(key);
   }
 
   /** After a commit: `committed` is the stored envelope, when this process committed it. */
   notify(device: DeviceRef, committed?: QueuedEnvelope): void {
-    this.subs.get(deviceKey(device))?.wake(committed);
+    this.subs.get(deviceKey(device))?.sub.wake(committed);
   }
 
   /** Closes the live connection of a device this process has just removed. */
   disconnect(device: DeviceRef): void {
-    this.subs.get(deviceKey(device))?.revoked();
+    this.subs.get(deviceKey(device))?.sub.revoked();
   }
 
   /**
@@ -66,11 +61,11 @@ export class DeviceHub {
    */
   async recheck(device: DeviceRef): Promise<boolean> {
     const key = deviceKey(device);
-    const sub = this.subs.get(key);
+    const sub = this.subs.get(key)?.sub;
     if (sub === undefined) return false;
     const stored = await this.lookup(device);
     // The same connection still (a reconnect meanwhile was checked at its own login).
-    if (stored === sub.credential || this.subs.get(key) !== sub) return false;
+    if (stored === sub.credential || this.subs.get(key)?.sub !== sub) return false;
     sub.revoked();
     return true;
   }
@@ -81,7 +76,7 @@ export class DeviceHub {
    * being deleted). A device the store cannot answer for is skipped.
    */
   async recheckAll(): Promise<{ checked: number; revoked: number; failed: number }> {
-    const devices = [...this.refs.values()];
+    const devices = [...this.subs.values()].map((e) => e.device);
     let next = 0;
     const tally = { checked: 0, revoked: 0, failed: 0 };
     const worker = async () => {
