@@ -58,6 +58,10 @@ export async function enqueueContactsSync(
 export function enqueueContactsRequest(ctx: MessengerContext, state: LocalState): void {
   const messageId = newId(ctx.random);
   state.putContactsRequest(idToHex(messageId));
+  queueRequest(ctx, state, messageId);
+}
+
+function queueRequest(ctx: MessengerContext, state: LocalState, messageId: Uint8Array): void {
   enqueueOwnDevices(ctx, state, {
     kind: 'syncRequest',
     messageId,
@@ -83,12 +87,7 @@ export async function resendContactsRequest(
   if (ctx.clock.now() - linkedAt > CONTACTS_REQUEST_RETRY_MS || (await state.outboxEntry(id))) return false;
   const messageId = idFromHex(id);
   if (messageId === undefined) return false;
-  enqueueOwnDevices(ctx, state, {
-    kind: 'syncRequest',
-    messageId,
-    sentAt: ctx.clock.now(),
-    what: 'contacts',
-  });
+  queueRequest(ctx, state, messageId);
   return true;
 }
 
