@@ -4,12 +4,13 @@
 // with exit 2 before any key is used.
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { fromBase64Url, toBase64Url } from '@sotto/client';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { queueLines } from './line-queue.js';
 
 export function codeText(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64url');
+  return toBase64Url(bytes);
 }
 
 /** 64 bits of SHA-256 of a link request, in groups of 4 hex digits: both sides print it to compare. */
@@ -27,10 +28,9 @@ export function parseCode(text: string, what: string, minBytes: number, maxBytes
   const invalid = (why: string) => new CliError('InvalidLinkCode', `invalid ${what}: ${why}`, ExitCode.Usage);
   if (compact.length === 0) throw invalid('it is empty');
   if (!/^[A-Za-z0-9_-]+$/.test(compact)) throw invalid('it has characters a code never has (paste it whole)');
-  const bytes = new Uint8Array(Buffer.from(compact, 'base64url'));
-  // Node's decoder skips a dangling character instead of failing: re-encode to be strict.
-  if (codeText(bytes) !== compact) throw invalid('it is cut short or has extra characters');
-  if (bytes.length < minBytes || bytes.length > maxBytes)
+  // Strict: one accepted text per byte string (no dangling character, no stray low bits).
+  const bytes = fromBase64Url(compact);
+  if (bytes === undefined || bytes.length < minBytes || bytes.length > maxBytes)
     throw invalid('it is cut short or has extra characters');
   return bytes;
 }

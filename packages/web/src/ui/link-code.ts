@@ -8,12 +8,12 @@
  * `sotto whoami` shows).
  */
 
+import { fromBase64Url, toBase64Url } from '@sotto/client';
+
 export type ParsedCode = { ok: true; bytes: Uint8Array } | { ok: false; error: string };
 
 export function codeText(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return toBase64Url(bytes);
 }
 
 /** Bytes of a pasted code; `what` names it in the error ("link request", "link code"). */
@@ -23,12 +23,9 @@ export function parseCode(text: string, what: string, minBytes: number, maxBytes
   if (compact.length === 0) return invalid('it is empty');
   if (!/^[A-Za-z0-9_-]+$/.test(compact))
     return invalid('it has characters a code never has (paste it whole)');
-  // A length of 1 mod 4 is no base64 at all; atob would refuse it, say it the same way.
-  if (compact.length % 4 === 1) return invalid('it is cut short or has extra characters');
-  const bin = atob(compact.replace(/-/g, '+').replace(/_/g, '/'));
-  const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  // atob ignores the unused bits of a last character: re-encode to be strict, as the CLI is.
-  if (codeText(bytes) !== compact || bytes.length < minBytes || bytes.length > maxBytes)
+  // Strict, as the CLI is: one accepted text per byte string (no dangling character, no stray bits).
+  const bytes = fromBase64Url(compact);
+  if (bytes === undefined || bytes.length < minBytes || bytes.length > maxBytes)
     return invalid('it is cut short or has extra characters');
   return { ok: true, bytes };
 }
