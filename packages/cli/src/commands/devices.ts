@@ -2,12 +2,12 @@
 // `sotto init --link` with this account's link, sealed so only that device can open it) and
 // `sotto devices remove ID --yes` (remove a lost or replaced device: the relay cuts it off).
 import type { Command } from 'commander';
-import { LINK_REQUEST_BYTES } from '@sotto/client';
+import { LINK_REQUEST_BYTES, MessengerError } from '@sotto/client';
 import { CliError } from '../cli-error.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { codeText, parseCode, requestFingerprint } from './link-code.js';
-import { print, withHome, withMessenger } from './messenger-session.js';
+import { print, relayCode, withHome, withMessenger } from './messenger-session.js';
 
 export const devicesCommand: CliCommand = {
   register(program: Command, ctx: CliContext) {
@@ -87,9 +87,14 @@ export const devicesCommand: CliCommand = {
             ExitCode.Usage,
           );
         }
-        if (!(await m.devices()).includes(id))
-          throw new CliError('DeviceNotFound', `this account has no device ${id}`, ExitCode.NotFound);
-        await m.removeDevice(id);
+        try {
+          await m.removeDevice(id);
+        } catch (e) {
+          // The relay says so itself: no listing first (one round trip, and no race with it).
+          if (MessengerError.is(e) && e.code === 'RelayRejected' && relayCode(e) === 'DeviceNotFound')
+            throw new CliError('DeviceNotFound', `this account has no device ${id}`, ExitCode.NotFound);
+          throw e;
+        }
         print(ctx, json, { removed: id }, `Removed device ${id}: the relay no longer accepts it`);
       });
     });
