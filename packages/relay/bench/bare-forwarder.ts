@@ -1,13 +1,17 @@
 // The benchmark's ceiling: a bare `ws` forwarder with no storage, no auth check and no limits. It
 // speaks the same frames (decoded and encoded with the same codec) so the relay/forwarder ratio
-// measures what durability, validation and bookkeeping cost. Like the relay, it coalesces the frames a
-// socket is sent in one event-loop turn into one write (cork until the turn's ticks are done), so the
-// ratio does not credit the relay for a transport trick the ceiling lacks. Run as a child process;
-// prints {"url": "..."} on stdout once listening.
+// measures what durability, validation and bookkeeping cost. By default, like the relay, it coalesces
+// the frames a socket is sent in one event-loop turn into one write (cork until the turn's ticks are
+// done), so the ratio does not credit the relay for a transport trick the ceiling lacks. With
+// `--no-coalesce` it sends each frame with its own write: the plainest forwarder, as in the issue's own
+// reference figures. Run as a child process; prints {"url": "..."} on stdout once listening.
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { decodeFrame, encodeFrame } from '@sotto/wire';
+
+/** False with --no-coalesce: every frame is its own write. */
+const COALESCE = !process.argv.includes('--no-coalesce');
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 
@@ -21,7 +25,7 @@ class Peer {
   ) {}
 
   send(bytes: Uint8Array): void {
-    if (!this.corked) {
+    if (COALESCE && !this.corked) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(() => {

@@ -11,8 +11,10 @@
 // PostgreSQL (durable settings: fsync and synchronous_commit on) and redis-server are throwaway
 // instances on loopback from @sotto/testkit, started only when a result needs them, removed at the end.
 // `--quick` is a smoke run (few pairs, short rounds) that checks the bench works, not a measurement.
-// `--only NAME[,NAME]` runs some results. Progress goes to stderr; with --json stdout carries exactly
-// one JSON object.
+// `--only NAME[,NAME]` runs some results. `--plain-forwarder` runs the baseline without write
+// coalescing (each frame its own write; the relay keeps its own), for comparison with the issue's
+// reference figures; the default baseline coalesces like the relay. Progress goes to stderr; with
+// --json stdout carries exactly one JSON object.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +32,8 @@ import { median, percentile, round, spread } from './stats.js';
 import type { RelayChildMemory } from '../test/fixtures/relay-child.js';
 
 const args = process.argv.slice(2);
+/** The baseline forwarder sends each frame with its own write instead of coalescing like the relay. */
+const PLAIN_FORWARDER = args.includes('--plain-forwarder');
 const JSON_OUT = args.includes('--json');
 const num = (name: string, dflt: number) => {
   const i = args.indexOf(name);
@@ -185,7 +189,7 @@ async function twoNodeTopology(pg: PostgresServer, redis: RedisServer): Promise<
 
 async function durableE2e(name: string, topo: Topology): Promise<Result> {
   progress(`${name}: ${PAIRS} pairs, window ${WINDOW} per pair, ${ROUNDS} rounds of ${MEASURE_MS} ms`);
-  const forwarder = await spawnTs(here('./bare-forwarder.ts'), []);
+  const forwarder = await spawnTs(here('./bare-forwarder.ts'), PLAIN_FORWARDER ? ['--no-coalesce'] : []);
   children.push(forwarder);
 
   // Accounts live in the (shared) store: registering through the senders' node is enough.
@@ -293,7 +297,10 @@ async function durableE2e(name: string, topo: Topology): Promise<Result> {
     name,
     unit: 'msgs/s',
     value: Math.round(peak),
-    baseline_name: 'bare ws forwarder (same frames, no storage)',
+    baseline_name: PLAIN_FORWARDER
+      ? 'bare ws forwarder, one write per frame (same frames, no storage)'
+      : 'bare ws forwarder (same frames, no storage)',
+    forwarder_coalesces_writes: !PLAIN_FORWARDER,
     baseline: Math.round(median(fwdRates)),
     ratio: round(median(ratios), 3),
     rounds: ROUNDS,
