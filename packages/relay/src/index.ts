@@ -1,5 +1,6 @@
 export { startRelay } from './start-relay.js';
 export type { RelayDeps, RunningRelay } from './start-relay.js';
+export type { RecheckTally } from './ws/device-hub.js';
 export type { StaticHandler } from './http/http-app.js';
 export { createStaticHandler, webContentSecurityPolicy, webSecurityHeaders } from './http/static-files.js';
 export { createLogger, silentLogger } from './logger.js';

@@ -22,7 +22,7 @@ import { openRelayStore } from './store-adapter.js';
 import type { Stores } from './store-adapter.js';
 import { startSweeper } from './sweeper.js';
 import { startSessionRecheck } from './ws/session-recheck.js';
-import type { DeviceHub } from './ws/device-hub.js';
+import type { DeviceHub, RecheckTally } from './ws/device-hub.js';
 import { attachWebSocket } from './ws/ws-server.js';
 import { BusDeviceHub } from './bus/bus-device-hub.js';
 import { openDeliveryBus } from './bus/open-bus.js';
@@ -61,7 +61,7 @@ export interface RunningRelay {
   /** Runs the TTL sweeper once (tests move the injected clock, then call this). */
   sweepNow(): Promise<{ envelopes: number; attachments: number }>;
   /** Checks every connected device's credential now (what the sessionRecheckSeconds timer does). */
-  recheckSessionsNow(): Promise<{ checked: number; revoked: number; failed: number }>;
+  recheckSessionsNow(): Promise<RecheckTally>;
 }
 
 export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Promise<RunningRelay> {

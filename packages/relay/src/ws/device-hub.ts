@@ -22,6 +22,13 @@ export interface Subscriber {
 /** The device's stored secret hash now, or null when it is not registered. Rejects if the store is down. */
 export type CredentialLookup = (device: DeviceRef) => Promise<string | null>;
 
+/** What one `recheckAll` pass did: devices checked, connections cut off, devices the store could not answer for. */
+export interface RecheckTally {
+  checked: number;
+  revoked: number;
+  failed: number;
+}
+
 /** Devices checked at once by `recheckAll` (each check is one indexed read). */
 const RECHECK_CONCURRENCY = 8;
 
@@ -75,10 +82,10 @@ export class DeviceHub {
    * arrived (a bus outage, a node of an older version, a device linked while its account was
    * being deleted). A device the store cannot answer for is skipped.
    */
-  async recheckAll(): Promise<{ checked: number; revoked: number; failed: number }> {
+  async recheckAll(): Promise<RecheckTally> {
     const devices = [...this.subs.values()].map((e) => e.device);
     let next = 0;
-    const tally = { checked: 0, revoked: 0, failed: 0 };
+    const tally: RecheckTally = { checked: 0, revoked: 0, failed: 0 };
     const worker = async () => {
       while (next < devices.length) {
         const device = devices[next++]!;

@@ -4,11 +4,11 @@
 // being deleted. Without this, such a socket would stay authenticated until it disconnects.
 import type { Logger } from '../logger.js';
 import type { RelayMetrics } from '../metrics.js';
-import type { DeviceHub } from './device-hub.js';
+import type { DeviceHub, RecheckTally } from './device-hub.js';
 
 export interface SessionRecheck {
   /** One pass now (tests call this instead of waiting for the timer). */
-  recheckNow(): Promise<{ checked: number; revoked: number; failed: number }>;
+  recheckNow(): Promise<RecheckTally>;
   stop(): Promise<void>;
 }
 
