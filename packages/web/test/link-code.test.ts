@@ -2,16 +2,10 @@
 // padding, whitespace ignored, strict decoding; SHA-256 fingerprints in groups of 4 hex digits. Checked
 // here against Node's own base64url and SHA-256, which the CLI uses.
 import { strict as assert } from 'node:assert';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { codeText, identityFingerprint, parseCode, requestFingerprint } from '../src/ui/link-code.js';
-
-const nodeFingerprint = (b: Uint8Array, digits: number) =>
-  createHash('sha256')
-    .update(b)
-    .digest('hex')
-    .slice(0, digits)
-    .replace(/(.{4})(?=.)/g, '$1 ');
+import { nodeFingerprint } from './helpers/node-fingerprint.js';
 
 void describe('link codes as text', () => {
   void it('encodes like Buffer base64url and decodes every length back, ignoring whitespace', () => {

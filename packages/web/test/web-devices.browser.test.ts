@@ -13,13 +13,13 @@
  *   clear error that changes nothing): the relay then refuses that device (RelayRejected).
  */
 import { strict as assert } from 'node:assert';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { Page, Route } from 'playwright-core';
 import { MemoryKv, Messenger, MessengerError, createLinkRequest, openDeviceLink } from '@sotto/client';
 import type { WebSocketCtor } from '@sotto/wire';
 import { screenshot } from './helpers/browser.js';
+import { nodeFingerprint as fingerprint } from './helpers/node-fingerprint.js';
 import { startWebHarness, type WebHarness } from './helpers/harness.js';
 import { createAccount, messageShown, nav, openConversation } from './helpers/ui.js';
 
@@ -43,13 +43,6 @@ after(async () => {
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 const bytes = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'base64url'));
-/** The CLI's fingerprints: SHA-256, the first `digits` hex digits in groups of 4. */
-const fingerprint = (b: Uint8Array, digits: number) =>
-  createHash('sha256')
-    .update(b)
-    .digest('hex')
-    .slice(0, digits)
-    .replace(/(.{4})(?=.)/g, '$1 ');
 
 const requestField = (p: Page) => p.getByLabel('Request shown by the new device');
 const exactButton = (p: Page, name: string) => p.getByRole('button', { name, exact: true });
