@@ -1,8 +1,10 @@
 // The relay benchmark (../../shared/BENCH.md): `npm run bench -w @sotto/relay [-- --json] [-- --quick]`.
 //   durable-e2e            msgs/s send → durable commit → push → ack → delete, 100 sender/receiver
-//                          pairs, bounded in-flight window; baseline: a bare `ws` forwarder (no storage)
-//                          in the same run, interleaved rounds; p50/p99 latency at half the peak load
-//                          (medians of per-round percentiles over interleaved relay/forwarder rounds).
+//                          pairs, bounded in-flight window; baseline: a bare `ws` forwarder (no storage,
+//                          one write per frame) in the same run, interleaved rounds; also, as a stricter
+//                          second ceiling, the same forwarder coalescing its writes per turn like the
+//                          relay (`strict_*` fields); p50/p99 latency at half the peak load (medians
+//                          of per-round percentiles over interleaved relay/forwarder rounds).
 //   durable-e2e-postgres   the same through one relay node on PostgreSQL (issue 8).
 //   durable-e2e-2nodes     the same through two relay nodes sharing PostgreSQL and a Redis bus, senders
 //                          on node 1 and receivers on node 2: every message crosses the bus.
@@ -11,10 +13,8 @@
 // PostgreSQL (durable settings: fsync and synchronous_commit on) and redis-server are throwaway
 // instances on loopback from @sotto/testkit, started only when a result needs them, removed at the end.
 // `--quick` is a smoke run (few pairs, short rounds) that checks the bench works, not a measurement.
-// `--only NAME[,NAME]` runs some results. `--plain-forwarder` runs the baseline without write
-// coalescing (each frame its own write; the relay keeps its own), for comparison with the issue's
-// reference figures; the default baseline coalesces like the relay. Progress goes to stderr; with
-// --json stdout carries exactly one JSON object.
+// `--only NAME[,NAME]` runs some results. Progress goes to stderr; with --json stdout carries exactly
+// one JSON object.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +32,6 @@ import { median, percentile, round, spread } from './stats.js';
 import type { RelayChildMemory } from '../test/fixtures/relay-child.js';
 
 const args = process.argv.slice(2);
-/** The baseline forwarder sends each frame with its own write instead of coalescing like the relay. */
-const PLAIN_FORWARDER = args.includes('--plain-forwarder');
 const JSON_OUT = args.includes('--json');
 const num = (name: string, dflt: number) => {
   const i = args.indexOf(name);
@@ -145,6 +143,8 @@ interface Topology {
   readonly nodes: readonly SpawnedChild[];
   /** Extra fields for the result (what the topology is). */
   readonly describe: Record<string, unknown>;
+  /** Also measure against the coalescing forwarder (the `strict_*` fields). */
+  readonly strictBaseline: boolean;
 }
 
 /** The default durable-e2e: one relay child on SQLite. */
@@ -155,7 +155,13 @@ async function sqliteTopology(): Promise<Topology> {
     {},
     profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
   );
-  return { senders: relay, receivers: relay, nodes: [relay], describe: { store: 'sqlite' } };
+  return {
+    senders: relay,
+    receivers: relay,
+    nodes: [relay],
+    describe: { store: 'sqlite' },
+    strictBaseline: true,
+  };
 }
 
 /** One relay node on a fresh database of the bench's PostgreSQL (LISTEN/NOTIFY bus, unused here). */
@@ -166,6 +172,7 @@ async function postgresTopology(pg: PostgresServer): Promise<Topology> {
     receivers: relay,
     nodes: [relay],
     describe: { store: 'postgresql', postgres: 'fsync=on synchronous_commit=on (loopback, same machine)' },
+    strictBaseline: false,
   };
 }
 
@@ -184,45 +191,67 @@ async function twoNodeTopology(pg: PostgresServer, redis: RedisServer): Promise<
       nodes: 2,
       postgres: 'fsync=on synchronous_commit=on (loopback, same machine)',
     },
+    strictBaseline: false,
   };
+}
+
+/** One server the load runs through in a round: the relay (all its nodes) or a forwarder. */
+interface Side {
+  readonly label: string;
+  readonly procs: readonly SpawnedChild[];
+  readonly driver: LoadDriver;
+  readonly rates: number[];
+  /** CPU per delivered message (µs) of each round. */
+  readonly cpu: number[];
 }
 
 async function durableE2e(name: string, topo: Topology): Promise<Result> {
   progress(`${name}: ${PAIRS} pairs, window ${WINDOW} per pair, ${ROUNDS} rounds of ${MEASURE_MS} ms`);
-  const forwarder = await spawnTs(here('./bare-forwarder.ts'), PLAIN_FORWARDER ? ['--no-coalesce'] : []);
-  children.push(forwarder);
+  const bare = await spawnTs(here('./bare-forwarder.ts'), []);
+  children.push(bare);
+  const strict = topo.strictBaseline ? await spawnTs(here('./bare-forwarder.ts'), ['--coalesce']) : undefined;
+  if (strict) children.push(strict);
 
   // Accounts live in the (shared) store: registering through the senders' node is enough.
   const devices = await registerMany(topo.senders.url, PAIRS * 2, 16);
   const senders = devices.filter((_, i) => i % 2 === 0);
   const receivers = devices.filter((_, i) => i % 2 === 1);
-  const relaySenders = await connectAll(topo.senders.url, senders, 32);
-  const relayReceivers = await connectAll(topo.receivers.url, receivers, 32);
-  const fwdSenders = await connectAll(forwarder.url, senders, 32);
-  const fwdReceivers = await connectAll(forwarder.url, receivers, 32);
-  const pairsOf = (from: BenchSocket[], to: BenchSocket[]): Pair[] =>
-    Array.from({ length: PAIRS }, (_, i) => ({
+  const sockets: BenchSocket[] = [];
+  const driverFor = async (sendersUrl: string, receiversUrl: string): Promise<LoadDriver> => {
+    const from = await connectAll(sendersUrl, senders, 32);
+    const to = await connectAll(receiversUrl, receivers, 32);
+    sockets.push(...from, ...to);
+    const pairs: Pair[] = Array.from({ length: PAIRS }, (_, i) => ({
       sender: from[i]!,
       receiver: to[i]!,
       recipientAccountId: receivers[i]!.accountId,
       recipientRegistrationId: receivers[i]!.registrationId,
     }));
-  const onRelay = new LoadDriver(pairsOf(relaySenders, relayReceivers), CONTENT_BYTES);
-  const onForwarder = new LoadDriver(pairsOf(fwdSenders, fwdReceivers), CONTENT_BYTES);
+    return new LoadDriver(pairs, CONTENT_BYTES);
+  };
+  const side = async (
+    label: string,
+    procs: readonly SpawnedChild[],
+    sendersUrl: string,
+    receiversUrl = sendersUrl,
+  ) => {
+    const s: Side = { label, procs, driver: await driverFor(sendersUrl, receiversUrl), rates: [], cpu: [] };
+    return s;
+  };
+  const relay = await side('relay', topo.nodes, topo.senders.url, topo.receivers.url);
+  const forwarder = await side('forwarder', [bare], bare.url);
+  const coalescing = strict ? await side('coalescing forwarder', [strict], strict.url) : undefined;
+  const sides = coalescing ? [relay, forwarder, coalescing] : [relay, forwarder];
 
-  const relayRates: number[] = [];
-  const fwdRates: number[] = [];
   const ratios: number[] = [];
+  const strictRatios: number[] = [];
   const peakLatencies: number[] = [];
   let errors = 0;
-  // Warm both (JIT, SQLite page cache / PostgreSQL buffers) before the measured rounds.
-  await onRelay.closedLoop(WINDOW, 0, 500);
-  await onForwarder.closedLoop(WINDOW, 0, 500);
+  // Warm every server (JIT, SQLite page cache / PostgreSQL buffers) before the measured rounds.
+  for (const s of sides) await s.driver.closedLoop(WINDOW, 0, 500);
   // CPU per delivered message (µs, user+system) of each server: less sensitive than msgs/s to other
   // load on a shared machine, and it says where the relay spends more than the forwarder. For the
   // relay it is the sum over its node processes (PostgreSQL's and Redis's own CPU is not included).
-  const relayCpu: number[] = [];
-  const fwdCpu: number[] = [];
   const cpuOf = async (procs: readonly SpawnedChild[]) => {
     let us = 0;
     for (const p of procs) {
@@ -231,37 +260,29 @@ async function durableE2e(name: string, topo: Topology): Promise<Result> {
     }
     return us;
   };
-  const measured = async (
-    procs: readonly SpawnedChild[],
-    driver: LoadDriver,
-    cpu: number[],
-  ): Promise<PhaseResult> => {
-    const c0 = await cpuOf(procs);
-    const res = await driver.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
-    cpu.push(((await cpuOf(procs)) - c0) / res.total);
+  const measured = async (s: Side): Promise<PhaseResult> => {
+    const c0 = await cpuOf(s.procs);
+    const res = await s.driver.closedLoop(WINDOW, WARMUP_MS, MEASURE_MS);
+    s.cpu.push(((await cpuOf(s.procs)) - c0) / res.total);
+    s.rates.push(res.rate);
+    errors += res.errors;
+    if (s === relay) peakLatencies.push(...res.latenciesMs);
     return res;
   };
   for (let r = 0; r < ROUNDS; r++) {
-    let a: PhaseResult;
-    let b: PhaseResult;
-    // Interleave A B / B A so drift (other load on the machine) hits both sides alike.
-    if (r % 2 === 0) {
-      a = await measured(topo.nodes, onRelay, relayCpu);
-      b = await measured([forwarder], onForwarder, fwdCpu);
-    } else {
-      b = await measured([forwarder], onForwarder, fwdCpu);
-      a = await measured(topo.nodes, onRelay, relayCpu);
-    }
-    errors += a.errors + b.errors;
-    relayRates.push(a.rate);
-    fwdRates.push(b.rate);
-    ratios.push(a.rate / b.rate);
-    peakLatencies.push(...a.latenciesMs);
+    // Interleave A B C / C B A so drift (other load on the machine) hits every side alike.
+    for (const s of r % 2 === 0 ? sides : [...sides].reverse()) await measured(s);
+    const rate = (s: Side) => s.rates.at(-1)!;
+    ratios.push(rate(relay) / rate(forwarder));
+    if (coalescing) strictRatios.push(rate(relay) / rate(coalescing));
     progress(
-      `  round ${r + 1}: relay ${Math.round(a.rate)}/s, forwarder ${Math.round(b.rate)}/s, ratio ${round(a.rate / b.rate)}`,
+      `  round ${r + 1}: ` +
+        sides.map((s) => `${s.label} ${Math.round(rate(s))}/s`).join(', ') +
+        `, ratio ${round(ratios.at(-1)!)}` +
+        (coalescing ? ` (against the coalescing forwarder ${round(strictRatios.at(-1)!)})` : ''),
     );
   }
-  const peak = median(relayRates);
+  const peak = median(relay.rates);
   const halfLoad = Math.round(peak / 2);
   progress(`  latency at half of peak load: ${halfLoad} msgs/s open loop`);
   const p50s: number[] = [];
@@ -270,13 +291,13 @@ async function durableE2e(name: string, topo: Topology): Promise<Result> {
   const achieved: number[] = [];
   for (let r = 0; r < LATENCY_ROUNDS; r++) {
     const relayFirst = r % 2 === 0;
-    const first = await (relayFirst ? onRelay : onForwarder).openLoop(
+    const first = await (relayFirst ? relay : forwarder).driver.openLoop(
       halfLoad,
       WARMUP_MS,
       LATENCY_MS,
       WINDOW * 8,
     );
-    const second = await (relayFirst ? onForwarder : onRelay).openLoop(
+    const second = await (relayFirst ? forwarder : relay).driver.openLoop(
       halfLoad,
       WARMUP_MS,
       LATENCY_MS,
@@ -292,19 +313,24 @@ async function durableE2e(name: string, topo: Topology): Promise<Result> {
       `  latency round ${r + 1}: relay p50 ${round(p50s.at(-1)!, 2)} ms p99 ${round(p99s.at(-1)!, 2)} ms, forwarder p99 ${round(fwdP99s.at(-1)!, 2)} ms`,
     );
   }
-  for (const s of [...relaySenders, ...relayReceivers, ...fwdSenders, ...fwdReceivers]) s.terminate();
+  for (const s of sockets) s.terminate();
   return {
     name,
     unit: 'msgs/s',
     value: Math.round(peak),
-    baseline_name: PLAIN_FORWARDER
-      ? 'bare ws forwarder, one write per frame (same frames, no storage)'
-      : 'bare ws forwarder (same frames, no storage)',
-    forwarder_coalesces_writes: !PLAIN_FORWARDER,
-    baseline: Math.round(median(fwdRates)),
+    baseline_name: 'bare ws forwarder (same frames, no storage, one write per frame)',
+    baseline: Math.round(median(forwarder.rates)),
     ratio: round(median(ratios), 3),
     rounds: ROUNDS,
-    spread: round(spread(relayRates), 3),
+    spread: round(spread(relay.rates), 3),
+    ...(coalescing
+      ? {
+          strict_baseline_name: 'ws forwarder coalescing writes per socket per turn, like the relay',
+          strict_baseline: Math.round(median(coalescing.rates)),
+          strict_ratio: round(median(strictRatios), 3),
+          strict_baseline_cpu_us_per_msg: round(median(coalescing.cpu), 1),
+        }
+      : {}),
     p50_ms: round(median(p50s), 2),
     p99_ms: round(median(p99s), 2),
     p99_rounds_ms: p99s.map((v) => round(v, 1)),
@@ -314,8 +340,8 @@ async function durableE2e(name: string, topo: Topology): Promise<Result> {
     baseline_p99_ms: round(median(fwdP99s), 2),
     peak_p50_ms: round(percentile(peakLatencies, 50), 2),
     peak_p99_ms: round(percentile(peakLatencies, 99), 2),
-    cpu_us_per_msg: round(median(relayCpu), 1),
-    baseline_cpu_us_per_msg: round(median(fwdCpu), 1),
+    cpu_us_per_msg: round(median(relay.cpu), 1),
+    baseline_cpu_us_per_msg: round(median(forwarder.cpu), 1),
     pairs: PAIRS,
     window_per_pair: WINDOW,
     content_bytes: CONTENT_BYTES,
