@@ -32,6 +32,7 @@ export async function startTestRelay(
     dataDir: tempDir('sotto-cli-relay-'),
     logLevel: 'silent',
     registrationsPerMinute: 1_000_000, // a test file registers many accounts in seconds
+    registrationsPerAddressPerMinute: 1_000_000, // all of them from 127.0.0.1
     ...overrides,
   });
   const relay: RunningRelay = await startRelay(config, {

@@ -49,6 +49,7 @@ export async function startTestRelay(): Promise<TestRelay> {
     dataDir: dir,
     logLevel: 'silent',
     registrationsPerMinute: 1_000_000, // a suite registers many accounts in seconds
+    registrationsPerAddressPerMinute: 1_000_000, // all of them from 127.0.0.1
   });
   const relay = await startRelay(config, {
     log: silentLogger,

@@ -24,6 +24,8 @@ export interface AppContext {
   lookupsByRequester: RateLimiter;
   /** New accounts, all clients together (one bucket); shared likewise. */
   registrations: RateLimiter;
+  /** New accounts per client address (http/client-address.ts); this node's memory only; off when 0. */
+  registrationsByAddress: RateLimiter | undefined;
   /** JSON request bodies: the per-request limit and all of them in progress together. */
   jsonBodies: BodyBudget;
   /** Attachment uploads likewise (their bodies are buffered whole too). */

@@ -15,6 +15,8 @@ export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
   bundleClaimsPerTargetPerMinute: 'prekey bundle claims against one account per minute (all requesters)',
   lookupsPerRequesterPerMinute: 'account and username lookups per requesting device per minute',
   registrationsPerMinute: 'new accounts on this relay per minute, all clients together',
+  registrationsPerAddressPerMinute:
+    'new accounts per client address (IPv6: per /64) per minute, in memory only; 0 = off (set 0 behind a reverse proxy and limit there)',
   submitsPerConnectionPerSecond: 'envelope submits per WebSocket connection per second',
   maxBufferedBytesPerConnection: 'bytes queued to a slow WebSocket before pushes to it stop',
   maxFrameBytesInProgress:

@@ -71,6 +71,12 @@ export const relayConfigShape = {
    * anyone can mint accounts, and with them fresh per-device lookup and claim allowances.
    */
   registrationsPerMinute: count(1_000_000).default(60),
+  /**
+   * New accounts per client address per minute (bursts up to this; IPv6 counted per /64), so that one
+   * address cannot use up registrationsPerMinute for everyone. Counted in this node's memory only,
+   * never stored. 0 turns it off: behind a reverse proxy every client has the proxy's address.
+   */
+  registrationsPerAddressPerMinute: z.number().int().min(0).max(1_000_000).default(10),
   /** Envelope submits per WebSocket connection per second (a token bucket; bursts up to this). */
   submitsPerConnectionPerSecond: count(1_000_000).default(5_000),
   /** Bytes queued to one slow WebSocket before the relay stops pushing to it (then closes it). */
@@ -138,6 +144,7 @@ export const relayConfigKinds: Readonly<Record<RelayConfigKey, ConfigKind>> = {
   bundleClaimsPerTargetPerMinute: 'int',
   lookupsPerRequesterPerMinute: 'int',
   registrationsPerMinute: 'int',
+  registrationsPerAddressPerMinute: 'int',
   submitsPerConnectionPerSecond: 'int',
   maxBufferedBytesPerConnection: 'int',
   maxFrameBytesInProgress: 'int',

@@ -112,6 +112,11 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     claimsByTarget: rateLimits.limiter('claims-target', config.bundleClaimsPerTargetPerMinute, now),
     lookupsByRequester: rateLimits.limiter('lookups-requester', config.lookupsPerRequesterPerMinute, now),
     registrations: rateLimits.limiter('registrations', config.registrationsPerMinute, now),
+    // Never the shared store: its buckets are rows in PostgreSQL, and addresses are not to be written.
+    registrationsByAddress:
+      config.registrationsPerAddressPerMinute === 0
+        ? undefined
+        : memoryRateLimits().limiter('registrations-address', config.registrationsPerAddressPerMinute, now),
     jsonBodies: new BodyBudget(config.maxBodyBytes, JSON_BODY_BUDGET_FACTOR * config.maxBodyBytes),
     uploads: new BodyBudget(config.attachmentMaxBytes, UPLOAD_BUDGET_FACTOR * config.attachmentMaxBytes),
     onDeviceRemoved: (accountId, deviceId) => hub.disconnect({ accountId, deviceId }),

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { PrivateKey } from '@signalapp/libsignal-client';
 import { RelayError, addDeviceMessage, registrationMessage, toBase64 } from '@sotto/wire';
 import type { DeliverFrame, SubmitEnvelope } from '@sotto/wire';
@@ -233,6 +234,86 @@ void describe('registration rate limit', () => {
         );
       await registerUser(t);
       await rejectsWith(registerUser(t), 'RateLimited');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+/** POST /v1/accounts for a fresh identity from `localAddress` (any 127.x.y.z reaches the relay). */
+async function registerFrom(
+  t: TestRelay,
+  localAddress: string,
+): Promise<{ status: number; code?: string | undefined }> {
+  const id = PrivateKey.generate();
+  const identityKey = new Uint8Array(id.getPublicKey().serialize());
+  const secret = new Uint8Array(randomBytes(32));
+  const body = JSON.stringify({
+    identityKey: toBase64(identityKey),
+    registrationId: 7,
+    deviceSecret: toBase64(secret),
+    signature: toBase64(sign(id, registrationMessage(identityKey, 7, secret))),
+  });
+  const url = new URL('/v1/accounts', t.url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          const parsed = JSON.parse(text) as { error?: string };
+          resolve({ status: res.statusCode ?? 0, code: parsed.error });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+void describe('registration limit per client address', () => {
+  void it('refuses an address beyond registrationsPerAddressPerMinute while other addresses still register', async () => {
+    const t = await startTestRelay({ registrationsPerMinute: 100, registrationsPerAddressPerMinute: 2 });
+    try {
+      assert.equal((await registerFrom(t, '127.0.0.2')).status, 200);
+      assert.equal((await registerFrom(t, '127.0.0.2')).status, 200);
+      assert.deepEqual(await registerFrom(t, '127.0.0.2'), { status: 429, code: 'RateLimited' });
+      // Another address is not held up by the first one's flood.
+      assert.equal((await registerFrom(t, '127.0.0.3')).status, 200);
+      assert.equal((await registerFrom(t, '127.0.0.3')).status, 200);
+      assert.deepEqual(await registerFrom(t, '127.0.0.3'), { status: 429, code: 'RateLimited' });
+      // One token back after half a minute (injected clock).
+      t.clock.advance(30_000);
+      assert.equal((await registerFrom(t, '127.0.0.2')).status, 200);
+      assert.deepEqual(await registerFrom(t, '127.0.0.2'), { status: 429, code: 'RateLimited' });
+    } finally {
+      await t.close();
+    }
+  });
+
+  void it('keeps an address that is refused from using up the relay-wide allowance', async () => {
+    const t = await startTestRelay({ registrationsPerMinute: 3, registrationsPerAddressPerMinute: 1 });
+    try {
+      assert.equal((await registerFrom(t, '127.0.0.2')).status, 200);
+      for (let i = 0; i < 5; i++) {
+        assert.deepEqual(await registerFrom(t, '127.0.0.2'), { status: 429, code: 'RateLimited' });
+      }
+      // The relay-wide bucket still has the two tokens the refused requests did not take.
+      assert.equal((await registerFrom(t, '127.0.0.3')).status, 200);
+      assert.equal((await registerFrom(t, '127.0.0.4')).status, 200);
+      assert.deepEqual(await registerFrom(t, '127.0.0.5'), { status: 429, code: 'RateLimited' });
+    } finally {
+      await t.close();
+    }
+  });
+
+  void it('is off at 0 (behind a reverse proxy): only the relay-wide limit counts', async () => {
+    const t = await startTestRelay({ registrationsPerMinute: 100, registrationsPerAddressPerMinute: 0 });
+    try {
+      for (let i = 0; i < 12; i++) assert.equal((await registerFrom(t, '127.0.0.2')).status, 200);
     } finally {
       await t.close();
     }

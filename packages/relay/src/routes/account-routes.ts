@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { verifyIdentitySignature } from '../auth/identity-signature.js';
 import { readJson } from '../http/body.js';
+import { addressKey } from '../http/client-address.js';
 import { RelayHttpError } from '../http/relay-http-error.js';
 import { requireDevice } from '../http/require-device.js';
 import { deviceKey } from '../mailbox/mailbox.js';
@@ -55,7 +56,16 @@ export function addAccountRoutes(r: Router, ctx: AppContext): void {
     if (!verifyIdentitySignature(identityKey, message, bytes(body.signature))) {
       throw new RelayHttpError('InvalidSignature');
     }
-    // Before the slow hash, and only for well-formed, signed requests (junk does not use it up).
+    // Before the slow hash, and only for well-formed, signed requests (junk does not use it up). The
+    // address first, so that one address cannot empty the relay-wide bucket beyond its own share.
+    const byAddress = ctx.registrationsByAddress;
+    if (byAddress !== undefined && !(await byAddress.take(addressKey(req.socket.remoteAddress)))) {
+      secret.fill(0);
+      throw new RelayHttpError(
+        'RateLimited',
+        'too many new accounts from this network address right now; try again in a minute',
+      );
+    }
     if (!(await ctx.registrations.take('all'))) {
       secret.fill(0);
       throw new RelayHttpError(

@@ -40,6 +40,7 @@ export async function startTestRelay(
     port: 0,
     logLevel: 'silent',
     registrationsPerMinute: 1_000_000,
+    registrationsPerAddressPerMinute: 1_000_000, // all of them from 127.0.0.1
     ...overrides,
   });
   const relay = await startRelay(config, {
