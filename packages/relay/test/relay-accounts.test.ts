@@ -16,6 +16,7 @@ import {
 } from './helpers/harness.js';
 import type { TestRelay, TestUser } from './helpers/harness.js';
 import { MemoryRelayStore } from './helpers/memory-relay-store.js';
+import { createLogger } from '../src/logger.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (e: unknown) => RelayError.is(e) && e.code === code);
@@ -244,6 +245,7 @@ void describe('registration rate limit', () => {
 async function registerFrom(
   t: TestRelay,
   localAddress: string,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; code?: string | undefined }> {
   const id = PrivateKey.generate();
   const identityKey = new Uint8Array(id.getPublicKey().serialize());
@@ -258,7 +260,7 @@ async function registerFrom(
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json', ...headers } },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -307,6 +309,34 @@ void describe('registration limit per client address', () => {
       assert.deepEqual(await registerFrom(t, '127.0.0.5'), { status: 429, code: 'RateLimited' });
     } finally {
       await t.close();
+    }
+  });
+
+  void it('warns once, with no address, when registrations arrive with proxy headers while it is on', async () => {
+    for (const perAddress of [10, 0]) {
+      const lines: string[] = [];
+      const t = await startTestRelay(
+        { registrationsPerAddressPerMinute: perAddress },
+        { log: createLogger('debug', (l) => lines.push(l)) },
+      );
+      try {
+        await registerFrom(t, '127.0.0.2');
+        assert.equal(lines.filter((l) => l.includes('registrations_via_proxy')).length, 0);
+        await registerFrom(t, '127.0.0.2', { 'x-forwarded-for': '198.51.100.23' });
+        await registerFrom(t, '127.0.0.2', { forwarded: 'for=198.51.100.24' });
+        const warned = lines.filter((l) => l.includes('registrations_via_proxy'));
+        assert.equal(
+          warned.length,
+          perAddress === 0 ? 0 : 1,
+          `registrationsPerAddressPerMinute ${perAddress}`,
+        );
+        assert.ok(
+          !lines.some((l) => l.includes('198.51.100.') || l.includes('127.0.0.2')),
+          'no address logged',
+        );
+      } finally {
+        await t.close();
+      }
     }
   });
 

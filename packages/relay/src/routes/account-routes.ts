@@ -47,8 +47,22 @@ async function newSecretHash(ctx: AppContext, secret: Uint8Array): Promise<strin
   return hash;
 }
 
+function isProxied(req: IncomingMessage): boolean {
+  return req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+}
+
 export function addAccountRoutes(r: Router, ctx: AppContext): void {
+  let warnedOfProxy = false;
   r.add('POST', '/v1/accounts', async (req, res) => {
+    // Behind a proxy every client has the proxy's address and shares one per-address allowance: say
+    // so once (the header alone proves nothing, so this only warns).
+    if (!warnedOfProxy && ctx.registrationsByAddress !== undefined && isProxied(req)) {
+      warnedOfProxy = true;
+      ctx.log.warn('registrations_via_proxy', {
+        reason:
+          'requests carry X-Forwarded-For or Forwarded: if a reverse proxy is in front, all its clients share one registrationsPerAddressPerMinute allowance; set it to 0 and limit per address at the proxy',
+      });
+    }
     const body = await readJson(req, RegisterRequestSchema, ctx.jsonBodies);
     const identityKey = bytes(body.identityKey);
     const secret = bytes(body.deviceSecret);
