@@ -3,14 +3,13 @@
 // `sotto devices link REQUEST` and prints the account's link sealed to it; pasted back here, only
 // this process (which alone holds the request's private key, in memory) can open it. The identity
 // fingerprint printed at the end is the one `sotto whoami` shows on the other device.
-import { MessengerError, createLinkRequest, openDeviceLink } from '@sotto/client';
+import { MessengerError, createLinkRequest, identityFingerprint, openDeviceLink } from '@sotto/client';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { codeText, parseCode, readCodeLine, requestFingerprint } from './link-code.js';
 import { accountSummary, createMessenger, ensureHome, print, toCliError } from './messenger-session.js';
 import { readPassphrase } from './passphrase.js';
-import { identityFingerprint } from './whoami.js';
 import { writeDisplayName } from './profile.js';
 
 /** Far above a real sealed link (about 330 bytes). */

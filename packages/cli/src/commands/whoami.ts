@@ -1,17 +1,10 @@
 // `sotto whoami` (address, account, device, identity fingerprint) and `sotto qr` (the address as a
 // terminal QR code). Both work offline.
-import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import { qrTerminal } from '@sotto/client';
+import { identityFingerprint, qrTerminal } from '@sotto/client';
 import type { CliCommand, CliContext } from '../command.js';
 import { homeDir, print, withHome, withMessenger } from './messenger-session.js';
 import { readDisplayName } from './profile.js';
-
-/** SHA-256 of the identity key, first 16 bytes in hex groups of 4: easy to read out loud. */
-export function identityFingerprint(identityKey: Uint8Array): string {
-  const hex = createHash('sha256').update(identityKey).digest('hex').slice(0, 32);
-  return hex.replace(/(.{4})(?=.)/g, '$1 ');
-}
 
 export const whoamiCommand: CliCommand = {
   register(program: Command, ctx: CliContext) {

@@ -27,7 +27,7 @@ export function LinkDevice({ m }: { m: Messenger }) {
     if (checked !== null) (shown ? codeField.current : warning.current)?.focus();
   }, [checked, shown]);
 
-  const check = async (ev: Event) => {
+  const check = (ev: Event) => {
     ev.preventDefault();
     setChecked(null);
     setShown(false);
@@ -46,11 +46,11 @@ export function LinkDevice({ m }: { m: Messenger }) {
       );
     }
     setError('');
-    setChecked({ fingerprint: await requestFingerprint(parsed.bytes), code });
+    setChecked({ fingerprint: requestFingerprint(parsed.bytes), code });
   };
 
   return (
-    <form class="card" data-testid="link-device" onSubmit={(e) => void check(e)}>
+    <form class="card" data-testid="link-device" onSubmit={check}>
       <h3>Link a new device</h3>
       <p class="muted">
         On the new device choose “Link to an account you already have” (in a browser) or run{' '}

@@ -51,7 +51,7 @@ export function LinkSetup({ onOpen, onBack }: Props) {
     const r = createLinkRequest();
     request.current = r;
     setRequestText(codeText(r.request));
-    void requestFingerprint(r.request).then(setFingerprint);
+    setFingerprint(requestFingerprint(r.request));
     heading.current?.focus();
     return () => {
       r.privateKey.fill(0);
@@ -92,7 +92,7 @@ export function LinkSetup({ onOpen, onBack }: Props) {
       }
       r.privateKey.fill(0);
       request.current = null;
-      setLinked({ m, identity: await identityFingerprint(m.identityKey) });
+      setLinked({ m, identity: identityFingerprint(m.identityKey) });
     } catch (e) {
       setError(errorText(e));
     } finally {

@@ -1,7 +1,7 @@
 // Settings: the relay this account lives on (read-only, see relay-url.ts), the account and its identity
 // fingerprint, the username, the devices and linking a new one, the build hash, how the keys are held,
 // lock, delete the account.
-import { useEffect, useState } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import type { Messenger } from '@sotto/client';
 import { sessionKeyInfo } from '../platform/session-keys.js';
 import type { KeyInfo } from '../platform/store-keys.js';
@@ -23,8 +23,7 @@ interface Props {
 
 export function SettingsView({ m, build, onLock, onDeleted }: Props) {
   const keys = sessionKeyInfo();
-  const [identity, setIdentity] = useState('');
-  useEffect(() => void identityFingerprint(m.identityKey).then(setIdentity), [m]);
+  const identity = useMemo(() => identityFingerprint(m.identityKey), [m]);
   return (
     <section data-testid="settings-view">
       <h2>Settings</h2>
