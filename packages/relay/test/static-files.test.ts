@@ -3,10 +3,11 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveStaticPath } from '../src/http/static-files.js';
+import { createStaticHandler, resolveStaticPath } from '../src/http/static-files.js';
 import { startTestRelay, type TestRelay } from './helpers/harness.js';
 
 /** GET with the path sent exactly as written (fetch would normalise `..` away). */
@@ -109,6 +110,22 @@ void describe('static files (webRoot)', () => {
   void it('still answers the API and 404s unknown files', async () => {
     assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
     assert.equal((await fetch(`${t.url}/missing.js`)).status, 404);
+  });
+
+  void it('a root that cannot be resolved answers "not served" and leaves no rejection unhandled', async () => {
+    // Unit: both lookups fail (root and file); the file's failure used to leave the root's unawaited.
+    const stray: unknown[] = [];
+    const onStray = (err: unknown) => void stray.push(err);
+    process.on('unhandledRejection', onStray);
+    try {
+      const serve = createStaticHandler(join(dir, 'no-such-root'));
+      const req = { url: '/missing.js', method: 'GET', headers: {} } as IncomingMessage;
+      for (let i = 0; i < 3; i++) assert.equal(await serve(req, {} as ServerResponse), false);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(stray, []);
+    } finally {
+      process.off('unhandledRejection', onStray);
+    }
   });
 
   void it('resolveStaticPath keeps every accepted path inside the root (unit)', () => {

@@ -80,9 +80,10 @@ export function createStaticHandler(webRoot: string): StaticHandler {
     const file = resolveStaticPath(root, urlPath);
     if (file === undefined) return false;
     try {
-      realRoot ??= realpath(root);
+      // The root first: a promise left unawaited while another await throws (a missing file) would
+      // reject with no handler if the root cannot be resolved either, and end the process.
+      const base = await (realRoot ??= realpath(root));
       const real = await realpath(file);
-      const base = await realRoot;
       if (real !== base && !real.startsWith(base + sep)) return false; // a symlink out of the root
       const info = await stat(real);
       if (!info.isFile()) return false; // directories are never listed

@@ -235,12 +235,13 @@ export class WsSession implements Subscriber {
   }
 
   private async onAck(upTo: number, seqs: number[]): Promise<void> {
-    // The window reopens now; the delete is group-committed a little later (ack-batcher.ts).
-    const applied = this.ctx.mailbox.ack(this.device!, upTo, seqs);
+    // The window reopens now; the delete is group-committed a little later (ack-batcher.ts). Its
+    // failure is handled here and now, not after the pump below: the pump may throw first, or wait on
+    // I/O while the batch fails, and a rejection nobody handles yet ends the process.
+    this.guard(this.ctx.mailbox.ack(this.device!, upTo, seqs));
     for (const s of this.inFlight) if (s <= upTo) this.inFlight.delete(s);
     for (const s of seqs) this.inFlight.delete(s);
     if (this.backlog) await this.pump();
-    await applied;
   }
 
   // ---------- outbound ----------
