@@ -4,7 +4,13 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { extractLinks, registrableDomain, segmentText, type LinkSegment } from '@sotto/client';
+import {
+  extractLinks,
+  registrableDomain,
+  revealInvisible,
+  segmentText,
+  type LinkSegment,
+} from '@sotto/client';
 
 const only = (text: string, opts = {}): LinkSegment => {
   const links = extractLinks(text, opts);
@@ -78,6 +84,142 @@ void describe('link analysis', () => {
     assert.ok(only('https://fine.example.net/', opts).warnings.includes('known-bad'));
     assert.ok(only('https://a.b.fine.example.net/', opts).warnings.includes('known-bad'));
     assert.ok(!only('https://notfine.example.net/', opts).warnings.includes('known-bad'));
+  });
+});
+
+/** Where a browser would go for a link's text: the WHATWG URL parser's host (the oracle). */
+const browserHost = (text: string): string =>
+  new URL(/^www\./i.test(text) ? `http://${text}` : text).hostname.toLowerCase().replace(/\.$/, '');
+const asciiOf = (domain: string): string => new URL(`http://${domain}/`).hostname.replace(/\.$/, '');
+
+void describe('links written to look like another site', () => {
+  void it('reads a link across a zero-width space, highlights where it goes and flags it', () => {
+    const l = only('see https://paypal.com\u200b.secure-login.net/account now');
+    assert.equal(l.text, 'https://paypal.com\u200b.secure-login.net/account');
+    assert.equal(l.asciiHost, 'paypal.com.secure-login.net');
+    assert.equal(l.registrableDomain, 'secure-login.net');
+    assert.equal(l.domainAt, undefined, 'not highlighted in place');
+    assert.ok(l.warnings.includes('disguised'));
+    assert.ok(l.warnings.includes('invisible'));
+    assert.equal(only('https://paypal.com\ufeff.evil.com/').asciiHost, 'paypal.com.evil.com');
+  });
+
+  void it('decides the host as the URL parser does: percent-encoded and fullwidth dots, numeric IPs', () => {
+    for (const [text, host, domain] of [
+      ['https://paypal.com%2e%65%76%69%6c%2e%63%6f%6d/login', 'paypal.com.evil.com', 'evil.com'],
+      ['https://www.paypal.com%2eevil.com/', 'www.paypal.com.evil.com', 'evil.com'],
+      ['https://paypal.com\uff0eevil.com/', 'paypal.com.evil.com', 'evil.com'],
+      ['https://paypal.com\u3002evil.com/', 'paypal.com.evil.com', 'evil.com'],
+      ['http://0x7f.1/admin', '127.0.0.1', '127.0.0.1'],
+    ] as const) {
+      const l = only(text);
+      assert.equal(l.asciiHost, host, text);
+      assert.equal(l.registrableDomain, domain, text);
+      assert.equal(l.domainAt, undefined, text);
+      assert.ok(l.warnings.includes('disguised'), text);
+    }
+  });
+
+  void it('highlights the domain at its place in the text, even after characters that lower-case longer', () => {
+    const text =
+      'https://\u0130\u0130\u0130\u0130\u0130\u0130\u0130\u0130\u0130\u0130\u0130@evil12.com/paypal.com';
+    const l = only(text);
+    assert.equal(l.registrableDomain, 'evil12.com');
+    assert.deepEqual(l.domainAt, [text.indexOf('evil12.com'), text.indexOf('evil12.com') + 10]);
+    assert.ok(l.warnings.includes('userinfo'));
+    const idn = 'https://\u0130stanbul.example.com/'; // a host that lower-cases longer
+    const m = only(idn);
+    assert.equal(idn.slice(...m.domainAt!), 'example.com');
+    assert.ok(!m.warnings.includes('disguised'));
+  });
+
+  void it('finds http and https links written with one, three or no slashes, as browsers accept them', () => {
+    for (const text of [
+      'https:///paypal.com.evil.com/login',
+      'https:paypal.com.evil.com/login',
+      'http:/paypal.com.evil.com',
+    ]) {
+      const l = only(`go ${text} now`);
+      assert.equal(l.text, text);
+      assert.equal(l.asciiHost, 'paypal.com.evil.com');
+      assert.equal(l.registrableDomain, 'evil.com');
+      assert.equal(text.slice(...l.domainAt!), 'evil.com');
+    }
+    assert.deepEqual(extractLinks('the http: scheme and https: too'), []);
+  });
+
+  void it('plain links are not flagged; a trailing invisible character is not part of the link', () => {
+    const l = only('https://Shop.Example.co.uk/a?b#c');
+    assert.deepEqual(l.warnings, []);
+    assert.equal(l.text.slice(...l.domainAt!), 'Example.co.uk');
+    assert.equal(only('https://example.com/x\u200b').text, 'https://example.com/x');
+  });
+
+  void it('spells out invisible and direction-changing characters', () => {
+    assert.equal(revealInvisible('a\u200bb\u202ec\u00ad'), 'a⟨U+200B⟩b⟨U+202E⟩c⟨U+00AD⟩');
+    assert.equal(revealInvisible('plain text, ünïcödé'), 'plain text, ünïcödé');
+    assert.ok(only('https://evil.com/\u202emoc.lapyap').warnings.includes('invisible'));
+  });
+
+  void it('always highlights a domain of the host the URL parser goes to (property)', () => {
+    // Text made of pieces that have fooled highlighters: encoded and fullwidth dots, invisible
+    // characters, user-info, a letter that lower-cases longer, scheme variants.
+    const piece = fc.constantFrom(
+      'https://',
+      'http:',
+      'https:///',
+      'www.',
+      'paypal',
+      '.',
+      '.com',
+      'evil',
+      '-',
+      '@',
+      '/',
+      '%2e',
+      '%2E',
+      '%65',
+      '\u200b',
+      '\ufeff',
+      '\u00ad',
+      '\uff0e',
+      '\u3002',
+      '\u0130',
+      '\u0430',
+      'xn--',
+      ':8080',
+      ' ',
+      '?',
+      '#',
+      'co.uk',
+      '0x7f',
+      '1',
+      '[::1]',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
+        const text = pieces.join('');
+        const segs = segmentText(text);
+        assert.equal(segs.map((x) => x.text).join(''), text);
+        for (const l of segs.filter((x): x is LinkSegment => x.kind === 'link')) {
+          // Other schemes (`paypalhttps://…`) have opaque hosts a browser does not open as a site.
+          if (l.scheme !== 'http' && l.scheme !== 'https') continue;
+          const goes = browserHost(l.text);
+          assert.equal(l.asciiHost.toLowerCase().replace(/\.$/, ''), goes, l.text);
+          const shown = asciiOf(l.registrableDomain).toLowerCase();
+          assert.ok(
+            goes === shown || goes.endsWith(`.${shown}`),
+            `${l.text}: ${shown} is not where it goes (${goes})`,
+          );
+          if (l.domainAt !== undefined) {
+            assert.equal(l.text.slice(...l.domainAt).toLowerCase(), l.registrableDomain, l.text);
+          } else {
+            assert.ok(l.warnings.includes('disguised'), l.text);
+          }
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

@@ -147,6 +147,27 @@ void describe('web client in Chromium', () => {
     );
   });
 
+  void it('shows where a disguised link really goes, in brackets, with invisible characters spelled out', async () => {
+    // A zero-width space and a percent-encoded dot both make "paypal.com" look like the site; the
+    // URL parser goes to secure-login.net and evil.com.
+    await sendText(
+      a,
+      'pay at https://paypal.com\u200b.secure-login.net/account or https://paypal.com%2eevil.com/x (disguise test)',
+    );
+    await messageShown(b, '(disguise test)');
+    const links = b.getByTestId('link');
+    const n = await links.count();
+    const zw = links.nth(n - 2);
+    const enc = links.nth(n - 1);
+    assert.equal((await zw.locator('mark.domain').innerText()).trim(), '[secure-login.net]');
+    assert.match(await zw.innerText(), /paypal\.com⟨U\+200B⟩\.secure-login\.net/);
+    assert.match(await zw.getByTestId('link-warning').innerText(), /disguised/);
+    assert.match(await zw.getByTestId('link-warning').innerText(), /invisible characters/);
+    assert.equal((await enc.locator('mark.domain').innerText()).trim(), '[evil.com]');
+    assert.match(await enc.getByTestId('link-warning').innerText(), /disguised/);
+    assert.equal(await b.locator('.messages a').count(), 0, 'no anchors in messages');
+  });
+
   void it('made no request outside the relay origin and hit no CSP violation', () => {
     const origin = new URL(web.url).origin;
     const foreign = [...requestsA, ...requestsB].filter(

@@ -2,7 +2,7 @@
  * Message text with links rendered as TEXT: no <a>, no href, nothing fetched or previewed. The real
  * registrable domain is highlighted and @sotto/client's offline warnings are shown beside it.
  */
-import { segmentText, type LinkSegment } from '@sotto/client';
+import { revealInvisible, segmentText, type LinkSegment } from '@sotto/client';
 
 const WARNING_TEXT: Record<string, string> = {
   userinfo: 'text before @ is not the site',
@@ -12,19 +12,17 @@ const WARNING_TEXT: Record<string, string> = {
   'ip-address': 'bare IP address',
   'not-http': 'not a web link',
   'known-bad': 'known-bad domain',
+  disguised: 'written in a disguised form: it really goes to the domain in brackets',
+  invisible: 'invisible characters (shown as ⟨U+…⟩)',
 };
 
 function Link({ seg }: { seg: LinkSegment }) {
-  const lower = seg.text.toLowerCase();
-  const at = lower.lastIndexOf(seg.registrableDomain, lower.indexOf(seg.host) + seg.host.length);
-  const parts =
-    at >= 0 && seg.registrableDomain !== ''
-      ? [
-          seg.text.slice(0, at),
-          seg.text.slice(at, at + seg.registrableDomain.length),
-          seg.text.slice(at + seg.registrableDomain.length),
-        ]
-      : [seg.text, '', ''];
+  // The domain is highlighted where it is written only when that is where the link goes (links.ts
+  // says where); otherwise it is shown apart, in brackets. Invisible characters are spelled out.
+  const [start, end] = seg.domainAt ?? [seg.text.length, seg.text.length];
+  const parts = [seg.text.slice(0, start), seg.text.slice(start, end), seg.text.slice(end)].map(
+    revealInvisible,
+  );
   return (
     <span class="link" data-testid="link" title="Links are not opened by Sotto. Copy it if you trust it.">
       {parts[0]}
