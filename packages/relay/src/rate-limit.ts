@@ -34,10 +34,26 @@ export class TokenBucket {
   }
 }
 
-/** Per-key token buckets ("N per minute, bursts up to N"). */
+/** How often, at most, a full keyed limiter looks through all its buckets for refilled ones. */
+const CAPACITY_SWEEP_EVERY_MS = 1000;
+
+/**
+ * Per-key token buckets ("N per minute, bursts up to N") for at most `maxKeys` keys.
+ *
+ * At capacity a new key is never refused for lack of room (that would let one client who makes up
+ * keys deny every other client's first request: fail closed is a denial of service). Room is made
+ * instead, in this order: buckets that have refilled completely are dropped (they say nothing an
+ * absent bucket does not; this full pass runs at most once a second, so a flood of new keys does
+ * not cost a pass each), then the least recently used bucket goes. Least recently used, not oldest:
+ * a client hitting its own empty bucket keeps it the most recent, so he can only have it forgotten
+ * (and refilled) by going quiet while `maxKeys` other keys are used — each key a device, an account
+ * or an address he must first have, and each use a request charged elsewhere too.
+ */
 export class KeyedRateLimiter {
+  /** In order of last use: the first is the least recently used. */
   private readonly buckets = new Map<string, TokenBucket>();
   private lastSweep: number;
+  private lastCapacitySweep = Number.NEGATIVE_INFINITY;
   constructor(
     private readonly perMinute: number,
     private readonly now: () => number,
@@ -49,12 +65,19 @@ export class KeyedRateLimiter {
   take(key: string, n = 1): boolean {
     this.sweep();
     let b = this.buckets.get(key);
-    if (!b) {
-      if (this.buckets.size >= this.maxKeys) return false; // fail closed under key floods
+    if (b) {
+      this.buckets.delete(key); // to the end: most recently used
+    } else {
+      if (this.buckets.size >= this.maxKeys) this.makeRoom();
       b = new TokenBucket(this.perMinute, this.perMinute / 60_000, this.now);
-      this.buckets.set(key, b);
     }
+    this.buckets.set(key, b);
     return b.take(n);
+  }
+
+  /** How many keys have buckets now. */
+  get size(): number {
+    return this.buckets.size;
   }
 
   private sweep(): void {
@@ -62,6 +85,17 @@ export class KeyedRateLimiter {
     if (t - this.lastSweep < 60_000) return;
     this.lastSweep = t;
     this.dropFull();
+  }
+
+  /** At capacity: refilled buckets go (at most one pass a second), else the least recently used. */
+  private makeRoom(): void {
+    const t = this.now();
+    if (t - this.lastCapacitySweep >= CAPACITY_SWEEP_EVERY_MS) {
+      this.lastCapacitySweep = t;
+      if (this.dropFull() > 0) return;
+    }
+    const lru = this.buckets.keys().next();
+    if (!lru.done) this.buckets.delete(lru.value);
   }
 
   /** Drops every bucket that has refilled completely; returns how many. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { PrivateKey } from '@signalapp/libsignal-client';
@@ -122,5 +123,14 @@ void describe('bundle claim rate limits', () => {
     await rejectsWith(c.client.getBundles(bob.accountId), 'RateLimited');
     t.clock.advance(60_000);
     await a.client.getBundles(bob.accountId);
+  });
+
+  void it('takes nothing from the per-target limit for an account that does not exist', async () => {
+    // Claims for made-up ids would otherwise fill the target limiter with buckets (one each).
+    const ghost = randomUUID();
+    const claimers = [await registerUser(t), await registerUser(t), await registerUser(t)];
+    for (const c of claimers)
+      for (let i = 0; i < 2; i++) await rejectsWith(c.client.getBundles(ghost), 'AccountNotFound');
+    // Six misses for one id: over its target limit (5), yet each is still answered 404, not 429.
   });
 });

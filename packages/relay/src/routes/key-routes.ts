@@ -73,11 +73,12 @@ export function addKeyRoutes(r: Router, ctx: AppContext): void {
     const accountId = accountIdParam(p['accountId']);
     const which = p['deviceId'] === '*' ? '*' : deviceIdParam(p['deviceId']);
     // Two buckets stop prekey draining: one per claimer, one per target (however many claimers).
-    if (!(await ctx.claimsByRequester.take(deviceKey(me))) || !(await ctx.claimsByTarget.take(accountId))) {
-      throw new RelayHttpError('RateLimited');
-    }
+    // The claimer's comes first (it pays for misses too); the target's only once the account exists,
+    // so claims for made-up ids cannot fill the target limiter with buckets (a 404 creates none).
+    if (!(await ctx.claimsByRequester.take(deviceKey(me)))) throw new RelayHttpError('RateLimited');
     const account = await ctx.store.getAccount(accountId);
     if (!account) throw new RelayHttpError('AccountNotFound');
+    if (!(await ctx.claimsByTarget.take(accountId))) throw new RelayHttpError('RateLimited');
     const devices = (await ctx.store.listDevices(accountId)).sort((a, b) => a.deviceId - b.deviceId);
     const targets = which === '*' ? devices : devices.filter((d) => d.deviceId === which);
     if (targets.length === 0) throw new RelayHttpError('DeviceNotFound');
