@@ -23,7 +23,7 @@ export const relayConfigHelp: Readonly<Record<RelayConfigKey, string>> = {
     'bytes of WebSocket frames being received on all connections together before those holding the most are cut',
   maxConnections: 'concurrent WebSocket connections before new ones are refused',
   maxUnauthenticatedPerIp:
-    'WebSockets from one IP address not yet authenticated before more from it are refused (behind a reverse proxy all clients share its address)',
+    'WebSockets from one client address (IPv6: its /64) not yet authenticated before more from it are refused (behind a reverse proxy all clients share its address)',
   authTimeoutSeconds: 'seconds a new WebSocket has to authenticate',
   idleTimeoutSeconds: 'seconds of silence (no frames, no pongs) before a connection is closed',
   sessionRecheckSeconds:

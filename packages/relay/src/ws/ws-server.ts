@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { endSocketWithError } from '../http/respond.js';
 import { FrameBudget } from './frame-budget.js';
+import { UnauthenticatedSlots } from './unauthenticated-slots.js';
 import { WsSession } from './ws-session.js';
 import type { SessionContext } from './ws-session.js';
 
@@ -33,14 +34,9 @@ export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint
   wss.on('wsClientError', (_err: Error, socket: Duplex) => endSocketWithError(socket, 'BadRequest'));
   const sessions = new Set<WsSession>();
   const frames = new FrameBudget(Math.max(ctx.config.maxFrameBytesInProgress, ctx.config.maxFrameBytes));
-  // Sockets not yet authenticated, per remote address: opening them costs an attacker nothing, so
-  // one address cannot hold more than maxUnauthenticatedPerIp of them (a connection flood).
-  const unauthenticated = new Map<string, number>();
-  const release = (ip: string) => {
-    const n = (unauthenticated.get(ip) ?? 1) - 1;
-    if (n <= 0) unauthenticated.delete(ip);
-    else unauthenticated.set(ip, n);
-  };
+  // Sockets not yet authenticated, per remote address (IPv6 per /64): opening them costs an attacker
+  // nothing, so one address cannot hold more than maxUnauthenticatedPerIp of them (a connection flood).
+  const unauthenticated = new UnauthenticatedSlots(ctx.config.maxUnauthenticatedPerIp);
   let closing = false;
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -58,17 +54,11 @@ export function attachWebSocket(server: Server, ctx: SessionContext): WsEndpoint
       ctx.metrics.framesRejected.inc({ code: 'TooManyConnections' });
       return endSocketWithError(socket, 'TooManyConnections');
     }
-    const ip = req.socket.remoteAddress ?? '';
-    if ((unauthenticated.get(ip) ?? 0) >= ctx.config.maxUnauthenticatedPerIp) {
+    const settle = unauthenticated.take(req.socket.remoteAddress);
+    if (settle === null) {
       ctx.metrics.framesRejected.inc({ code: 'TooManyConnections' });
       return endSocketWithError(socket, 'TooManyConnections');
     }
-    unauthenticated.set(ip, (unauthenticated.get(ip) ?? 0) + 1);
-    let pending = true;
-    const settle = () => {
-      if (pending) release(ip);
-      pending = false;
-    };
     socket.once('close', settle);
     wss.handleUpgrade(req, socket, head, (ws) => {
       ctx.metrics.wsConnections.inc();
