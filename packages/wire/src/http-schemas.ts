@@ -94,7 +94,8 @@ export type DeviceCreatedResponse = z.infer<typeof DeviceCreatedResponseSchema>;
 export const WhoAmIResponseSchema = z.strictObject({
   accountId: AccountIdSchema,
   deviceId: DeviceIdSchema,
-  username: z.string().nullable(),
+  /** Checked like a request's username: a relay's answer is untrusted input (it names contacts). */
+  username: UsernameSchema.nullable(),
   devices: z.array(DeviceIdSchema).max(MAX_DEVICE_ID),
 });
 export type WhoAmIResponse = z.infer<typeof WhoAmIResponseSchema>;
@@ -103,7 +104,7 @@ export type WhoAmIResponse = z.infer<typeof WhoAmIResponseSchema>;
 export const AccountResponseSchema = z.strictObject({
   accountId: AccountIdSchema,
   identityKey: EcPublicKeySchema,
-  username: z.string().nullable(),
+  username: UsernameSchema.nullable(),
   devices: z.array(DeviceIdSchema).max(MAX_DEVICE_ID),
 });
 export type AccountResponse = z.infer<typeof AccountResponseSchema>;
@@ -112,7 +113,7 @@ export type AccountResponse = z.infer<typeof AccountResponseSchema>;
 export const SetUsernameRequestSchema = z.strictObject({ username: UsernameSchema });
 export type SetUsernameRequest = z.infer<typeof SetUsernameRequestSchema>;
 /** The stored (lower-case) form. */
-export const UsernameResponseSchema = z.strictObject({ username: z.string() });
+export const UsernameResponseSchema = z.strictObject({ username: UsernameSchema });
 export type UsernameResponse = z.infer<typeof UsernameResponseSchema>;
 
 // ---- keys ----

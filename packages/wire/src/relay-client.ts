@@ -69,7 +69,32 @@ export interface RelayClientOptions {
   fetch?: FetchLike;
   WebSocket?: WebSocketCtor;
   credentials?: Credentials;
+  /**
+   * Deadline of one HTTP request, in ms: from sending it to the last byte of the answer, the retry
+   * included (default DEFAULT_HTTP_TIMEOUT_MS, 30 s). Past it the request is aborted with
+   * RelayError('Timeout'): a relay that sends headers and then trickles the body cannot hold a caller.
+   */
+  timeoutMs?: number;
+  /** Largest JSON answer (or error body) read, in bytes (default DEFAULT_MAX_RESPONSE_BYTES, 1 MiB). */
+  maxResponseBytes?: number;
+  /** Largest attachment downloadAttachment() reads (default DEFAULT_MAX_ATTACHMENT_BYTES, 255 MiB). */
+  maxAttachmentBytes?: number;
 }
+
+/** Per-call overrides of the client's deadline. */
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+/** Default deadline of one HTTP request (headers and whole body). */
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+/**
+ * Default limit of a JSON answer. The largest the relay sends is a bundle of 127 devices (about
+ * 2.5 KB each, most of it the Kyber key): some 320 KB.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+/** Default limit of a downloaded attachment: the largest attachmentMaxBytes a relay can be configured with. */
+export const DEFAULT_MAX_ATTACHMENT_BYTES = 255 * 1024 * 1024;
 
 const b64 = (b: Uint8Array) => toBase64(b);
 function unb64(s: string): Uint8Array {
@@ -103,6 +128,11 @@ export class RelayClient {
   private readonly fetchImpl: FetchLike | undefined;
   private readonly wsCtor: WebSocketCtor | undefined;
   readonly credentials: Credentials | undefined;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly maxAttachmentBytes: number;
+  private readonly inflight = new Set<Deadline>();
+  private closed = false;
 
   constructor(opts: RelayClientOptions) {
     this.url = opts.url.replace(/\/+$/, '');
@@ -110,25 +140,42 @@ export class RelayClient {
     this.fetchImpl = opts.fetch ?? globalFetch?.bind(globalThis);
     this.wsCtor = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
     this.credentials = opts.credentials;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.maxAttachmentBytes = opts.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
   }
 
-  /** A client for the same relay acting as the given device. */
+  /** A client for the same relay acting as the given device (same deadline and limits). */
   withCredentials(credentials: Credentials): RelayClient {
     return new RelayClient({
       url: this.url,
       ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}),
       ...(this.wsCtor ? { WebSocket: this.wsCtor } : {}),
       credentials,
+      timeoutMs: this.timeoutMs,
+      maxResponseBytes: this.maxResponseBytes,
+      maxAttachmentBytes: this.maxAttachmentBytes,
     });
+  }
+
+  /**
+   * Aborts every HTTP request in flight and refuses new ones, all with RelayError('Closed'), so an
+   * owner shutting down never waits for a stalled relay. WebSockets from connect() are not touched.
+   */
+  close(): void {
+    this.closed = true;
+    for (const d of this.inflight) d.abort(new RelayError('Closed', `${d.what}: client closed`));
   }
 
   // ---------- HTTP plumbing ----------
 
+  /** One request under one deadline that covers the retry and reading the whole answer. */
   private async request(
     method: string,
     path: string,
-    opts: { json?: unknown; bytes?: Uint8Array; auth?: boolean; accept?: number[] } = {},
-  ): Promise<{ status: number; res: FetchResponseLike }> {
+    opts: RequestShape = {},
+  ): Promise<{ status: number; body: Uint8Array }> {
+    if (this.closed) throw new RelayError('Closed', `${method} ${path}: client closed`);
     if (!this.fetchImpl) throw new RelayError('NetworkError', 'no fetch implementation available');
     const headers: Record<string, string> = {};
     if (opts.auth !== false) {
@@ -143,43 +190,62 @@ export class RelayClient {
       headers['content-type'] = 'application/octet-stream';
       body = opts.bytes;
     }
-    let res: FetchResponseLike | undefined;
-    // A request that never got an answer is sent once more, unless it is a POST: GET/PUT/DELETE are
-    // safe to repeat here (PUT /v1/messages is deduplicated by envelope id), and the usual cause is a
-    // pooled keep-alive connection the server closed just as it was reused, or a moment of overload.
-    const attempts = method === 'POST' ? 1 : 2;
-    for (let attempt = 1; res === undefined; attempt++) {
-      try {
-        res = await this.fetchImpl(this.url + path, {
-          method,
-          headers,
-          ...(body !== undefined ? { body } : {}),
-        });
-      } catch {
-        if (attempt >= attempts) throw new RelayError('NetworkError', `${method} ${path}: relay unreachable`);
-        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+    const what = `${method} ${path}`;
+    const deadline = new Deadline(opts.timeoutMs ?? this.timeoutMs, what);
+    this.inflight.add(deadline);
+    try {
+      let res: FetchResponseLike | undefined;
+      // A request that never got an answer is sent once more, unless it is a POST: GET/PUT/DELETE are
+      // safe to repeat here (PUT /v1/messages is deduplicated by envelope id), and the usual cause is a
+      // pooled keep-alive connection the server closed just as it was reused, or a moment of overload.
+      const attempts = method === 'POST' ? 1 : 2;
+      for (let attempt = 1; res === undefined; attempt++) {
+        try {
+          res = await deadline.race(
+            this.fetchImpl(this.url + path, {
+              method,
+              headers,
+              ...(body !== undefined ? { body } : {}),
+              signal: deadline.signal,
+            }),
+          );
+        } catch {
+          if (deadline.error) throw deadline.error;
+          if (attempt >= attempts) throw new RelayError('NetworkError', `${what}: relay unreachable`);
+          await deadline.race(new Promise((r) => setTimeout(r, RETRY_DELAY_MS)));
+        }
       }
+      const ok = res.status >= 200 && res.status < 300;
+      if (ok || (opts.accept ?? []).includes(res.status)) {
+        const limit = opts.maxBytes ?? this.maxResponseBytes;
+        return { status: res.status, body: await readBody(res, limit, deadline) };
+      }
+      let errorBody: Uint8Array | undefined;
+      try {
+        errorBody = await readBody(res, this.maxResponseBytes, deadline);
+      } catch {
+        if (deadline.error) throw deadline.error;
+        errorBody = undefined; // an unreadable error body: the status alone is reported
+      }
+      return throwFor(res.status, errorBody, what);
+    } finally {
+      deadline.clear();
+      this.inflight.delete(deadline);
     }
-    const ok = res.status >= 200 && res.status < 300;
-    if (!ok && !(opts.accept ?? []).includes(res.status)) await throwFor(res, method, path);
-    return { status: res.status, res };
   }
 
   private async getJson<T>(
     schema: z.ZodType<T>,
     method: string,
     path: string,
-    opts: { json?: unknown; bytes?: Uint8Array; auth?: boolean; accept?: number[] } = {},
+    opts: RequestShape = {},
   ): Promise<T> {
-    const { res } = await this.request(method, path, opts);
-    let data: unknown;
-    try {
-      data = await res.json();
-    } catch {
-      throw new RelayError('BadResponse', `${method} ${path}: body is not JSON`, res.status);
-    }
-    const parsed = parseUnknown(schema, data);
-    if (!parsed.ok) throw new RelayError('BadResponse', `${method} ${path}: ${parsed.issues}`, res.status);
+    const { status, body } = await this.request(method, path, opts);
+    const data = parseJson(body);
+    if (data === undefined)
+      throw new RelayError('BadResponse', `${method} ${path}: body is not JSON`, status);
+    const parsed = parseUnknown(schema, data.value);
+    if (!parsed.ok) throw new RelayError('BadResponse', `${method} ${path}: ${parsed.issues}`, status);
     return parsed.value;
   }
 
@@ -227,8 +293,8 @@ export class RelayClient {
     return this.getJson(WhoAmIResponseSchema, 'GET', '/v1/accounts/me');
   }
 
-  async getAccount(accountId: string): Promise<AccountInfo> {
-    const r = await this.getJson(AccountResponseSchema, 'GET', `/v1/accounts/${enc(accountId)}`);
+  async getAccount(accountId: string, opts: RequestOptions = {}): Promise<AccountInfo> {
+    const r = await this.getJson(AccountResponseSchema, 'GET', `/v1/accounts/${enc(accountId)}`, opts);
     return { ...r, identityKey: unb64(r.identityKey) };
   }
 
@@ -313,9 +379,14 @@ export class RelayClient {
     return this.getJson(AttachmentCreatedResponseSchema, 'POST', '/v1/attachments', { bytes });
   }
 
-  async downloadAttachment(attachmentId: string): Promise<Uint8Array> {
-    const { res } = await this.request('GET', `/v1/attachments/${enc(attachmentId)}`);
-    return new Uint8Array(await res.arrayBuffer());
+  /** At most maxAttachmentBytes (else BadResponse); a big one may need a longer `timeoutMs`. */
+  async downloadAttachment(attachmentId: string, opts: RequestOptions = {}): Promise<Uint8Array> {
+    return (
+      await this.request('GET', `/v1/attachments/${enc(attachmentId)}`, {
+        ...opts,
+        maxBytes: this.maxAttachmentBytes,
+      })
+    ).body;
   }
 
   // ---------- health ----------
@@ -340,23 +411,141 @@ function enc(s: string): string {
   return encodeURIComponent(s);
 }
 
-async function throwFor(res: FetchResponseLike, method: string, path: string): Promise<never> {
-  let data: unknown;
-  try {
-    data = await res.json();
-  } catch {
-    data = undefined;
-  }
-  const parsed = parseUnknown(ErrorResponseSchema, data);
-  if (parsed.ok) {
-    throw new RelayError(
-      parsed.value.error,
-      `${method} ${path}: ${parsed.value.error}`,
-      res.status,
-      parsed.value,
+interface RequestShape extends RequestOptions {
+  json?: unknown;
+  bytes?: Uint8Array;
+  auth?: boolean;
+  accept?: number[];
+  /** Limit of the answer's body when it is not the JSON limit (attachments). */
+  maxBytes?: number;
+}
+
+/**
+ * The deadline of one request: aborts the fetch (its signal) and, for a fetch that ignores the
+ * signal, rejects every step awaited through race(). Timers and AbortController exist in browsers too.
+ */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly aborted: Promise<never>;
+  private rejectAborted: (e: RelayError) => void = () => undefined;
+  /** Why the request was aborted (Timeout, or Closed by RelayClient.close()). */
+  error: RelayError | undefined;
+
+  constructor(
+    ms: number,
+    readonly what: string,
+  ) {
+    this.aborted = new Promise<never>((_, reject) => {
+      this.rejectAborted = reject;
+    });
+    this.aborted.catch(() => undefined); // observed through race() only
+    this.timer = setTimeout(
+      () => this.abort(new RelayError('Timeout', `${what}: no complete answer within ${ms} ms`)),
+      ms,
     );
   }
-  throw new RelayError('BadResponse', `${method} ${path}: HTTP ${res.status}`, res.status);
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  abort(e: RelayError): void {
+    if (this.error) return;
+    this.error = e;
+    clearTimeout(this.timer);
+    this.rejectAborted(e);
+    this.controller.abort(e);
+  }
+
+  /** Drops the connection (an answer not read to its end), without an error of its own. */
+  drop(): void {
+    this.controller.abort();
+  }
+
+  race<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.aborted]);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/**
+ * Reads an answer's body, at most `limit` bytes: a larger one (by its Content-Length, or as it
+ * streams in) is dropped unread and reported as BadResponse. A connection lost mid-body is a
+ * NetworkError; the deadline's own error wins over both.
+ */
+async function readBody(res: FetchResponseLike, limit: number, deadline: Deadline): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new RelayError('BadResponse', `${deadline.what}: answer larger than ${limit} bytes`, res.status);
+  const lost = (e: unknown) =>
+    deadline.error ??
+    (e instanceof RelayError
+      ? e
+      : new RelayError('NetworkError', `${deadline.what}: answer cut off`, res.status));
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > limit) {
+    deadline.drop();
+    throw tooLarge();
+  }
+  if (!res.body) {
+    let buf: Uint8Array;
+    try {
+      buf = new Uint8Array(await deadline.race(res.arrayBuffer()));
+    } catch (e) {
+      throw lost(e);
+    }
+    if (buf.length > limit) throw tooLarge();
+    return buf;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let step: { done: boolean; value?: Uint8Array | undefined };
+    try {
+      step = await deadline.race(reader.read());
+    } catch (e) {
+      throw lost(e);
+    }
+    if (step.done) break;
+    if (!step.value) continue;
+    total += step.value.length;
+    if (total > limit) {
+      reader.cancel().catch(() => undefined);
+      deadline.drop();
+      throw tooLarge();
+    }
+    chunks.push(step.value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** `{ value }` for a JSON body, undefined when it is not JSON. */
+function parseJson(body: Uint8Array): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(new TextDecoder().decode(body)) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+function throwFor(status: number, body: Uint8Array | undefined, what: string): never {
+  const data = body === undefined ? undefined : parseJson(body)?.value;
+  const parsed = parseUnknown(ErrorResponseSchema, data);
+  if (parsed.ok) {
+    throw new RelayError(parsed.value.error, `${what}: ${parsed.value.error}`, status, parsed.value);
+  }
+  throw new RelayError('BadResponse', `${what}: HTTP ${status}`, status);
 }
 
 /** Narrowing helper: is this a relay error code (vs. a client-side one like NetworkError)? */

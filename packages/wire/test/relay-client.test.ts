@@ -12,14 +12,15 @@ const creds = {
   secret: new Uint8Array(32).fill(3),
 };
 
+/** Answers `body` as JSON (an Error: a body that is not JSON), without a body stream. */
 function fakeFetch(status: number, body: unknown, seen: { url?: string; init?: unknown }[] = []): FetchLike {
   return (url, init) => {
     seen.push({ url, init });
+    const bytes = new TextEncoder().encode(body instanceof Error ? '{not json' : JSON.stringify(body));
     return Promise.resolve({
       status,
       headers: { get: () => null },
-      json: () => (body instanceof Error ? Promise.reject(body) : Promise.resolve(body)),
-      arrayBuffer: () => Promise.resolve(new ArrayBuffer(0)),
+      arrayBuffer: () => Promise.resolve(bytes.slice().buffer),
     });
   };
 }
