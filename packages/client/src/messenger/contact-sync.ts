@@ -14,14 +14,14 @@
  * which would bring back contacts removed on one of them.
  */
 import { constantTimeEqual, isCanonicalPublicKey } from '@sotto/protocol';
-import { USERNAME_RE, bytesToUuid } from '@sotto/wire';
+import { USERNAME_RE, bytesToUuid, uuidToBytes } from '@sotto/wire';
 import type { ContactRecord } from './contact-record.js';
 import { MAX_SYNC_CONTACTS, type ContactsContent, type SyncedContact } from './content.js';
 import { checkContactName } from './contacts.js';
 import type { MessengerContext } from './context.js';
 import { idFromHex, idToHex, newId } from './ids.js';
 import type { LocalState } from './local-state.js';
-import { enqueueOwnDevices, uuidBytes } from './outbox.js';
+import { enqueueOwnDevices } from './outbox.js';
 
 /** Answers the sync request `requestId` with this device's contact list; returns how many it carries. */
 export async function enqueueContactsSync(
@@ -33,13 +33,19 @@ export async function enqueueContactsSync(
   for (const c of await state.contacts()) {
     const identityKey = await state.identity(c.accountId);
     if (!identityKey) continue;
-    shared.push({
-      accountId: uuidBytes(c.accountId),
+    const accountId = uuidToBytes(c.accountId);
+    if (!accountId || bytesToUuid(accountId) !== c.accountId) continue;
+    const entry = {
+      accountId,
       identityKey,
       verified: c.verified,
       name: c.name,
       username: c.username,
-    });
+    };
+    // One contact this device cannot share (a name or username no client would write, as older
+    // versions took from the relay) is left out, never the whole answer: the asking device would skip it too.
+    if (validAccountId(entry) === undefined) continue;
+    shared.push(entry);
   }
   // At least one message, empty if need be: it tells the asking device its request was answered.
   for (let i = 0; i === 0 || i < shared.length; i += MAX_SYNC_CONTACTS) {

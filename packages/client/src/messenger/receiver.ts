@@ -29,7 +29,7 @@ import {
   signalDecrypt,
   signalDecryptPreKey,
 } from '@sotto/protocol';
-import { bytesToUuid, type AccountInfo, type DeliverFrame } from '@sotto/wire';
+import { USERNAME_RE, bytesToUuid, type AccountInfo, type DeliverFrame } from '@sotto/wire';
 import type { AccountRecord } from './account-record.js';
 import { decodeContent, type Content } from './content.js';
 import type { MessengerContext } from './context.js';
@@ -40,6 +40,7 @@ import { idToHex } from './ids.js';
 import { LocalState, type HeldEnvelope } from './local-state.js';
 import { unpadPlaintext } from './message-padding.js';
 import { applyContactsSync, enqueueContactsSync } from './contact-sync.js';
+import { checkContactName } from './contacts.js';
 import { enqueueReceipt } from './outbox.js';
 import { protocolStores, type ProtocolStores } from './protocol-stores.js';
 import { recordIdentityChange } from './session-setup.js';
@@ -55,13 +56,24 @@ export type ReceiveOutcome =
   | { kind: 'syncRequested' }
   | { kind: 'ignored' };
 
+/**
+ * How long a stranger's first envelope waits for the relay's answer about the sender. Envelopes are
+ * received in order, so this holds up every later one: past it the sender is added without a
+ * username (as when the lookup fails).
+ */
+export const SENDER_INFO_TIMEOUT_MS = 5_000;
+
 /** Looks up the sender on the relay (username) when it is not a contact yet; network, outside the lock. */
-export async function senderInfo(ctx: MessengerContext, d: DeliverFrame): Promise<AccountInfo | undefined> {
+export async function senderInfo(
+  ctx: MessengerContext,
+  d: DeliverFrame,
+  timeoutMs = SENDER_INFO_TIMEOUT_MS,
+): Promise<AccountInfo | undefined> {
   if (d.senderAccountId === ctx.accountId) return undefined;
   const known = await new LocalState(ctx.store).contact(d.senderAccountId);
   if (known) return undefined;
   try {
-    return await ctx.relay.getAccount(d.senderAccountId);
+    return await ctx.relay.getAccount(d.senderAccountId, { timeoutMs });
   } catch {
     return undefined;
   }
@@ -129,8 +141,9 @@ async function decryptAndApply(
 
   // A stranger whose username belongs to an existing contact: that contact re-registered (or
   // someone claims to be them). Hold the envelope and flag the contact.
-  if (!self && !contact && info?.username) {
-    const namesake = (await state.contacts()).find((c) => c.username === info.username);
+  const username = relayUsername(info);
+  if (!self && !contact && info && username) {
+    const namesake = (await state.contacts()).find((c) => c.username === username);
     if (namesake) return holdForIdentity(ctx, state, account, env, namesake, info.identityKey, now);
   }
 
@@ -323,6 +336,22 @@ async function applySync(
   return { kind: 'message', contact, entry, newContact: false };
 }
 
+/** The relay's username for an account, if it is one (the relay is untrusted: wire checks it too). */
+function relayUsername(info: AccountInfo | undefined): string | null {
+  const u = info?.username;
+  return typeof u === 'string' && USERNAME_RE.test(u) ? u : null;
+}
+
+/** The username, when it is also a valid contact name (else the caller's fallback). */
+function nameFrom(username: string | null): string | undefined {
+  if (username === null) return undefined;
+  try {
+    return checkContactName(username);
+  } catch {
+    return undefined;
+  }
+}
+
 async function newIncomingContact(
   state: LocalState,
   accountId: string,
@@ -330,13 +359,14 @@ async function newIncomingContact(
   now: number,
 ): Promise<ContactRecord> {
   const taken = new Set((await state.contacts()).map((c) => c.name));
-  const base = info?.username ?? `unknown-${accountId.slice(0, 8)}`;
+  const username = relayUsername(info);
+  const base = nameFrom(username) ?? `unknown-${accountId.slice(0, 8)}`;
   let name = base;
   for (let i = 2; taken.has(name); i++) name = `${base}-${i}`;
   const contact: ContactRecord = {
     name,
     accountId,
-    username: info?.username ?? null,
+    username,
     verified: false,
     source: 'incoming',
     addedAt: now,
