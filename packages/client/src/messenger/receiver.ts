@@ -12,7 +12,10 @@
  *
  * Permanent failures (tampered, forged, bad MAC, unsupported version, malformed content) are
  * marked seen, reported as a typed `DecryptFailed` event, never shown, and acked so the queue
- * moves on. Transient failures (storage) throw: the envelope is not acked and comes again.
+ * moves on. Transient failures (storage) throw: the envelope is not acked and comes again. A batch
+ * the store refuses for what it holds (a value over its size limit: StorageError 'InvalidArgument')
+ * would be refused again on every redelivery, so that one is permanent too: only the seen mark is
+ * committed and the envelope is rejected as `StorageRefused`.
  *
  * Identity changes: a first message under an identity key we do not trust for that account is
  * checked by a throw-away trial decryption (a relay forging the sender fails here: the protocol
@@ -30,6 +33,7 @@ import {
   signalDecryptPreKey,
 } from '@sotto/protocol';
 import { USERNAME_RE, bytesToUuid, type AccountInfo, type DeliverFrame } from '@sotto/wire';
+import { StorageError } from '../storage/errors.js';
 import type { AccountRecord } from './account-record.js';
 import { decodeContent, type Content } from './content.js';
 import type { MessengerContext } from './context.js';
@@ -106,19 +110,39 @@ export async function receiveEnvelope(
     const account = (await state.account()) as AccountRecord;
     const now = ctx.clock.now();
     const outcome = await decryptAndApply(ctx, state, account, env, info, now, replay);
-    if (outcome.kind === 'rejected' && !outcome.keepRatchet) {
+    const onlySeen = async () => {
       // Throw away whatever the failed attempt buffered; only remember that we saw it.
       const fresh = new LocalState(ctx.store);
       fresh.markSeen(env.envelopeId, now);
       if (replay) fresh.unhold(env.senderAccountId, env.envelopeId);
       await fresh.commit();
+    };
+    if (outcome.kind === 'rejected' && !outcome.keepRatchet) {
+      await onlySeen();
       return outcome;
     }
     state.markSeen(env.envelopeId, now);
     if (replay) state.unhold(env.senderAccountId, env.envelopeId);
-    await state.commit();
+    try {
+      await state.commit();
+    } catch (e) {
+      if (!refusedForGood(e)) throw e; // transient (I/O, disk full): not acked, comes again
+      await onlySeen();
+      const self = env.senderAccountId === account.accountId;
+      const known = self ? undefined : await new LocalState(ctx.store).contact(env.senderAccountId);
+      return rejected('StorageRefused', known?.name);
+    }
     return outcome;
   });
+}
+
+/**
+ * A write the store refuses for what it holds (a value over its limit, a bad key): it fails the same
+ * way every time, unlike an I/O error or a full disk (StorageError 'BackendFailure').
+ */
+function refusedForGood(e: unknown): boolean {
+  const cause = e instanceof MessengerError && e.code === 'StorageFailed' ? e.cause : e;
+  return StorageError.is(cause, 'InvalidArgument');
 }
 
 function rejected(reason: string, contact: string | undefined): ReceiveOutcome {
@@ -161,6 +185,7 @@ async function decryptAndApply(
     }
     if (isProtocolError(e)) return rejected(e.code, contact?.name);
     if (e instanceof MessengerError && e.code !== 'StorageFailed') return rejected(e.code, contact?.name);
+    if (refusedForGood(e)) return rejected('StorageRefused', contact?.name);
     throw e; // transient (storage): not acked, comes again
   }
 
