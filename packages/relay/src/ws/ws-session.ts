@@ -234,13 +234,31 @@ export class WsSession implements Subscriber {
     }
   }
 
+  /**
+   * Applies only what this connection pushed and is still waiting for: `upTo` up to the highest seq
+   * pushed here, listed seqs only if in flight. Anything else (seqs never pushed, already acked, or
+   * pushed on an earlier connection and not yet again on this one) is dropped: it is delivered again
+   * here, and acked then. So each store delete answers one push, whatever the ACK frames list: a
+   * frame of 1024 made-up seqs for one rate-limit token costs a Set lookup each, not a DELETE each
+   * on the event loop (the group commit is synchronous on SQLite).
+   */
   private async onAck(upTo: number, seqs: number[]): Promise<void> {
-    // The window reopens now; the delete is group-committed a little later (ack-batcher.ts). Its
-    // failure is handled here and now, not after the pump below: the pump may throw first, or wait on
-    // I/O while the batch fails, and a rejection nobody handles yet ends the process.
-    this.guard(this.ctx.mailbox.ack(this.device!, upTo, seqs));
-    for (const s of this.inFlight) if (s <= upTo) this.inFlight.delete(s);
-    for (const s of seqs) this.inFlight.delete(s);
+    const cut = Math.min(upTo, this.lastPushedSeq);
+    let cumulative = false;
+    for (const s of this.inFlight) {
+      if (s <= cut) {
+        this.inFlight.delete(s);
+        cumulative = true;
+      }
+    }
+    const listed: number[] = [];
+    for (const s of seqs) if (s > cut && this.inFlight.delete(s)) listed.push(s);
+    if (cumulative || listed.length > 0) {
+      // The window reopens now; the delete is group-committed a little later (ack-batcher.ts). Its
+      // failure is handled here and now, not after the pump below: the pump may throw first, or wait
+      // on I/O while the batch fails, and a rejection nobody handles yet ends the process.
+      this.guard(this.ctx.mailbox.ack(this.device!, cumulative ? cut : 0, listed));
+    }
     if (this.backlog) await this.pump();
   }
 
