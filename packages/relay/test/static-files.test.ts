@@ -62,6 +62,7 @@ void describe('static files (webRoot)', () => {
     );
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('x-dns-prefetch-control'), 'off');
     assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin');
     assert.equal(res.headers.get('cross-origin-resource-policy'), 'same-origin');
     assert.equal(res.headers.get('x-frame-options'), 'DENY');

@@ -47,6 +47,9 @@ export function webSecurityHeaders(host: string | undefined): Record<string, str
     'content-security-policy': webContentSecurityPolicy(host),
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',
+    // The page never links to anything, but should a host name ever reach the DOM as a link, the
+    // browser must not resolve it ahead of a click (a DNS lookup is a fetch of sorts).
+    'x-dns-prefetch-control': 'off',
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',
     'x-frame-options': 'DENY',
