@@ -11,6 +11,7 @@ import type { ContactRecord, ContactSource } from './contact-record.js';
 import type { MessengerContext } from './context.js';
 import { MessengerError } from './errors.js';
 import { LocalState } from './local-state.js';
+import { dropOutboxFor } from './outbox.js';
 
 const NAME = /^[^\s\p{Cc}@/][^\p{Cc}/]{0,63}$/u;
 
@@ -116,18 +117,24 @@ export async function findContact(ctx: MessengerContext, name: string): Promise<
   return c;
 }
 
-/** Removes the contact, its trusted key, sessions and history. */
-export async function removeContact(ctx: MessengerContext, name: string): Promise<void> {
-  await ctx.lock.run(async () => {
+/**
+ * Removes the contact, its trusted key, sessions and history, and in the same batch what is still
+ * queued for it (texts and delivery receipts: with the key gone, sending them would mean trusting
+ * whatever key the relay serves for the account). Returns the ids of the texts that will not be sent.
+ */
+export async function removeContact(ctx: MessengerContext, name: string): Promise<string[]> {
+  return ctx.lock.run(async () => {
     const state = new LocalState(ctx.store);
     const c = await state.contactByName(name);
     if (!c) throw new MessengerError('UnknownContact', `no contact named ${name}`);
+    const unsent = await dropOutboxFor(state, c.accountId, false);
     state.deleteContact(c.accountId);
     state.deleteIdentity(c.accountId);
     for (const d of await state.sessionDevices(c.accountId)) state.deleteSession(c.accountId, d);
     await state.deleteHistory(c.accountId);
     state.setUnread(c.accountId, 0);
     await state.commit();
+    return unsent;
   });
 }
 
@@ -148,13 +155,15 @@ export async function setVerified(ctx: MessengerContext, name: string): Promise<
 /**
  * Trusts the contact's new identity (after the user compared the new safety number): the new key
  * replaces the old one, old sessions are dropped, verification is cleared, and if the contact moved
- * to a new account (re-registered) the contact and its history follow it. Returns the account
- * whose held envelopes should now be replayed.
+ * to a new account (re-registered) the contact and its history follow it; texts still queued for
+ * the old account become "failed" (the user may retry them to the new one) and its receipts are
+ * dropped. Returns the account whose held envelopes should now be replayed, and the ids of the
+ * texts that failed.
  */
 export async function acceptIdentityChange(
   ctx: MessengerContext,
   name: string,
-): Promise<{ contact: ContactRecord; heldFrom: string } | undefined> {
+): Promise<{ contact: ContactRecord; heldFrom: string; failed: string[] } | undefined> {
   return ctx.lock.run(async () => {
     const state = new LocalState(ctx.store);
     const c = await state.contactByName(name);
@@ -163,7 +172,10 @@ export async function acceptIdentityChange(
     const { accountId: newAccount, identityKey } = c.change;
     for (const d of await state.sessionDevices(c.accountId)) state.deleteSession(c.accountId, d);
     const updated: ContactRecord = { ...c, accountId: newAccount, verified: false, change: null };
+    let failed: string[] = [];
     if (newAccount !== c.accountId) {
+      // Before the move, so the texts' "failed" state moves with the conversation.
+      failed = await dropOutboxFor(state, c.accountId, true);
       // Move the conversation to the new account; the old account is forgotten.
       await state.moveHistory(c.accountId, newAccount);
       state.setUnread(newAccount, await state.unread(c.accountId));
@@ -176,6 +188,6 @@ export async function acceptIdentityChange(
     state.putIdentity(newAccount, identityKey.slice());
     state.putContact(updated);
     await state.commit();
-    return { contact: updated, heldFrom: newAccount };
+    return { contact: updated, heldFrom: newAccount, failed };
   });
 }

@@ -39,6 +39,9 @@ export async function deliverLeg(
   onIdentityChanged: (accountId: string) => void,
 ): Promise<LegOutcome> {
   const self = leg.recipient === ctx.accountId;
+  // Only to a contact (or our own devices): a leg left for an account that is no contact any more
+  // fails for good, before anything is fetched (encryptForDevices checks again under the lock).
+  if (!self && !(await new LocalState(ctx.store).contact(leg.recipient))) throw notAContact();
   for (let repair = 0; repair <= MAX_REPAIRS; repair++) {
     let devices = await sessionDevices(ctx, leg.recipient);
     if (devices.length === 0) {
@@ -81,6 +84,10 @@ export async function deliverLeg(
   return 'retry';
 }
 
+function notAContact(): MessengerError {
+  return new MessengerError('UnknownContact', 'the recipient is no contact any more; not sent');
+}
+
 async function sessionDevices(ctx: MessengerContext, accountId: string): Promise<number[]> {
   const devices = await new LocalState(ctx.store).sessionDevices(accountId);
   return accountId === ctx.accountId ? devices.filter((d) => d !== ctx.deviceId) : devices;
@@ -106,8 +113,9 @@ async function encryptForDevices(
     const state = new LocalState(ctx.store);
     const account = (await state.account()) as AccountRecord;
     if (leg.recipient !== ctx.accountId) {
-      const contact = await state.contact(entry.contact);
-      if (contact?.change) {
+      const contact = await state.contact(leg.recipient);
+      if (!contact) throw notAContact();
+      if (contact.change) {
         throw new MessengerError(
           'IdentityChanged',
           `the safety number with ${contact.name} changed; accept it first`,

@@ -608,8 +608,21 @@ export class Messenger {
     return view(c);
   }
 
+  /**
+   * Removes the contact with its history; what was still queued for it is not sent (a text's
+   * `accepted` rejects with `UnknownContact`, announced as `failed`).
+   */
   async removeContact(name: string): Promise<void> {
-    await removeContact(this.ctx, name);
+    const unsent = await removeContact(this.ctx, name);
+    this.abandon(name, unsent, new MessengerError('UnknownContact', `not sent: ${name} was removed`));
+  }
+
+  /** Texts taken out of the outbox: `failed`, and their `accepted` rejects with `err`. */
+  private abandon(contact: string, ids: string[], err: MessengerError): void {
+    for (const id of ids) {
+      this.outbox.abandon(id, err);
+      this.events.emit('delivery', { contact, id, state: 'failed' });
+    }
   }
 
   async contacts(): Promise<ContactView[]> {
@@ -755,6 +768,10 @@ export class Messenger {
   async acceptIdentity(contact: string): Promise<ContactView> {
     const r = await acceptIdentityChange(this.ctx, contact);
     if (!r) return view(await findContact(this.ctx, contact));
+    if (r.failed.length > 0) {
+      const err = new MessengerError('IdentityChanged', `the safety number with ${r.contact.name} changed`);
+      this.abandon(r.contact.name, r.failed, err);
+    }
     for (const env of await new LocalState(this.ctx.store).held(r.heldFrom)) {
       this.report(await receiveEnvelope(this.ctx, env, undefined, true));
     }

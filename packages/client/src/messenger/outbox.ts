@@ -157,6 +157,30 @@ export function enqueueOwnDevices(ctx: MessengerContext, state: LocalState, cont
   });
 }
 
+/**
+ * Takes every outbox entry of the conversation with `accountId` (texts and delivery receipts) out of
+ * `state`'s batch: the contact was removed, or moved to another account, so nothing queued for it
+ * may go out any more (there would be no trusted key to send it under). With `markFailed`, texts
+ * still "sending" become "failed" in history (when it is kept). Returns the ids of the texts taken
+ * out; the caller commits, then settles their waiters (OutboxWorker.abandon).
+ */
+export async function dropOutboxFor(
+  state: LocalState,
+  accountId: string,
+  markFailed: boolean,
+): Promise<string[]> {
+  const texts: string[] = [];
+  for (const o of await state.outbox()) {
+    if (o.kind === 'sync' || o.contact !== accountId) continue;
+    state.deleteOutbox(o.id);
+    if (o.kind !== 'text') continue;
+    texts.push(o.id);
+    const h = markFailed ? await state.historyById(o.id) : undefined;
+    if (h && h.state === 'sending') await state.putHistory({ ...h, state: 'failed' });
+  }
+  return texts;
+}
+
 export function uuidBytes(uuid: string): Uint8Array {
   const hex = uuid.replace(/-/g, '');
   const out = new Uint8Array(16);
@@ -247,6 +271,11 @@ export class OutboxWorker {
     if (this.stopped) return;
     this.kick();
     await this.idle();
+  }
+
+  /** Message `id` was taken out of the outbox (dropOutboxFor): its `accepted` rejects with `err`. */
+  abandon(id: string, err: MessengerError): void {
+    this.settle(id, err);
   }
 
   stop(): void {

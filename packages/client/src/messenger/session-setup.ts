@@ -2,7 +2,8 @@
  * Starting sessions from relay bundles. The bundle's identity key is checked against the key we
  * trust for that account BEFORE anything else: a mismatch is an identity change (or a relay
  * substituting keys), recorded on the contact and surfaced as `IdentityChanged` — never a silent
- * switch. Signatures are checked by the protocol's processPreKeyBundle.
+ * switch. An account with no trusted key gets no session at all (`UnknownContact`): a bundle is
+ * never the first source of trust. Signatures are checked by the protocol's processPreKeyBundle.
  */
 import {
   PreKeyBundle,
@@ -66,7 +67,14 @@ export async function startSessions(
     const account = (await state.account()) as AccountRecord;
     const self = bundles.accountId === account.accountId;
     const trusted = self ? account.identityPublic : await state.identity(bundles.accountId);
-    if (trusted && !constantTimeEqual(trusted, bundles.identityKey)) {
+    if (!trusted) {
+      // Never trust on first use here: every way to a contact stores its key before anything is
+      // sent to it (adding, contact sync, its first message, acceptIdentity), so an account with
+      // no trusted key is one that was removed (or never was a contact), and the key in this
+      // bundle would be whatever the relay chose.
+      throw new MessengerError('UnknownContact', 'no trusted identity key for this account; not sending');
+    }
+    if (!constantTimeEqual(trusted, bundles.identityKey)) {
       const changed = await recordIdentityChange(
         state,
         bundles.accountId,
