@@ -1,16 +1,17 @@
 /**
  * Contact operations: add by `sotto:` address (verified at once when the relay's identity key for
  * the account matches the key in the address; refused with `IdentityMismatch` otherwise), add by
- * @username (trust on first use, unverified), remove, verify, and accept an identity change.
+ * @username (trust on first use, unverified), remove, verify, accept an identity change, and settle
+ * the envelopes held for identity decisions.
  */
-import { constantTimeEqual } from '@sotto/protocol';
+import { CiphertextMessageType, PreKeySignalMessage, constantTimeEqual } from '@sotto/protocol';
 import { USERNAME_RE, type AccountInfo } from '@sotto/wire';
 import { relayFailure } from './account-setup.js';
 import type { ParsedAddress } from './contact-address.js';
 import type { ContactRecord, ContactSource } from './contact-record.js';
 import type { MessengerContext } from './context.js';
 import { MessengerError } from './errors.js';
-import { LocalState } from './local-state.js';
+import { LocalState, type HeldEnvelope } from './local-state.js';
 import { dropOutboxFor } from './outbox.js';
 
 const NAME = /^[^\s\p{Cc}@/][^\p{Cc}/]{0,63}$/u;
@@ -120,7 +121,8 @@ export async function findContact(ctx: MessengerContext, name: string): Promise<
 /**
  * Removes the contact, its trusted key, sessions and history, and in the same batch what is still
  * queued for it (texts and delivery receipts: with the key gone, sending them would mean trusting
- * whatever key the relay serves for the account). Returns the ids of the texts that will not be sent.
+ * whatever key the relay serves for the account) and the messages held for an identity change
+ * (never to be accepted now). Returns the ids of the texts that will not be sent.
  */
 export async function removeContact(ctx: MessengerContext, name: string): Promise<string[]> {
   return ctx.lock.run(async () => {
@@ -128,6 +130,8 @@ export async function removeContact(ctx: MessengerContext, name: string): Promis
     const c = await state.contactByName(name);
     if (!c) throw new MessengerError('UnknownContact', `no contact named ${name}`);
     const unsent = await dropOutboxFor(state, c.accountId, false);
+    await dropHeld(state, c.accountId);
+    if (c.change && c.change.accountId !== c.accountId) await dropHeld(state, c.change.accountId);
     state.deleteContact(c.accountId);
     state.deleteIdentity(c.accountId);
     for (const d of await state.sessionDevices(c.accountId)) state.deleteSession(c.accountId, d);
@@ -136,6 +140,10 @@ export async function removeContact(ctx: MessengerContext, name: string): Promis
     await state.commit();
     return unsent;
   });
+}
+
+async function dropHeld(state: LocalState, accountId: string): Promise<void> {
+  for (const env of await state.held(accountId)) state.unhold(accountId, env.envelopeId);
 }
 
 export async function setVerified(ctx: MessengerContext, name: string): Promise<ContactRecord> {
@@ -157,13 +165,15 @@ export async function setVerified(ctx: MessengerContext, name: string): Promise<
  * replaces the old one, old sessions are dropped, verification is cleared, and if the contact moved
  * to a new account (re-registered) the contact and its history follow it; texts still queued for
  * the old account become "failed" (the user may retry them to the new one) and its receipts are
- * dropped. Returns the account whose held envelopes should now be replayed, and the ids of the
- * texts that failed.
+ * dropped. The held envelopes are NOT replayed here: `settleHeld` does that afterwards, and again
+ * after a crash in between (on the next acceptIdentity or connect), since the acceptance leaves
+ * them as "held from a contact whose trusted key is theirs". Returns undefined when no change is
+ * pending, else the contact and the ids of the texts that failed.
  */
 export async function acceptIdentityChange(
   ctx: MessengerContext,
   name: string,
-): Promise<{ contact: ContactRecord; heldFrom: string; failed: string[] } | undefined> {
+): Promise<{ contact: ContactRecord; failed: string[] } | undefined> {
   return ctx.lock.run(async () => {
     const state = new LocalState(ctx.store);
     const c = await state.contactByName(name);
@@ -188,6 +198,58 @@ export async function acceptIdentityChange(
     state.putIdentity(newAccount, identityKey.slice());
     state.putContact(updated);
     await state.commit();
-    return { contact: updated, heldFrom: newAccount, failed };
+    return { contact: updated, failed };
+  });
+}
+
+/** The identity key a held envelope was sent under (held envelopes are first messages). */
+function heldIdentityKey(env: HeldEnvelope): Uint8Array | undefined {
+  if (env.envelopeType !== CiphertextMessageType.PreKey) return undefined;
+  try {
+    return PreKeySignalMessage.deserialize(env.content).identityKey;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sorts out every envelope held for an identity decision (`x/`), in one batch, and returns those to
+ * replay now. A held envelope belongs to the identity change it came with:
+ *
+ * - its account is a contact's pending change and it is under that change's key: kept (the user
+ *   has not decided yet);
+ * - its account is a contact with no pending change whose trusted key is the envelope's: the change
+ *   was accepted (perhaps by an acceptIdentity that crashed before replaying): returned, to be
+ *   replayed (receiveEnvelope with `replay`, which unholds it in the batch that shows it);
+ * - otherwise dropped: a later change replaced this one before the user accepted it (another key,
+ *   or another account claiming the contact), the change was accepted under another key, or the
+ *   contact was removed. Its envelope was acked and marked seen long ago, so it is gone for good;
+ *   it could only ever be shown under a key the user did not accept.
+ */
+export async function settleHeld(ctx: MessengerContext): Promise<HeldEnvelope[]> {
+  return ctx.lock.run(async () => {
+    const state = new LocalState(ctx.store);
+    const accounts = new Set<string>();
+    // Keys are x/<accountId>/<envelopeId> (local-state.ts).
+    for (const [k] of await state.tx.list('x/')) accounts.add(k.split('/')[1] ?? '');
+    if (accounts.size === 0) return [];
+    const contacts = await state.contacts();
+    const replay: HeldEnvelope[] = [];
+    for (const accountId of accounts) {
+      const pending = contacts.flatMap((c) =>
+        c.change?.accountId === accountId ? [c.change.identityKey] : [],
+      );
+      const contact = contacts.find((c) => c.accountId === accountId);
+      const trusted =
+        pending.length === 0 && contact && !contact.change ? await state.identity(accountId) : undefined;
+      for (const env of await state.held(accountId)) {
+        const key = heldIdentityKey(env);
+        if (key && pending.some((p) => constantTimeEqual(p, key))) continue;
+        if (key && trusted && constantTimeEqual(trusted, key)) replay.push(env);
+        else state.unhold(accountId, env.envelopeId);
+      }
+    }
+    await state.commit();
+    return replay;
   });
 }

@@ -36,6 +36,7 @@ import {
   findContact,
   removeContact,
   setVerified,
+  settleHeld,
 } from './contacts.js';
 import type { MessengerContext, MessengerHooks } from './context.js';
 import { EncryptedKv } from './encrypted-kv.js';
@@ -147,6 +148,8 @@ export class Messenger {
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
   private maintaining: Promise<void> | null = null;
+  /** The last replay of held envelopes (they run one after another: see replayHeld). */
+  private replayingHeld: Promise<void> = Promise.resolve();
 
   private constructor(
     private account: AccountRecord,
@@ -504,6 +507,12 @@ export class Messenger {
     } catch {
       // Not fatal: the next connect tries again.
     }
+    try {
+      // Messages an accepted identity change left held (acceptIdentity interrupted): shown now.
+      await this.replayHeld();
+    } catch {
+      this.emitError('StorageFailed', 'could not release held messages; they stay held and are retried');
+    }
     await this.maintain();
     this.outbox.kick();
   }
@@ -610,7 +619,8 @@ export class Messenger {
 
   /**
    * Removes the contact with its history; what was still queued for it is not sent (a text's
-   * `accepted` rejects with `UnknownContact`, announced as `failed`).
+   * `accepted` rejects with `UnknownContact`, announced as `failed`), and messages held for an
+   * identity change are dropped.
    */
   async removeContact(name: string): Promise<void> {
     const unsent = await removeContact(this.ctx, name);
@@ -764,19 +774,37 @@ export class Messenger {
     return view(await setVerified(this.ctx, contact));
   }
 
-  /** Accepts a changed safety number: trusts the new key, releases held messages, unblocks sending. */
+  /**
+   * Accepts a changed safety number: trusts the new key, releases held messages, unblocks sending.
+   * Accepting and releasing are separate writes: if releasing is cut short (a crash, a failed
+   * write), calling this again (even with no change pending any more) or the next connect()
+   * releases the rest.
+   */
   async acceptIdentity(contact: string): Promise<ContactView> {
     const r = await acceptIdentityChange(this.ctx, contact);
-    if (!r) return view(await findContact(this.ctx, contact));
-    if (r.failed.length > 0) {
+    if (r && r.failed.length > 0) {
       const err = new MessengerError('IdentityChanged', `the safety number with ${r.contact.name} changed`);
       this.abandon(r.contact.name, r.failed, err);
     }
-    for (const env of await new LocalState(this.ctx.store).held(r.heldFrom)) {
-      this.report(await receiveEnvelope(this.ctx, env, undefined, true));
-    }
+    await this.replayHeld();
     if (this.conn) this.outbox.kick();
     return view(await findContact(this.ctx, contact));
+  }
+
+  /**
+   * Replays the held envelopes whose identity is now trusted and drops those no decision can
+   * release any more (settleHeld). One run at a time, each listing afresh, so no envelope is
+   * replayed twice.
+   */
+  private replayHeld(): Promise<void> {
+    const run = this.replayingHeld.then(async () => {
+      for (const env of await settleHeld(this.ctx)) {
+        if (this.closed) return;
+        this.report(await receiveEnvelope(this.ctx, env, undefined, true));
+      }
+    });
+    this.replayingHeld = run.catch(() => undefined);
+    return run;
   }
 
   /**
