@@ -829,6 +829,9 @@ export class Messenger {
     if (this.closed) return;
     this.closed = true;
     this.outbox.stop();
+    // A stalled relay must not hold close(): requests in flight end now (Closed, which the outbox
+    // and the receiver treat as transient: nothing is marked failed or acknowledged for it).
+    this.ctx.relay.close();
     this.conn?.close();
     this.conn = null;
     await Promise.all([...this.inflight]);
