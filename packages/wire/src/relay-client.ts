@@ -164,7 +164,12 @@ export class RelayClient {
    */
   close(): void {
     this.closed = true;
-    for (const d of this.inflight) d.abort(new RelayError('Closed', `${d.what}: client closed`));
+    this.abortInflight();
+  }
+
+  /** Aborts every HTTP request in flight with RelayError('Closed'); later requests go out as usual. */
+  abortInflight(): void {
+    for (const d of this.inflight) d.abort(new RelayError('Closed', `${d.what}: aborted`));
   }
 
   // ---------- HTTP plumbing ----------

@@ -150,6 +150,17 @@ void describe('RelayClient against a stalling or flooding relay', () => {
     await assert.rejects(within(pending, 5_000, 'getAccount after close()'), is('Closed'));
     await assert.rejects(c.whoami(), is('Closed'));
   });
+
+  void it('abortInflight() ends a stalled request with Closed and lets later ones go out', async () => {
+    const { url } = await serve(trickle);
+    const c = new RelayClient({ url, credentials: creds, timeoutMs: 60_000 });
+    const pending = c.getAccount(OTHER);
+    await new Promise((r) => setTimeout(r, 100));
+    c.abortInflight();
+    await assert.rejects(within(pending, 5_000, 'getAccount after abortInflight()'), is('Closed'));
+    // The next request on the same client is sent (and stalls in turn, until its own deadline).
+    await assert.rejects(c.getAccount(OTHER, { timeoutMs: 300 }), is('Timeout'));
+  });
 });
 
 /** Answers every request with `body` (JSON) and status 200. */

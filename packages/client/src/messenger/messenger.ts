@@ -830,8 +830,9 @@ export class Messenger {
     this.closed = true;
     this.outbox.stop();
     // A stalled relay must not hold close(): requests in flight end now (Closed, which the outbox
-    // and the receiver treat as transient: nothing is marked failed or acknowledged for it).
-    this.ctx.relay.close();
+    // and the receiver treat as transient: nothing is marked failed or acknowledged for it). Later
+    // calls still reach the relay (deleteAccount closes first, then its caller may ask the relay).
+    this.ctx.relay.abortInflight();
     this.conn?.close();
     this.conn = null;
     await Promise.all([...this.inflight]);
