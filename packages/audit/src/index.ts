@@ -55,7 +55,7 @@ export { runAudit, runChannel } from './experiment.js';
 export type { ChannelOutcome, ExperimentOptions, HitSource } from './experiment.js';
 export { stderrProgress } from './progress.js';
 export type { Progress } from './progress.js';
-export { openAuditDir } from './audit-dir.js';
+export { KEY_FILE, openAuditDir } from './audit-dir.js';
 export type { AuditDir } from './audit-dir.js';
 export { runSelfAudit } from './self-audit.js';
 export type { SelfAuditOptions, SelfAuditResult, SubjectFactoryInput } from './self-audit.js';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -42,6 +42,28 @@ void describe('sotto audit', () => {
       ),
       2,
     );
+  });
+
+  void it('rejects a bad --base as a usage error even with --decoys 0, before writing anything', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-cli-audit-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    for (const base of ['not a url', 'ftp://x']) {
+      const io = fakeIO();
+      const args = ['audit', 'tokens', '--base', base, '--decoys', '0', '--dir', join(dir, 'a')];
+      assert.equal(await runCli(args, io, COMMANDS), 2, base);
+      assert.match(io.err, /invalid --base/);
+    }
+    assert.ok(!existsSync(join(dir, 'a')), 'no audit directory created');
+  });
+
+  void it('report on a directory with no audit is not found, and creates nothing there', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-cli-audit-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const typo = join(dir, 'audti');
+    const io = fakeIO();
+    assert.equal(await runCli(['audit', 'report', '--dir', typo], io, COMMANDS), 5);
+    assert.match(io.err, /no audit in/);
+    assert.ok(!existsSync(typo), 'no directory created');
   });
 
   void it('server-view reports a missing data directory as not found', async () => {

@@ -1,9 +1,11 @@
 // `sotto audit`: the canary audit by hand (issue 5). tokens → paste the links into any messenger;
 // listen → log every fetch; report → who touched which token; server-view → what a stolen relay
 // data directory holds; self → the experiment on Sotto itself (audit-self.ts).
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
+  KEY_FILE,
   Listener,
   REQUESTS_FILE,
   TokenMint,
@@ -66,11 +68,16 @@ export const auditCommand: CliCommand = {
         const count = intFlag('--count', o['count'], 1, 1000);
         const decoys = intFlag('--decoys', o['decoys'], 0, 10);
         const channel = String(o['channel']);
+        const base = String(o['base']);
+        // Checked before anything is minted or written (with --decoys 0 nothing else would look at it).
+        if (!URL.canParse(base) || !['http:', 'https:'].includes(new URL(base).protocol)) {
+          throw new CliError('InvalidFlag', `invalid --base: expected an http(s) URL`, ExitCode.Usage);
+        }
         const { key, registry } = openAuditDir(auditDir(ctx, o['dir']));
         try {
           let mint: TokenMint;
           try {
-            mint = new TokenMint(key, newRunId(), registry, String(o['base']));
+            mint = new TokenMint(key, newRunId(), registry, base);
             for (let i = 0; i < decoys; i++) mint.issue(channel, { decoy: true });
           } catch {
             throw new CliError('InvalidFlag', `invalid --base: expected an http(s) URL`, ExitCode.Usage);
@@ -138,6 +145,15 @@ export const auditCommand: CliCommand = {
       .action((_o: unknown, self: Command) => {
         const { json } = ctx.globals(self);
         const dir = auditDir(ctx, self.opts<Record<string, unknown>>()['dir']);
+        // A report on a directory that holds no audit (a mistyped --dir) must not read as "nothing was
+        // touched", nor create an audit there.
+        if (!existsSync(join(dir, KEY_FILE))) {
+          throw new CliError(
+            'NotFound',
+            `no audit in ${dir} (no ${KEY_FILE}): check --dir`,
+            ExitCode.NotFound,
+          );
+        }
         const { registry } = openAuditDir(dir);
         try {
           const { records, bad } = readJsonl(resolve(dir, REQUESTS_FILE), parseRequestRecord);
