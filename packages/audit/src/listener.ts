@@ -12,6 +12,14 @@ import type { RequestRecord } from './request-record.js';
 import { findTokens } from './tokens.js';
 
 export const REQUESTS_FILE = 'requests.jsonl';
+/** Bytes kept from the start of each connection, searched for tokens when its request is malformed. */
+const HEAD_BYTES = 8 * 1024;
+
+/** `::ffff:127.0.0.1` (an IPv4 client of a dual-stack listener) is `127.0.0.1`. */
+function normaliseAddress(a: string): string {
+  const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(a);
+  return m?.[1] ?? a;
+}
 
 export interface ListenerOptions {
   /** Audit directory holding requests.jsonl (created if missing). */
@@ -35,6 +43,8 @@ export class Listener {
   private readonly log: JsonlLog;
   private readonly stored: RequestRecord[];
   private readonly server: Server;
+  /** The first HEAD_BYTES each open socket sent since its last complete request (for onClientError). */
+  private readonly heads = new WeakMap<Socket, Buffer>();
   /** Lines of requests.jsonl that did not validate on reload (reported, not dropped silently). */
   readonly badLines: number;
 
@@ -51,9 +61,12 @@ export class Listener {
     );
     this.server.requestTimeout = 30_000;
     this.server.headersTimeout = 15_000;
+    this.server.on('connection', (socket: Socket) => this.keepHead(socket));
     this.server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket) =>
       this.onClientError(err, socket),
     );
+    // Without a handler node closes CONNECT requests unlogged: record them like any other request.
+    this.server.on('connect', (req: IncomingMessage, socket: Socket) => this.onConnect(req, socket));
   }
 
   /** Starts listening (127.0.0.1 and an ephemeral port unless told otherwise). */
@@ -101,8 +114,8 @@ export class Listener {
   }
 
   private clientAddress(remote: string, xff: string | null): string {
-    const trusted = this.opts.trustedProxies ?? [];
-    if (xff === null || !trusted.includes(remote)) return remote;
+    const trusted = (this.opts.trustedProxies ?? []).map(normaliseAddress);
+    if (xff === null || !trusted.includes(normaliseAddress(remote))) return remote;
     // Walk from the right: the first hop that is not a trusted proxy is the client.
     const hops = xff
       .split(',')
@@ -110,7 +123,7 @@ export class Listener {
       .filter((s) => s !== '');
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i] ?? '';
-      if (!trusted.includes(hop)) return hop;
+      if (!trusted.includes(normaliseAddress(hop))) return hop;
     }
     return hops[0] ?? remote;
   }
@@ -121,7 +134,61 @@ export class Listener {
     if (r.kind === 'hit') this.opts.onHit?.(commonLogLine(r), r);
   }
 
+  /** Keeps the first HEAD_BYTES a socket sends: a request line may come packets before its error. */
+  private keepHead(socket: Socket): void {
+    this.heads.set(socket, Buffer.alloc(0));
+    // Prepended so the chunk is kept before the parser sees it (and before a request resets it).
+    socket.prependListener('data', (chunk: Buffer) => {
+      const head = this.heads.get(socket);
+      if (head === undefined || head.length >= HEAD_BYTES) return;
+      this.heads.set(socket, Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]));
+    });
+    socket.once('close', () => this.heads.delete(socket));
+  }
+
+  private record(req: IncomingMessage, bodyBytes: number, truncated: boolean): void {
+    const target = req.url ?? '';
+    const tokens = findTokens(this.opts.key, target);
+    const remote = req.socket.remoteAddress ?? '';
+    const xffRaw = req.headers['x-forwarded-for'];
+    const xff = xffRaw === undefined ? null : Array.isArray(xffRaw) ? xffRaw.join(', ') : xffRaw;
+    const ua = req.headers['user-agent'];
+    this.store({
+      v: 1,
+      kind: tokens.length > 0 ? 'hit' : 'noise',
+      malformed: false,
+      time: this.now().toISOString(),
+      method: req.method ?? '',
+      target,
+      http_version: req.httpVersion,
+      tokens,
+      remote_address: remote,
+      remote_port: req.socket.remotePort ?? 0,
+      forwarded_for: xff,
+      client_address: this.clientAddress(remote, xff),
+      user_agent: ua ?? null,
+      raw_headers: [...req.rawHeaders],
+      body_bytes: bodyBytes,
+      body_truncated: truncated,
+      error: null,
+    });
+  }
+
+  private onConnect(req: IncomingMessage, socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    try {
+      this.record(req, 0, false);
+    } catch {
+      // Disk errors must not take the listener down; the socket is still answered below.
+    }
+    socket.end(
+      `HTTP/1.1 200 OK\r\nContent-Length: 0\r\nCache-Control: no-store\r\nServer: ${this.opts.serverHeader ?? 'httpd'}\r\nConnection: close\r\n\r\n`,
+    );
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    // A complete request: what its socket sent so far is not evidence for a later malformed one.
+    this.heads.set(req.socket, Buffer.alloc(0));
     const cap = this.opts.maxBodyBytes ?? 64 * 1024;
     let bodyBytes = 0;
     let truncated = false;
@@ -129,31 +196,8 @@ export class Listener {
     const finish = (): void => {
       if (done) return;
       done = true;
-      const target = req.url ?? '';
-      const tokens = findTokens(this.opts.key, target);
-      const remote = req.socket.remoteAddress ?? '';
-      const xffRaw = req.headers['x-forwarded-for'];
-      const xff = xffRaw === undefined ? null : Array.isArray(xffRaw) ? xffRaw.join(', ') : xffRaw;
-      const ua = req.headers['user-agent'];
-      this.store({
-        v: 1,
-        kind: tokens.length > 0 ? 'hit' : 'noise',
-        malformed: false,
-        time: this.now().toISOString(),
-        method: req.method ?? '',
-        target,
-        http_version: req.httpVersion,
-        tokens,
-        remote_address: remote,
-        remote_port: req.socket.remotePort ?? 0,
-        forwarded_for: xff,
-        client_address: this.clientAddress(remote, xff),
-        user_agent: ua ?? null,
-        raw_headers: [...req.rawHeaders],
-        body_bytes: bodyBytes,
-        body_truncated: truncated,
-        error: null,
-      });
+      this.heads.set(req.socket, Buffer.alloc(0)); // nor is its body
+      this.record(req, bodyBytes, truncated);
       res.writeHead(200, {
         'Content-Length': '0',
         'Cache-Control': 'no-store',
@@ -179,10 +223,13 @@ export class Listener {
 
   private onClientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
     // A malformed request is still evidence: store what we can, answer, keep serving.
+    // The packet at the error (rawPacket) may not hold the request line: search what the socket sent
+    // since its last complete request as well.
     const raw = err.rawPacket ? err.rawPacket.subarray(0, 4096).toString('latin1') : '';
-    const firstLine = raw.split('\r\n')[0] ?? '';
+    const head = (this.heads.get(socket) ?? Buffer.alloc(0)).toString('latin1');
+    const firstLine = (head !== '' ? head : raw).split('\r\n')[0] ?? '';
     const [method = '', target = ''] = firstLine.split(' ');
-    const tokens = findTokens(this.opts.key, raw);
+    const tokens = findTokens(this.opts.key, `${head}\n${raw}`);
     const remote = socket.remoteAddress ?? '';
     try {
       this.store({

@@ -77,12 +77,11 @@ export function verifyToken(key: Uint8Array, token: string): TokenParts | undefi
 export function findTokens(key: Uint8Array, text: string): string[] {
   const found = new Set<string>();
   // Also look at the percent-decoded form: `%61bc…` is the same token to any server that decodes.
-  let decoded = text;
-  try {
-    decoded = decodeURIComponent(text);
-  } catch {
-    // Malformed escapes: the raw form is still searched.
-  }
+  // Each %XX escape is decoded on its own, so a malformed one elsewhere (`?q=100%`) is left as it is
+  // instead of stopping the decoding of the rest.
+  const decoded = text.replace(/%([0-9a-f]{2})/gi, (_, hex: string) =>
+    String.fromCharCode(parseInt(hex, 16)),
+  );
   for (const m of `${text}\n${decoded}`.toLowerCase().matchAll(TOKEN_PATTERN)) {
     if (verifyToken(key, m[0]) !== undefined) found.add(m[0]);
   }

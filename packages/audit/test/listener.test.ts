@@ -28,6 +28,26 @@ function raw(port: number, bytes: string | Buffer): Promise<string> {
   });
 }
 
+/** Sends each part as its own write, `gap` ms apart, then ends; returns the answer (as `raw`). */
+function rawParts(port: number, parts: string[], gap = 50): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    s.on('close', () => resolve(out));
+    s.on('error', () => resolve(out));
+    s.setTimeout(2000, () => s.destroy());
+    void (async () => {
+      for (const p of parts) {
+        if (s.destroyed) return;
+        s.write(p);
+        await new Promise((r) => setTimeout(r, gap));
+      }
+      s.end();
+    })();
+  });
+}
+
 async function start(
   t: Parameters<typeof tempDir>[0],
   extra: Partial<Parameters<typeof Listener.start>[0]> = {},
@@ -143,6 +163,58 @@ void describe('Listener', () => {
     assert.ok(recs.some((r) => !r.malformed && r.method === 'HEAD' && r.tokens.includes(token)));
   });
 
+  void it('finds the token of a malformed request whose request line came in an earlier packet', async (t) => {
+    const { l } = await start(t);
+    const runId = newRunId();
+    const [t0, t1, t2] = [0, 1, 2].map((s) => makeToken(KEY, runId, s)) as [string, string, string];
+    const bad = await rawParts(l.port, [
+      `GET /news/${t0}.html HTTP/1.1\r\n`,
+      'Host: x\r\nBad Header\r\n\r\n',
+    ]);
+    assert.match(bad, /^HTTP\/1\.1 400/);
+    const big = await rawParts(l.port, [
+      `GET /news/${t1}.html HTTP/1.1\r\n`,
+      `X-A: ${'a'.repeat(20_000)}\r\n\r\n`,
+    ]);
+    assert.match(big, /^HTTP\/1\.1 431/);
+    // No closing blank line, then the client closes.
+    await rawParts(l.port, [`GET /news/${t2}.html HTTP/1.1\r\n`, 'Host: x\r\n']);
+    for (const token of [t0, t1, t2]) {
+      const r = l.records().find((x) => x.tokens.includes(token));
+      assert.ok(r, `no record with ${token}`);
+      assert.equal(r.kind, 'hit');
+      assert.equal(r.malformed, true);
+      assert.equal(r.method, 'GET');
+      assert.equal(r.target, `/news/${token}.html`);
+    }
+    // A complete request on a keep-alive socket is not evidence for a later malformed one.
+    const t3 = makeToken(KEY, runId, 3);
+    await rawParts(l.port, [
+      `GET /news/${t3}.html HTTP/1.1\r\nHost: x\r\n\r\n`,
+      'GET / HTTP/1.1\r\n',
+      'Bad\r\n\r\n',
+    ]);
+    assert.equal(l.records().filter((x) => x.tokens.includes(t3)).length, 1);
+  });
+
+  void it('records CONNECT requests with their target, answers and closes', async (t) => {
+    const { l, lines } = await start(t);
+    const token = makeToken(KEY, newRunId(), 11);
+    const res = await raw(
+      l.port,
+      `CONNECT ${token}.example:443 HTTP/1.1\r\nHost: ${token}.example:443\r\n\r\n`,
+    );
+    assert.match(res, /^HTTP\/1\.1 200/);
+    const [r] = l.hits();
+    assert.equal(r?.method, 'CONNECT');
+    assert.equal(r?.target, `${token}.example:443`);
+    assert.deepEqual(r?.tokens, [token]);
+    assert.equal(r?.malformed, false);
+    assert.equal(lines.length, 1);
+    const after = await fetch(`${l.baseUrl}/robots.txt`);
+    assert.equal(after.status, 200);
+  });
+
   void it('caps bodies and still answers the same way', async (t) => {
     const { l } = await start(t, { maxBodyBytes: 1000 });
     const token = makeToken(KEY, newRunId(), 8);
@@ -187,5 +259,15 @@ void describe('Listener', () => {
     });
     assert.equal(trusted.hits()[0]?.client_address, '203.0.113.9');
     assert.equal(trusted.hits()[0]?.remote_address, '127.0.0.1');
+  });
+
+  void it('matches trusted proxies across IPv4-mapped IPv6 forms (dual-stack listeners)', async (t) => {
+    const token = makeToken(KEY, newRunId(), 12);
+    const { l } = await start(t, { trustedProxies: ['::ffff:127.0.0.1', '10.0.0.7'] });
+    await fetch(tokenUrl(l.baseUrl, token, 'query'), {
+      headers: { 'X-Forwarded-For': '203.0.113.9, ::FFFF:10.0.0.7' },
+    });
+    assert.equal(l.hits()[0]?.remote_address, '127.0.0.1');
+    assert.equal(l.hits()[0]?.client_address, '203.0.113.9');
   });
 });

@@ -87,5 +87,9 @@ void describe('canary tokens', () => {
     const encoded = [...a].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
     assert.deepEqual(findTokens(KEY, `/news/${encoded}.html`), [a]);
     assert.deepEqual(findTokens(KEY, `/news/%zz/${a}`), [a]);
+    // Each escape is decoded on its own: a malformed one elsewhere does not hide an encoded token.
+    const first = `%${a.charCodeAt(0).toString(16).toUpperCase()}${a.slice(1)}`;
+    assert.deepEqual(findTokens(KEY, `/news/${first}.html?q=100%`), [a]);
+    assert.deepEqual(findTokens(KEY, `/news/${encoded}.html?q=%zz&r=%E0%A4%A`), [a]);
   });
 });
