@@ -136,6 +136,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return concatChunks(parts);
+}
+
+/** The chunks of a stream (an HTTP body), joined into one array: no spread, however many there are. */
+export function concatChunks(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);

@@ -1,7 +1,7 @@
 // Typed, isomorphic client for the whole relay API. HTTP goes through an injected fetch, the WebSocket
 // through an injected constructor with the browser WebSocket shape (Node 20 has none: pass `ws`).
 // Every response is schema-checked: a relay is untrusted input too.
-import { fromBase64, toBase64 } from './bytes.js';
+import { concatChunks, fromBase64, toBase64 } from './bytes.js';
 import { RelayError, isRelayErrorCode } from './errors.js';
 import type { SubmitEnvelope, SubmitResult } from './frames.js';
 import { RelayConnection } from './relay-connection.js';
@@ -525,14 +525,7 @@ async function readBody(res: FetchResponseLike, limit: number, deadline: Deadlin
     }
     chunks.push(step.value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : concatChunks(chunks);
 }
 
 /** `{ value }` for a JSON body, undefined when it is not JSON. */

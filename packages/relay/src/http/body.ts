@@ -1,7 +1,7 @@
 // Request bodies: read with a hard byte cap (stop reading and answer 413 as soon as it is exceeded),
 // then JSON.parse + schema validation. Nothing from the body is trusted before the schema passed.
 import type { IncomingMessage } from 'node:http';
-import { parseUnknown } from '@sotto/wire';
+import { concatChunks, parseUnknown } from '@sotto/wire';
 import type { z } from 'zod';
 import type { BodyBudget } from './body-budget.js';
 import { RelayHttpError } from './relay-http-error.js';
@@ -22,13 +22,7 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     // The client went away mid-body ('aborted'): its fault, not a relay failure (Internal).
     throw new RelayHttpError('BadRequest', 'the request body was cut off');
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatChunks(chunks);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
