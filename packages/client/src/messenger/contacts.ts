@@ -229,9 +229,7 @@ function heldIdentityKey(env: HeldEnvelope): Uint8Array | undefined {
 export async function settleHeld(ctx: MessengerContext): Promise<HeldEnvelope[]> {
   return ctx.lock.run(async () => {
     const state = new LocalState(ctx.store);
-    const accounts = new Set<string>();
-    // Keys are x/<accountId>/<envelopeId> (local-state.ts).
-    for (const [k] of await state.tx.list('x/')) accounts.add(k.split('/')[1] ?? '');
+    const accounts = await state.heldAccounts();
     if (accounts.size === 0) return [];
     const contacts = await state.contacts();
     const replay: HeldEnvelope[] = [];

@@ -465,6 +465,11 @@ export class LocalState {
     });
   }
 
+  /** The accounts that have envelopes held. */
+  async heldAccounts(): Promise<Set<string>> {
+    return new Set((await this.tx.list('x/')).map(([k]) => k.split('/')[1] ?? ''));
+  }
+
   unhold(accountId: string, envelopeId: string): void {
     this.tx.delete(`x/${accountId}/${envelopeId}`);
   }
